@@ -1,0 +1,82 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// EventType is what happened to a subject, in source-neutral terms.
+type EventType string
+
+const (
+	Created        EventType = "created"
+	Updated        EventType = "updated"
+	Deleted        EventType = "deleted"
+	ConsentGranted EventType = "consent_granted"
+	ConsentRevoked EventType = "consent_revoked"
+)
+
+// EventTypes lists every type, in a stable order (used by validation and docs).
+var EventTypes = []EventType{Created, Updated, Deleted, ConsentGranted, ConsentRevoked}
+
+// Valid reports whether t is one of EventTypes.
+func (t EventType) Valid() bool {
+	for _, k := range EventTypes {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Event is one change to one subject, as a source reported it.
+type Event struct {
+	// ID is the source's own event id when it has one (the dedupe key); else
+	// a stable hash the source adapter derives from the payload.
+	ID         string    `json:"id"`
+	Source     string    `json:"source"`
+	Type       EventType `json:"type"`
+	Subject    string    `json:"subject"`
+	OccurredAt time.Time `json:"occurred_at"`
+	ReceivedAt time.Time `json:"received_at"`
+	// Environment and ClientID select mapping overrides ("customer >
+	// environment > client ID"). Either may be empty.
+	Environment string `json:"environment,omitempty"`
+	ClientID    string `json:"client_id,omitempty"`
+	// Purpose names the consent for consent_granted / consent_revoked.
+	Purpose string `json:"purpose,omitempty"`
+	// SourceType keeps the source's own event name (e.g. ACCOUNT_MODIFIED)
+	// for logs and mappings that need it.
+	SourceType string `json:"source_type,omitempty"`
+	// Profile is the snapshot when the source sent one; nil for thin events,
+	// which the sync function completes by fetching the profile.
+	Profile *Profile `json:"profile,omitempty"`
+}
+
+// Validate checks the fields every consumer relies on.
+func (e Event) Validate() error {
+	var errs []error
+	if e.ID == "" {
+		errs = append(errs, errors.New("id is empty"))
+	}
+	if e.Source == "" {
+		errs = append(errs, errors.New("source is empty"))
+	}
+	if !e.Type.Valid() {
+		errs = append(errs, fmt.Errorf("type %q is not one of %v", e.Type, EventTypes))
+	}
+	if e.Subject == "" {
+		errs = append(errs, errors.New("subject is empty"))
+	}
+	if e.OccurredAt.IsZero() {
+		errs = append(errs, errors.New("occurred_at is zero"))
+	}
+	if (e.Type == ConsentGranted || e.Type == ConsentRevoked) && e.Purpose == "" {
+		errs = append(errs, errors.New("consent event without purpose"))
+	}
+	if e.Profile != nil && e.Profile.Sub != "" && e.Profile.Sub != e.Subject {
+		errs = append(errs, errors.New("profile.sub differs from subject"))
+	}
+	return errors.Join(errs...)
+}

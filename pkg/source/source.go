@@ -1,0 +1,49 @@
+// Package source declares what a CIAM source adapter provides: a Parser
+// that authenticates a webhook on its raw bytes and decodes it into
+// profile.Events, and a Fetcher that reads a subject's current profile when
+// the event was thin. One package per platform lives below (cidaas, akamai,
+// standardwebhooks); the registry package lists them.
+package source
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/profile"
+)
+
+// Request is an inbound webhook as the ingress saw it. Body is the raw bytes
+// exactly as received: verify on them, never on a re-encoding.
+type Request struct {
+	Header http.Header // canonical keys
+	Query  url.Values
+	Body   []byte
+	Now    time.Time // the ingress clock, for timestamp tolerances
+}
+
+// Errors that every Parser wraps so the ingress maps them to a status
+// without knowing the source: ErrUnauthenticated → 401, ErrMalformed → 400.
+var (
+	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrMalformed       = errors.New("malformed payload")
+	ErrNotFound        = errors.New("subject not found")
+)
+
+// Parser authenticates and decodes one source's webhooks.
+type Parser interface {
+	// Parse verifies req (constant-time, failing closed on any doubt) and
+	// only then decodes it. It returns no events, and no error, for an
+	// authentic notification that carries no profile change (a login, a
+	// test ping). Errors wrap ErrUnauthenticated or ErrMalformed.
+	Parse(ctx context.Context, req Request) ([]profile.Event, error)
+}
+
+// Fetcher reads a subject's current profile from the CIAM.
+type Fetcher interface {
+	// Fetch returns the profile, ErrNotFound (wrapped) when the CIAM has no
+	// such subject, or a fault.Error classifying the failure.
+	Fetch(ctx context.Context, subject string) (*profile.Profile, error)
+}

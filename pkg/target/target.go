@@ -1,0 +1,37 @@
+// Package target declares what a back-end connector provides. One package
+// per system lives below (salesforce, generic); the registry package lists
+// them and builds one from a mapping's settings and its secret.
+package target
+
+import (
+	"context"
+
+	"github.com/profilesync/profilesync/pkg/profile"
+)
+
+// Record is what a mapping produced for one subject at one target.
+type Record struct {
+	// Key is the stable id the target upserts on (by default the CIAM subject).
+	Key string
+	// Fields are the mapped values; nested maps for nested target paths.
+	// Nil for a delete.
+	Fields map[string]any
+	// Event is the change being applied; connectors read its Type and ID
+	// (e.g. to choose a URL template or an idempotency key), not its profile.
+	Event profile.Event
+}
+
+// Result is what the back-end said about an upsert.
+type Result struct {
+	ID      string // the back-end's own record id, when it returns one
+	Created bool
+}
+
+// Connector writes records to one back-end. Errors are fault.Errors
+// classified at the connector (unclassified ones count as transient).
+// Both operations must be idempotent: a repeated upsert or a delete of a
+// record that is already gone succeeds.
+type Connector interface {
+	Upsert(ctx context.Context, r Record) (Result, error)
+	Delete(ctx context.Context, r Record) error
+}
