@@ -1,0 +1,11 @@
+// Package mappings embeds the deployment's mapping files so each Lambda
+// binary carries the mappings it was built with: changing a mapping is a
+// rebuild and a deploy, reviewed like code.
+package mappings
+
+import "embed"
+
+// FS holds every *.yaml mapping file of this directory.
+//
+//go:embed *.yaml
+var FS embed.FS

@@ -1,0 +1,10 @@
+// Package ingress is the webhook front door: it takes an API Gateway HTTP
+// API v2 request for POST /webhooks/{source}, has that source verify and
+// decode it, routes each event to every target whose mapping subscribes to
+// it, and enqueues one Envelope per (event, target).
+//
+// It answers 2xx only after every enqueue succeeded; any enqueue failure is
+// a 5xx so the CIAM resends (the consumers are idempotent). Bad input gets a
+// clear status and a small JSON error that leaks no internals, and nothing
+// is enqueued.
+package ingress

@@ -1,0 +1,189 @@
+package ingress
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/source"
+)
+
+// MaxBody is the largest webhook body accepted: SQS's message size limit.
+const MaxBody = 256 << 10
+
+// Router names the targets an event goes to (*mapping.Set satisfies it).
+type Router interface {
+	Route(e profile.Event) []string
+}
+
+// Handler serves POST /webhooks/{source}.
+type Handler struct {
+	Sources map[string]source.Parser
+	Router  Router
+	Queue   Queue
+	Now     func() time.Time // defaults to time.Now
+	Log     *slog.Logger     // defaults to slog.Default()
+}
+
+// Handle is the Lambda handler.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	log := h.log().With("request_id", req.RequestContext.RequestID)
+	if m := req.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
+		return reply(http.StatusMethodNotAllowed, "method not allowed"), nil
+	}
+	name := req.PathParameters["source"]
+	parser, ok := h.Sources[name]
+	if !ok {
+		return reply(http.StatusNotFound, "unknown source"), nil
+	}
+	log = log.With("source", name)
+	body, status, msg := decodeBody(req)
+	if status != 0 {
+		log.Info("webhook rejected", "status", status, "reason", msg)
+		return reply(status, msg), nil
+	}
+	now := h.now()
+	evs, err := parser.Parse(ctx, source.Request{Header: header(req.Headers), Query: query(req), Body: body, Now: now})
+	switch {
+	case errors.Is(err, source.ErrUnauthenticated):
+		log.Warn("webhook rejected", "status", 401, "reason", err.Error())
+		return reply(http.StatusUnauthorized, "missing or invalid signature"), nil
+	case errors.Is(err, source.ErrMalformed):
+		log.Info("webhook rejected", "status", 400, "reason", err.Error())
+		return reply(http.StatusBadRequest, "malformed body"), nil
+	case err != nil:
+		// A key server or similar dependency failed: ask for a resend.
+		log.Error("webhook not verified", "error", err.Error())
+		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), nil
+	}
+	batches, n, err := h.route(evs, now)
+	if err != nil {
+		log.Info("webhook rejected", "status", 400, "reason", err.Error())
+		return reply(http.StatusBadRequest, "malformed body"), nil
+	}
+	for target, msgs := range batches {
+		if err := h.Queue.SendBatch(ctx, target, msgs); err != nil {
+			log.Error("enqueue failed", "target", target, "messages", len(msgs), "error", err.Error())
+			return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
+		}
+	}
+	for _, e := range evs {
+		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType)
+	}
+	return jsonReply(http.StatusOK, map[string]int{"events": len(evs), "enqueued": n}), nil
+}
+
+// route builds one batch per target. An invalid event fails the whole
+// request before anything is sent.
+func (h *Handler) route(evs []profile.Event, now time.Time) (map[string][]Message, int, error) {
+	batches := map[string][]Message{}
+	n := 0
+	for i := range evs {
+		e := &evs[i]
+		if e.ReceivedAt.IsZero() {
+			e.ReceivedAt = now
+		}
+		if err := e.Validate(); err != nil {
+			return nil, 0, fmt.Errorf("event %d: %w", i, err)
+		}
+		for _, target := range h.Router.Route(*e) {
+			body, err := profile.NewEnvelope(target, *e).Marshal()
+			if err != nil {
+				return nil, 0, err
+			}
+			if len(body) > MaxBody {
+				return nil, 0, fmt.Errorf("event %d: envelope of %d bytes exceeds the queue limit", i, len(body))
+			}
+			batches[target] = append(batches[target], Message{
+				ID:   fmt.Sprintf("m%d", len(batches[target])),
+				Body: body,
+				Attributes: map[string]string{
+					"event_id": e.ID, "event_type": string(e.Type), "source": e.Source,
+				},
+			})
+			n++
+		}
+	}
+	return batches, n, nil
+}
+
+func decodeBody(req events.APIGatewayV2HTTPRequest) ([]byte, int, string) {
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		if len(req.Body) > base64.StdEncoding.EncodedLen(MaxBody)+4 {
+			return nil, http.StatusRequestEntityTooLarge, "body too large"
+		}
+		b, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, http.StatusBadRequest, "malformed body"
+		}
+		body = b
+	}
+	if len(body) > MaxBody {
+		return nil, http.StatusRequestEntityTooLarge, "body too large"
+	}
+	if len(body) == 0 {
+		return nil, http.StatusBadRequest, "empty body"
+	}
+	return body, 0, ""
+}
+
+func header(h map[string]string) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		out.Set(k, v)
+	}
+	return out
+}
+
+func query(req events.APIGatewayV2HTTPRequest) url.Values {
+	if req.RawQueryString != "" {
+		if q, err := url.ParseQuery(req.RawQueryString); err == nil {
+			return q
+		}
+	}
+	q := url.Values{}
+	for k, v := range req.QueryStringParameters {
+		for _, s := range strings.Split(v, ",") {
+			q.Add(k, s)
+		}
+	}
+	return q
+}
+
+func reply(status int, msg string) events.APIGatewayV2HTTPResponse {
+	return jsonReply(status, map[string]string{"error": msg})
+}
+
+func jsonReply(status int, v any) events.APIGatewayV2HTTPResponse {
+	b, _ := json.Marshal(v)
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": "application/json"},
+		Body:       string(b),
+	}
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
