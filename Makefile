@@ -1,0 +1,43 @@
+# ProfileSync. `make run` starts the local stack; `make test` runs every test.
+GO        ?= go
+DATA      ?= .profilesync
+LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS = -trimpath -ldflags='-s -w -buildid=' -tags lambda.norpc
+BUILD_DIR ?= build
+
+.PHONY: run test test-short build bench vet clean
+
+run:
+	$(GO) run ./cmd/profilesync dev --data $(DATA)
+
+test: vet
+	$(GO) test -count=1 -timeout 10m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+vet:
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: files above need formatting" >&2; exit 1)
+	$(GO) vet ./...
+
+# Every Lambda binary for provided.al2023 on arm64, and their sizes.
+build:
+	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/ingress/bootstrap ./functions/ingress
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/sync/bootstrap ./functions/sync
+	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB\n", $$9, $$5/1048576}'
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+
+# `sam build` (BuildMethod: makefile, CodeUri: .) calls these with
+# ARTIFACTS_DIR set; every sync function runs the same binary, its target
+# named by the TARGET environment variable.
+build-IngressFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingress
+
+build-%SyncFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+
+clean:
+	rm -rf $(BUILD_DIR) .aws-sam

@@ -1,0 +1,180 @@
+// Package devstack runs the whole of ProfileSync on one machine, with no AWS
+// and no Docker: the same ingress and sync handlers the Lambdas run, driven
+// with the same Lambda event types, over the embedded adapters of pkg/local
+// (a durable SQLite queue per target with a DLQ, SQLite state) and the
+// sandbox's fakes of the CIAM and back-end APIs.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/local"
+	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/stack"
+)
+
+// DefaultSources are the webhook sources the shipped configuration has.
+var DefaultSources = []string{"cidaas", "akamai", "clerk"}
+
+// Options configure a local stack.
+type Options struct {
+	Addr     string // listen address; default 127.0.0.1:3000
+	DataDir  string // default ./.profilesync
+	Mappings fs.FS  // mapping files at the root; default the embedded ones
+	Sources  []string
+	// Secrets overrides the secret files in DataDir/secrets (tests).
+	Secrets stack.Secrets
+	// VisibilityTimeout of every queue (default 30 s).
+	VisibilityTimeout time.Duration
+	Log               *slog.Logger
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	URL     string // http://host:port
+	DB      *local.DB
+	Queues  *local.Queues
+	Sandbox *sandbox.Sandbox
+	Config  stack.Config
+
+	srv    *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Start opens the data directory, builds every handler and starts serving:
+// POST /webhooks/{source} (the API Gateway route), /sandbox/ (the fakes)
+// and one poller per target.
+func Start(ctx context.Context, o Options) (*Stack, error) {
+	o = o.withDefaults()
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", o.Addr, err)
+	}
+	s, err := build(ctx, o, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.Log.Error("http server stopped", "error", err.Error())
+		}
+	}()
+	return s, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:3000"
+	}
+	if o.DataDir == "" {
+		o.DataDir = ".profilesync"
+	}
+	if o.Sources == nil {
+		o.Sources = DefaultSources
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return o
+}
+
+func build(ctx context.Context, o Options, url string) (*Stack, error) {
+	ms, err := loadMappings(o.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	secrets := o.Secrets
+	if secrets == nil {
+		dir := filepath.Join(o.DataDir, "secrets")
+		wrote, err := WriteDevSecrets(dir)
+		if err != nil {
+			return nil, fmt.Errorf("write development secrets: %w", err)
+		}
+		if len(wrote) > 0 {
+			o.Log.Info("wrote sandbox development secrets", "dir", dir, "names", wrote)
+		}
+		secrets = FileSecrets{Dir: dir, BaseURL: url}
+	}
+	sb, err := sandbox.New()
+	if err != nil {
+		return nil, err
+	}
+	db, err := local.Open(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	var cfgs []local.QueueConfig
+	for _, m := range ms.All() {
+		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: o.VisibilityTimeout, MaxReceiveCount: m.Delivery.MaxReceiveCount})
+	}
+	queues, err := local.NewQueues(db, cfgs...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	cfg := stack.Config{Mappings: ms, Sources: o.Sources, Secrets: secrets, Log: o.Log}
+	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Config: cfg}
+	if err := s.startRuntime(ctx, o); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// startRuntime builds the handlers, the HTTP routes and the pollers.
+func (s *Stack) startRuntime(ctx context.Context, o Options) error {
+	in, err := s.Config.Ingress(ctx, s.Queues)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/", local.APIGatewayHandler("POST /webhooks/{source}", in.Handle))
+	mux.Handle(sandbox.Prefix+"/", s.Sandbox)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	state := local.NewState(s.DB)
+	for _, m := range s.Config.Mappings.All() {
+		h, err := s.Config.Sync(ctx, m.Name, state)
+		if err != nil {
+			cancel()
+			return err
+		}
+		workers := m.Delivery.MaxConcurrency
+		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers, Logger: o.Log}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := p.Run(runCtx); err != nil {
+				o.Log.Error("poller stopped", "target", m.Name, "error", err.Error())
+			}
+		}()
+	}
+	return nil
+}
+
+// Close stops serving, lets the batches in hand finish, and closes the
+// database. Undelivered messages stay queued for the next start.
+func (s *Stack) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	s.cancel()
+	s.wg.Wait()
+	return errors.Join(err, s.DB.Close())
+}

@@ -1,0 +1,241 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"maragu.dev/goqite"
+)
+
+// DeadLetter is a message in a target's DLQ, with why and when it got there.
+type DeadLetter struct {
+	ID         string // the SQS-style message id it had on the source queue
+	Body       []byte
+	Attributes map[string]string
+	// Reason is ReasonMaxReceive for a message the redrive policy moved, or
+	// the reason a caller gave SendToDLQ.
+	Reason string
+	// SourceARN is the queue the message came from (SQS's
+	// DeadLetterQueueSourceArn).
+	SourceARN string
+	// Attempts is how many times the message was delivered.
+	Attempts        int
+	SentAt          time.Time
+	FirstReceivedAt time.Time // the first delivery, zero if never delivered
+	MovedAt         time.Time
+}
+
+// moveExhaustedTx moves every visible message of t that has been received
+// MaxReceiveCount times to the DLQ: the next receive would exceed the count,
+// which is when the SQS RedrivePolicy moves a message.
+func (q *Queues) moveExhaustedTx(ctx context.Context, tx *sql.Tx, t *targetQueue, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `
+		update goqite set queue = ?
+		where queue = ? and timeout <= ? and received >= ?
+		returning id, received`,
+		t.dlqName, t.cfg.Target, goqiteTime(now), t.cfg.MaxReceiveCount)
+	if err != nil {
+		return fmt.Errorf("move to dlq: %w", err)
+	}
+	type moved struct {
+		id       string
+		received int
+	}
+	var ms []moved
+	for rows.Next() {
+		var m moved
+		if err := rows.Scan(&m.id, &m.received); err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("move to dlq: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("move to dlq: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("move to dlq: %w", err)
+	}
+	for _, m := range ms {
+		if err := markDeadTx(ctx, tx, m.id, ReasonMaxReceive, t.arn, now); err != nil {
+			return err
+		}
+		q.log().WarnContext(ctx, "message moved to dead-letter queue",
+			"target", t.cfg.Target, "message_id", messageID(goqite.ID(m.id)),
+			"receive_count", m.received, "reason", ReasonMaxReceive)
+	}
+	return nil
+}
+
+func markDeadTx(ctx context.Context, tx *sql.Tx, id, reason, sourceARN string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		insert into queue_message (id, sent_at, dead_reason, dead_source, moved_at) values (?1, ?4, ?2, ?3, ?4)
+		on conflict (id) do update set dead_reason = ?2, dead_source = ?3, moved_at = ?4`,
+		id, reason, sourceARN, now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("mark %s dead: %w", messageID(goqite.ID(id)), err)
+	}
+	return nil
+}
+
+// SendToDLQ dead-letters a message its handler knows can never succeed, with
+// reason. A message still on target's queue is moved as it is, keeping its
+// id and receive count; otherwise a copy of msg is stored. The handler then
+// reports the message as processed: the later delete finds nothing to do.
+// (The SQS adapter sends a copy to the DLQ with the reason as an attribute.)
+func (q *Queues) SendToDLQ(ctx context.Context, target string, msg events.SQSMessage, reason string) error {
+	t, err := q.target(target)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	id := goqiteID(msg.MessageId)
+	err = q.db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `update goqite set queue = ? where id = ? and queue in (?, ?)`,
+			t.dlqName, id, t.cfg.Target, t.dlqName)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return markDeadTx(ctx, tx, id, reason, t.arn, now)
+		}
+		return q.storeCopyTx(ctx, tx, t, msg, reason, now)
+	})
+	if err != nil {
+		return fmt.Errorf("send %s to %s: %w", msg.MessageId, t.dlqName, err)
+	}
+	q.log().WarnContext(ctx, "message sent to dead-letter queue",
+		"target", target, "message_id", msg.MessageId, "reason", reason)
+	return nil
+}
+
+func (q *Queues) storeCopyTx(ctx context.Context, tx *sql.Tx, t *targetQueue, msg events.SQSMessage, reason string, now time.Time) error {
+	if msg.Body == "" {
+		return fmt.Errorf("empty body")
+	}
+	newID, err := t.dlq.SendAndGetIDTx(ctx, tx, goqite.Message{Body: []byte(msg.Body)})
+	if err != nil {
+		return err
+	}
+	received, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+	if _, err := tx.ExecContext(ctx, `update goqite set received = ? where id = ?`, received, string(newID)); err != nil {
+		return err
+	}
+	attrs, err := json.Marshal(stringAttributes(msg.MessageAttributes))
+	if err != nil {
+		return err
+	}
+	sentAt, err := strconv.ParseInt(msg.Attributes["SentTimestamp"], 10, 64)
+	if err != nil {
+		sentAt = now.UnixMilli()
+	}
+	firstRecv := sql.NullInt64{}
+	if v, err := strconv.ParseInt(msg.Attributes["ApproximateFirstReceiveTimestamp"], 10, 64); err == nil {
+		firstRecv = sql.NullInt64{Int64: v, Valid: true}
+	}
+	_, err = tx.ExecContext(ctx, `
+		insert into queue_message (id, attributes, sent_at, first_received_at, dead_reason, dead_source, moved_at)
+		values (?, ?, ?, ?, ?, ?, ?)`,
+		string(newID), string(attrs), sentAt, firstRecv, reason, t.arn, now.UnixMilli())
+	return err
+}
+
+// ListDLQ returns target's dead letters, oldest first.
+func (q *Queues) ListDLQ(ctx context.Context, target string) ([]DeadLetter, error) {
+	t, err := q.target(target)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.db.sql.QueryContext(ctx, `
+		select g.id, g.body, g.received, coalesce(m.attributes, '{}'), coalesce(m.dead_reason, ''),
+			coalesce(m.dead_source, ''), coalesce(m.sent_at, 0), coalesce(m.first_received_at, 0), coalesce(m.moved_at, 0)
+		from goqite g left join queue_message m on m.id = g.id
+		where g.queue = ?
+		order by g.created, g.rowid`, t.dlqName)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", t.dlqName, err)
+	}
+	defer rows.Close()
+	var out []DeadLetter
+	for rows.Next() {
+		var (
+			d                        DeadLetter
+			id, attrs                string
+			sentAt, firstRecv, moved int64
+		)
+		if err := rows.Scan(&id, &d.Body, &d.Attempts, &attrs, &d.Reason, &d.SourceARN, &sentAt, &firstRecv, &moved); err != nil {
+			return nil, fmt.Errorf("list %s: %w", t.dlqName, err)
+		}
+		if err := json.Unmarshal([]byte(attrs), &d.Attributes); err != nil {
+			return nil, fmt.Errorf("list %s: message %s attributes: %w", t.dlqName, id, err)
+		}
+		d.ID = messageID(goqite.ID(id))
+		d.SentAt, d.FirstReceivedAt, d.MovedAt = fromMillis(sentAt), fromMillis(firstRecv), fromMillis(moved)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", t.dlqName, err)
+	}
+	return out, nil
+}
+
+// Redrive moves every message in target's DLQ back to its queue, visible at
+// once, with its receive count reset: the local twin of SQS
+// StartMessageMoveTask. It returns how many messages moved.
+func (q *Queues) Redrive(ctx context.Context, target string) (int, error) {
+	t, err := q.target(target)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = q.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			update queue_message
+			set first_received_at = null, dead_reason = null, dead_source = null, moved_at = null
+			where id in (select id from goqite where queue = ?)`, t.dlqName); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `update goqite set queue = ?, received = 0, timeout = ? where queue = ?`,
+			t.cfg.Target, goqiteTime(time.Now()), t.dlqName)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redrive %s: %w", t.dlqName, err)
+	}
+	if n > 0 {
+		t.signal()
+		q.log().InfoContext(ctx, "dead-letter queue redriven", "target", target, "messages", n)
+	}
+	return int(n), nil
+}
+
+// Depth counts target's visible and in-flight messages and its dead letters
+// (SQS ApproximateNumberOfMessages, ...NotVisible, and the DLQ's count).
+func (q *Queues) Depth(ctx context.Context, target string) (visible, inFlight, dlq int, err error) {
+	t, err := q.target(target)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	err = q.db.sql.QueryRowContext(ctx, `
+		select
+			coalesce(sum(queue = ?1 and timeout <= ?3), 0),
+			coalesce(sum(queue = ?1 and timeout > ?3), 0),
+			coalesce(sum(queue = ?2), 0)
+		from goqite where queue in (?1, ?2)`,
+		t.cfg.Target, t.dlqName, goqiteTime(time.Now())).Scan(&visible, &inFlight, &dlq)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("depth of %s: %w", target, err)
+	}
+	return visible, inFlight, dlq, nil
+}

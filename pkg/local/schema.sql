@@ -1,0 +1,30 @@
+-- ProfileSync's own tables beside goqite's. Times are unix milliseconds
+-- (queue) or nanoseconds (state) so they round-trip exactly.
+
+-- What SQS keeps per message and goqite does not: string message
+-- attributes, the sent and first-receive times, and why and from where a
+-- message was dead-lettered. Deleted with its goqite row.
+create table if not exists queue_message (
+  id text primary key references goqite (id) on delete cascade,
+  attributes text not null default '{}',
+  sent_at integer not null,
+  first_received_at integer,
+  dead_reason text,
+  dead_source text,
+  moved_at integer
+) strict;
+
+-- The per (target, subject) record the sync handler keeps for idempotency
+-- and ordering: last applied event, back-end record id, hash of the last
+-- pushed record, tombstone.
+create table if not exists sync_state (
+  target text not null,
+  subject text not null,
+  last_event_at integer,
+  last_event_id text not null default '',
+  record_id text not null default '',
+  hash text not null default '',
+  deleted integer not null default 0,
+  updated_at integer not null,
+  primary key (target, subject)
+) strict, without rowid;

@@ -1,0 +1,69 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/delivery"
+)
+
+// StateRecord is what the sync handler remembers per (target, subject).
+type StateRecord = delivery.State
+
+var _ delivery.StateStore = (*State)(nil)
+
+// State is the SQLite twin of the DynamoDB state table.
+type State struct {
+	db *DB
+}
+
+// NewState returns the state store in db.
+func NewState(db *DB) *State {
+	return &State{db: db}
+}
+
+// Get returns the record of subject for target; found is false when there is
+// none.
+func (s *State) Get(ctx context.Context, target, subject string) (rec StateRecord, found bool, err error) {
+	var lastEventAt sql.NullInt64
+	err = s.db.sql.QueryRowContext(ctx, `
+		select last_event_at, last_event_id, record_id, hash, deleted
+		from sync_state where target = ? and subject = ?`, target, subject).
+		Scan(&lastEventAt, &rec.LastEventID, &rec.RecordID, &rec.Hash, &rec.Deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StateRecord{}, false, nil
+	}
+	if err != nil {
+		return StateRecord{}, false, fmt.Errorf("get state %s/%s: %w", target, subject, err)
+	}
+	if lastEventAt.Valid {
+		rec.LastEventAt = time.Unix(0, lastEventAt.Int64).UTC()
+	}
+	return rec, true, nil
+}
+
+// Put stores rec as the record of subject for target, replacing any.
+func (s *State) Put(ctx context.Context, target, subject string, rec StateRecord) error {
+	if target == "" || subject == "" {
+		return fmt.Errorf("put state: target and subject are required")
+	}
+	var lastEventAt sql.NullInt64
+	if !rec.LastEventAt.IsZero() {
+		lastEventAt = sql.NullInt64{Int64: rec.LastEventAt.UnixNano(), Valid: true}
+	}
+	_, err := s.db.sql.ExecContext(ctx, `
+		insert into sync_state (target, subject, last_event_at, last_event_id, record_id, hash, deleted, updated_at)
+		values (?, ?, ?, ?, ?, ?, ?, ?)
+		on conflict (target, subject) do update set
+			last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id,
+			record_id = excluded.record_id, hash = excluded.hash, deleted = excluded.deleted,
+			updated_at = excluded.updated_at`,
+		target, subject, lastEventAt, rec.LastEventID, rec.RecordID, rec.Hash, rec.Deleted, time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("put state %s/%s: %w", target, subject, err)
+	}
+	return nil
+}

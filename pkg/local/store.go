@@ -1,0 +1,131 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DBFile is the database file Open creates in its directory.
+const DBFile = "profilesync.db"
+
+// schemaVersion is stored in PRAGMA user_version; bump it with a migration.
+const schemaVersion = 1
+
+//go:embed schema_goqite.sql
+var goqiteSchema string
+
+//go:embed schema.sql
+var localSchema string
+
+// DB is the local SQLite database shared by Queues and State.
+type DB struct {
+	sql  *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) dir/profilesync.db and brings its schema up
+// to date.
+//
+// WAL lets the pollers read while the ingress writes; synchronous=NORMAL in
+// WAL mode loses nothing when the process is killed (only an OS crash can
+// roll back the last commits), which is the durability a local stack needs.
+// Write transactions begin IMMEDIATE so two writers queue on busy_timeout
+// instead of failing with SQLITE_BUSY when a reader upgrades.
+func Open(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open local db: %w", err)
+	}
+	path := filepath.Join(dir, DBFile)
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open local db: path %q must not contain '?' or '#'", path)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open local db %s: %w", path, err)
+	}
+	// A handful of connections is plenty for one machine and keeps the page
+	// caches small; writers serialise in SQLite anyway.
+	sqlDB.SetMaxOpenConns(8)
+	db := &DB{sql: sqlDB, path: path}
+	if err := db.migrate(context.Background()); err != nil {
+		return nil, errors.Join(fmt.Errorf("open local db %s: %w", path, err), sqlDB.Close())
+	}
+	return db, nil
+}
+
+// Path is the database file, for logs and the CLI.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database. Messages in flight stay in flight and come back
+// after their visibility timeout when the database is opened again.
+func (db *DB) Close() error {
+	return db.sql.Close()
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var version int
+		if err := tx.QueryRowContext(ctx, `pragma user_version`).Scan(&version); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		switch {
+		case version == schemaVersion:
+			return nil
+		case version > schemaVersion:
+			return fmt.Errorf("schema version %d is newer than this build (%d)", version, schemaVersion)
+		}
+		var hasGoqite bool
+		q := `select exists (select 1 from sqlite_master where type = 'table' and name = 'goqite')`
+		if err := tx.QueryRowContext(ctx, q).Scan(&hasGoqite); err != nil {
+			return fmt.Errorf("look for goqite schema: %w", err)
+		}
+		if !hasGoqite {
+			if _, err := tx.ExecContext(ctx, goqiteSchema); err != nil {
+				return fmt.Errorf("create goqite schema: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, localSchema); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`pragma user_version = %d`, schemaVersion)); err != nil {
+			return fmt.Errorf("write schema version: %w", err)
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in a write transaction and commits it if fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+			}
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

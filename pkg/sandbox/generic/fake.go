@@ -1,0 +1,272 @@
+// Package generic is a fake JSON API for the generic HTTPS target, for tests
+// and the local dev stack. It keeps contacts by key at /contacts (POST, key
+// in the body) and /contacts/{key} (PUT, PATCH, DELETE, GET), checks one of
+// the generic target's auth modes (its HMAC check is written from the
+// format, not by calling the target's signer, so the two check each other),
+// and injects 429s with Retry-After and arbitrary failures on demand.
+//
+// Paths are relative to the fake's root; mount it with http.StripPrefix.
+package generic
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Auth is what the fake demands of callers.
+type Auth struct {
+	Mode       string // "bearer", "basic", "hmac" or "none" (also "")
+	Token      string // bearer
+	Username   string // basic
+	Password   string // basic
+	HMACSecret string // hmac
+	HMACHeader string // hmac; default X-ProfileSync-Signature
+	// Tolerance is how far a signature's timestamp may be from the fake's
+	// clock; default 5 minutes.
+	Tolerance time.Duration
+}
+
+// Record is one stored contact.
+type Record struct {
+	ID            string         `json:"id"`
+	Key           string         `json:"key"`
+	Fields        map[string]any `json:"record"`
+	LastEventID   string         `json:"last_event_id,omitempty"`
+	LastEventType string         `json:"last_event_type,omitempty"`
+}
+
+type failure struct {
+	n          int
+	status     int
+	retryAfter time.Duration
+}
+
+// Fake is the API. Create it with NewFake; all methods are safe for
+// concurrent use.
+type Fake struct {
+	auth Auth
+
+	mu       sync.Mutex
+	now      func() time.Time
+	records  map[string]*Record
+	failures []failure
+	seq      int
+	calls    int
+}
+
+// NewFake returns an empty API that checks auth.
+func NewFake(auth Auth) *Fake {
+	if auth.HMACHeader == "" {
+		auth.HMACHeader = "X-ProfileSync-Signature"
+	}
+	if auth.Tolerance == 0 {
+		auth.Tolerance = 5 * time.Minute
+	}
+	return &Fake{auth: auth, now: time.Now, records: map[string]*Record{}}
+}
+
+// SetClock replaces the clock signatures are checked against.
+func (f *Fake) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = now
+}
+
+// ThrottleNext makes the next n authenticated calls answer 429 with a
+// Retry-After of retryAfter (whole seconds).
+func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
+	f.inject(failure{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// FailNext makes the next n authenticated calls answer status.
+func (f *Fake) FailNext(n, status int) {
+	f.inject(failure{n: n, status: status})
+}
+
+func (f *Fake) inject(fl failure) {
+	if fl.n <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, fl)
+}
+
+// Calls counts the /contacts calls answered, failed ones included.
+func (f *Fake) Calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// Records returns copies of the stored contacts sorted by key.
+func (f *Fake) Records() []Record {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Record, 0, len(f.records))
+	for _, r := range f.records {
+		c := *r
+		c.Fields = copyMap(r.Fields)
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// ServeHTTP routes /contacts, /contacts/{key} and /_sandbox/records.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	segs, ok := splitPath(r.URL.EscapedPath())
+	switch {
+	case ok && len(segs) == 2 && segs[0] == "_sandbox" && segs[1] == "records" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, f.Records())
+	case ok && (len(segs) == 1 || len(segs) == 2) && segs[0] == "contacts":
+		key := ""
+		if len(segs) == 2 {
+			key = segs[1]
+		}
+		f.serveContacts(w, r, key, len(segs) == 2)
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	}
+}
+
+func (f *Fake) serveContacts(w http.ResponseWriter, r *http.Request, key string, byKey bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "unreadable body")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if !f.authorized(r, body) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sandbox"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid credentials")
+		return
+	}
+	if len(f.failures) > 0 {
+		fl := f.failures[0]
+		if f.failures[0].n--; f.failures[0].n <= 0 {
+			f.failures = f.failures[1:]
+		}
+		if fl.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(fl.retryAfter.Round(time.Second)/time.Second)))
+		}
+		writeError(w, fl.status, "injected", http.StatusText(fl.status))
+		return
+	}
+	switch {
+	case !byKey && r.Method == http.MethodPost:
+		f.write(w, body, "", false)
+	case byKey && (r.Method == http.MethodPut || r.Method == http.MethodPatch):
+		f.write(w, body, key, r.Method == http.MethodPatch)
+	case byKey && r.Method == http.MethodDelete:
+		if _, ok := f.records[key]; !ok {
+			writeError(w, http.StatusNotFound, "not_found", "no such contact")
+			return
+		}
+		delete(f.records, key)
+		w.WriteHeader(http.StatusNoContent)
+	case byKey && r.Method == http.MethodGet:
+		rec, ok := f.records[key]
+		if !ok {
+			writeError(w, http.StatusNotFound, "not_found", "no such contact")
+			return
+		}
+		writeJSON(w, http.StatusOK, rec)
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here")
+	}
+}
+
+// upsertBody is what the generic target sends.
+type upsertBody struct {
+	Key   string `json:"key"`
+	Event struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	} `json:"event"`
+	Record map[string]any `json:"record"`
+}
+
+// write stores a POST (key from the body), PUT (replace) or PATCH (merge,
+// existing contacts only): 201 when created, 200 when updated.
+func (f *Fake) write(w http.ResponseWriter, body []byte, pathKey string, merge bool) {
+	var b upsertBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", "body is not a JSON object")
+		return
+	}
+	key := b.Key
+	switch {
+	case pathKey != "" && key != "" && key != pathKey:
+		writeError(w, http.StatusBadRequest, "key_mismatch", "the key in the body differs from the one in the path")
+		return
+	case pathKey != "":
+		key = pathKey
+	case key == "":
+		writeError(w, http.StatusBadRequest, "invalid_request", "key is required")
+		return
+	}
+	rec, exists := f.records[key]
+	if merge && !exists {
+		writeError(w, http.StatusNotFound, "not_found", "no such contact")
+		return
+	}
+	if !exists {
+		f.seq++
+		rec = &Record{ID: "c-" + strconv.Itoa(f.seq), Key: key, Fields: map[string]any{}}
+		f.records[key] = rec
+	}
+	if !merge {
+		rec.Fields = map[string]any{}
+	}
+	for k, v := range b.Record {
+		rec.Fields[k] = v
+	}
+	rec.LastEventID, rec.LastEventType = b.Event.ID, b.Event.Type
+	status := http.StatusOK
+	if !exists {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, rec)
+}
+
+// splitPath splits an escaped path into unescaped segments, so "%2F" inside
+// a key stays inside its segment.
+func splitPath(escaped string) ([]string, bool) {
+	parts := strings.Split(strings.Trim(escaped, "/"), "/")
+	for i, p := range parts {
+		s, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false
+		}
+		parts[i] = s
+	}
+	return parts, true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": code, "message": msg})
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+// Package sandbox assembles the fakes of the CIAM and back-end APIs into
+// the local stack's sandbox: one handler serving every fake under
+// /sandbox/<name>/, the development credentials that unlock them, and the
+// demo profiles the CIAM fakes hold, so a newcomer can watch a webhook
+// become a Salesforce Contact without any account anywhere.
+//
+// The fakes live in the packages below (one per API) and follow the
+// vendors' public documentation; tests use them directly.
+package sandbox
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/sandbox/akamai"
+	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
+	"github.com/profilesync/profilesync/pkg/sandbox/generic"
+	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
+)
+
+// Prefix is where the local stack mounts the sandbox.
+const Prefix = "/sandbox"
+
+// Development credentials. They unlock nothing but these in-process fakes;
+// `profilesync send` signs with them and events/ samples are signed with
+// them. Real credentials live in Secrets Manager, never in code.
+const (
+	DevClientID       = "profilesync-dev"
+	DevClientSecret   = "profilesync-dev-client-secret"
+	DevCidaasAPIKey   = "profilesync-dev-cidaas-apikey"
+	DevWebhookHMACKey = "profilesync-dev-webhook-hmac-key"
+	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
+	// research test vector's) the Akamai fake signs SETs with.
+	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
+)
+
+// DevClerkSecret is the Standard Webhooks signing secret of the "clerk" source.
+var DevClerkSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("profilesync-dev-clerk-signing!!"))
+
+//go:embed devkey.pem
+var devKeyPEM []byte
+
+//go:embed demo_profiles.json
+var demoProfiles []byte
+
+// Sandbox is every fake, mounted under Prefix.
+type Sandbox struct {
+	Salesforce *salesforce.Fake
+	Webhook    *generic.Fake
+	Cidaas     *cidaas.Fake
+	Akamai     *akamai.Fake
+	mux        *http.ServeMux
+}
+
+// New builds the sandbox with the demo profiles loaded.
+func New() (*Sandbox, error) {
+	ak, err := akamai.NewFake(DevClientID, DevClientSecret)
+	if err != nil {
+		return nil, err
+	}
+	key, err := DevAkamaiKey()
+	if err != nil {
+		return nil, err
+	}
+	ak.UseKey(DevAkamaiKID, key)
+	s := &Sandbox{
+		Salesforce: salesforce.NewFake(DevClientID, DevClientSecret),
+		Webhook:    generic.NewFake(generic.Auth{Mode: "hmac", HMACSecret: DevWebhookHMACKey}),
+		Cidaas:     cidaas.NewFake(DevClientID, DevClientSecret),
+		Akamai:     ak,
+		mux:        http.NewServeMux(),
+	}
+	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
+	profiles, err := DemoProfiles()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		s.Cidaas.Put(p)
+		s.Akamai.Put(p)
+	}
+	s.mount("salesforce", s.Salesforce)
+	s.mount("webhook", s.Webhook)
+	s.mount("cidaas", s.Cidaas)
+	s.mount("akamai", s.Akamai)
+	s.mux.HandleFunc("POST "+Prefix+"/akamai/_sandbox/sign", s.signSET)
+	return s, nil
+}
+
+func (s *Sandbox) mount(name string, h http.Handler) {
+	p := Prefix + "/" + name
+	s.mux.Handle(p+"/", http.StripPrefix(p, h))
+}
+
+// ServeHTTP serves every fake under Prefix.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// signSET signs the posted claims as the Akamai webhook service would:
+// the local twin of Akamai's "send test event", used by `profilesync send`.
+func (s *Sandbox) signSET(w http.ResponseWriter, r *http.Request) {
+	var claims map[string]any
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&claims); err != nil {
+		http.Error(w, "claims must be a JSON object", http.StatusBadRequest)
+		return
+	}
+	tok, err := s.Akamai.Sign(claims)
+	if err != nil {
+		http.Error(w, "sign failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/secevent+jwt")
+	_, _ = w.Write(tok)
+}
+
+// DevAkamaiKey parses devkey.pem.
+func DevAkamaiKey() (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(devKeyPEM)
+	if block == nil {
+		return nil, errors.New("devkey.pem: no PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("devkey.pem: %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("devkey.pem: not an RSA key")
+	}
+	return rk, nil
+}
+
+// DemoProfiles are the customers the CIAM fakes know.
+func DemoProfiles() ([]*profile.Profile, error) {
+	var ps []*profile.Profile
+	if err := json.Unmarshal(demoProfiles, &ps); err != nil {
+		return nil, fmt.Errorf("demo_profiles.json: %w", err)
+	}
+	return ps, nil
+}
+
+// DevSecrets returns the secrets of every source and target of the shipped
+// mappings, pointing at a sandbox reached at base (e.g.
+// http://127.0.0.1:3000). Keys are secret names.
+func DevSecrets(base string) map[string]json.RawMessage {
+	base = strings.TrimRight(base, "/")
+	sb := base + Prefix
+	enc := func(v map[string]any) json.RawMessage {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		return b
+	}
+	return map[string]json.RawMessage{
+		"cidaas": enc(map[string]any{
+			"kind": "cidaas", "auth": "apikey", "apikey_name": "apikey", "apikey_placement": "header",
+			"apikey": DevCidaasAPIKey, "base_url": sb + "/cidaas",
+			"client_id": DevClientID, "client_secret": DevClientSecret,
+		}),
+		"akamai": enc(map[string]any{
+			"kind": "akamai", "jwks_url": sb + "/akamai/login/jwk", "issuer": AkamaiIssuer,
+			"audience": base + "/webhooks/akamai", "capture_url": sb + "/akamai",
+			"client_id": DevClientID, "client_secret": DevClientSecret,
+		}),
+		"clerk": enc(map[string]any{"kind": "standardwebhooks", "secrets": []string{DevClerkSecret}}),
+		"salesforce": enc(map[string]any{
+			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
+		}),
+		"webhook": enc(map[string]any{"base_url": sb + "/webhook", "hmac_secret": DevWebhookHMACKey}),
+	}
+}
+
+// AkamaiIssuer is the iss of the sandbox's SETs.
+const AkamaiIssuer = "https://v1.api.us.janrain.com/00000000-0000-0000-0000-000000000000/webhooks"

@@ -1,0 +1,53 @@
+package registry
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestKinds(t *testing.T) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "cidaas", "standardwebhooks"}) {
+		t.Fatal(got)
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name, cfg   string
+		wantErr     []string
+		wantFetcher bool
+	}{
+		{name: "cidaas", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c","client_secret":"s"}`, wantFetcher: true},
+		{name: "akamai", cfg: `{"kind":"akamai","jwks_url":"https://j/login/jwk","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s"}`, wantFetcher: true},
+		{name: "clerk", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}`},
+		{name: "clerk-api", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"https://api.clerk.com","api_key":"sk"}`, wantFetcher: true},
+		{name: "nokind", cfg: `{}`, wantErr: []string{`"nokind"`, `"kind"`}},
+		{name: "badkind", cfg: `{"kind":"okta"}`, wantErr: []string{`"badkind"`, `"okta"`}},
+		{name: "notjson", cfg: `nope`, wantErr: []string{`"notjson"`}},
+		{name: "missing", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c"}`, wantErr: []string{`"missing"`, `"client_secret"`}},
+		{name: "unknown", cfg: `{"kind":"akamai","jwks_url":"https://j","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s","extra":1}`, wantErr: []string{`"unknown"`, `"extra"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, f, err := New(tt.name, []byte(tt.cfg), nil)
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatal("want error")
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%v does not name %s", err, w)
+					}
+				}
+				return
+			}
+			if err != nil || p == nil {
+				t.Fatalf("%v", err)
+			}
+			if (f != nil) != tt.wantFetcher {
+				t.Fatalf("fetcher = %v, want present=%v", f, tt.wantFetcher)
+			}
+		})
+	}
+}

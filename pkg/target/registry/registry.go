@@ -1,0 +1,72 @@
+// Package registry lists every target kind ProfileSync can deliver to, in
+// one explicit map (no init() side effects): how to check a mapping's
+// settings when it loads (`profilesync validate`, no secrets at hand) and
+// how to build a connector from the settings and the secret at send time.
+// The connectors themselves live in the sibling packages.
+package registry
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/generic"
+	"github.com/profilesync/profilesync/pkg/target/salesforce"
+)
+
+// Kind is one kind of target.
+type Kind struct {
+	// CheckSettings validates a mapping's settings for this kind; errors
+	// name the offending field.
+	CheckSettings func(settings map[string]any) error
+	// New builds a connector named name from the settings and the secret
+	// (JSON); a nil hc gets the kind's default client.
+	New func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error)
+}
+
+// kinds is the registry. Adding a target is one entry here.
+var kinds = map[string]Kind{
+	"salesforce": {
+		CheckSettings: salesforce.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(salesforce.Build(name, settings, secret, hc))
+		},
+	},
+	"generic": {
+		CheckSettings: generic.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(generic.Build(name, settings, secret, hc))
+		},
+	},
+}
+
+// Every connector satisfies the port.
+var (
+	_ target.Connector = (*salesforce.Client)(nil)
+	_ target.Connector = (*generic.Client)(nil)
+)
+
+// connector returns c as a Connector, or a nil interface (never a typed nil
+// pointer inside one) when err is set.
+func connector[C target.Connector](c C, err error) (target.Connector, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Lookup returns the kind called name.
+func Lookup(name string) (Kind, bool) {
+	k, ok := kinds[name]
+	return k, ok
+}
+
+// Names lists the kinds, sorted.
+func Names() []string {
+	out := make([]string, 0, len(kinds))
+	for n := range kinds {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

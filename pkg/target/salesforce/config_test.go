@@ -1,0 +1,78 @@
+package salesforce
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDecodeSettings(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       map[string]any
+		want     Settings
+		errField string // the field the error must name; "" for success
+	}{
+		{"defaults", map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"},
+			Settings{"Contact", "ProfileSync_Id__c", DefaultAPIVersion}, ""},
+		{"explicit version", map[string]any{"object": "Lead", "external_id_field": "Ext__c", "api_version": "v45.0"},
+			Settings{"Lead", "Ext__c", "v45.0"}, ""},
+		{"missing object", map[string]any{"external_id_field": "Ext__c"}, Settings{}, `"object"`},
+		{"missing external id", map[string]any{"object": "Contact"}, Settings{}, `"external_id_field"`},
+		{"Id as external id", map[string]any{"object": "Contact", "external_id_field": "Id"}, Settings{}, `"external_id_field"`},
+		{"bad object name", map[string]any{"object": "Con tact", "external_id_field": "Ext__c"}, Settings{}, `"object"`},
+		{"bad version", map[string]any{"object": "Contact", "external_id_field": "Ext__c", "api_version": "62"}, Settings{}, `"api_version"`},
+		{"unknown key", map[string]any{"object": "Contact", "external_id_field": "Ext__c", "objekt": "x"}, Settings{}, `"objekt"`},
+		{"wrong type", map[string]any{"object": 7, "external_id_field": "Ext__c"}, Settings{}, `"object"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeSettings(tt.in)
+			if tt.errField == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.errField) {
+				t.Fatalf("DecodeSettings error = %v, want one naming %s", err, tt.errField)
+			}
+			if CheckSettings(tt.in) == nil {
+				t.Fatal("CheckSettings accepted what DecodeSettings refused")
+			}
+		})
+	}
+}
+
+func TestParseCredentials(t *testing.T) {
+	const secretValue = "s3cr3t-value"
+	tests := []struct {
+		name     string
+		in       string
+		errField string
+	}{
+		{"ok", `{"login_url":"https://acme.my.salesforce.com","client_id":"id","client_secret":"` + secretValue + `"}`, ""},
+		{"missing secret", `{"login_url":"https://acme.my.salesforce.com","client_id":"id"}`, `"client_secret"`},
+		{"missing client id", `{"login_url":"https://acme.my.salesforce.com","client_secret":"x"}`, `"client_id"`},
+		{"relative url", `{"login_url":"acme.my.salesforce.com","client_id":"id","client_secret":"x"}`, `"login_url"`},
+		{"unknown key", `{"login_url":"https://a.b","client_id":"id","client_secret":"x","password":"` + secretValue + `"}`, `"password"`},
+		{"wrong type", `{"login_url":"https://a.b","client_id":"id","client_secret":12345678}`, `"client_secret"`},
+		{"not json", `login_url=` + secretValue, "JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCredentials([]byte(tt.in))
+			if tt.errField == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.errField) {
+				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
+			}
+			if strings.Contains(err.Error(), secretValue) || strings.Contains(err.Error(), "12345678") {
+				t.Fatalf("error %q quotes a secret value", err)
+			}
+		})
+	}
+}
