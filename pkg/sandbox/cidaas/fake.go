@@ -161,6 +161,9 @@ func UserJSON(p *profile.Profile) map[string]any {
 	if p.UpdatedAt != nil {
 		u["updatedTime"] = p.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z")
 	}
+	if p.Address != nil {
+		u["address"] = p.Address
+	}
 	if len(p.Custom) > 0 {
 		u["customFields"] = p.Custom
 	}

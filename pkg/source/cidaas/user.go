@@ -32,7 +32,9 @@ type user struct {
 	UpdatedAt            json.RawMessage `json:"updated_at"`
 	UpdatedTime          string          `json:"updatedTime"`
 	CustomFields         map[string]any  `json:"customFields"`
-	Consents             json.RawMessage `json:"consents"`
+	// Address is the OIDC address claim, which cidaas's userinfo follows.
+	Address  *profile.Address `json:"address"`
+	Consents json.RawMessage  `json:"consents"`
 }
 
 // decodeUser reads a user object, bare or inside cidaas's response
@@ -69,6 +71,7 @@ func decodeUser(b []byte) (*profile.Profile, error) {
 		Zoneinfo:          u.Zoneinfo,
 		UpdatedAt:         updatedAt(u.UpdatedAt, u.UpdatedTime),
 		Consents:          consents(u.Consents),
+		Address:           u.Address,
 	}
 	// cidaas calls the phone "mobile_number"; OIDC calls it phone_number.
 	if u.MobileNumber != "" {
