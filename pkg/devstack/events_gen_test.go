@@ -1,0 +1,132 @@
+package devstack
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/sandbox"
+)
+
+// writeSamples regenerates events/ (go test -run TestEventSamples -update).
+func writeSamples(t *testing.T) {
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, v any) {
+		if err := os.WriteFile(filepath.Join(eventsDir, name), mustJSON(t, v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := fixtureTime.Format("2006-01-02T15:04:05.000Z")
+	cidaas := func(eventtype, id, extra string) string {
+		return fmt.Sprintf(`{"eventtype":%q,"id":%q,"sub":%q,"tenant_key":"acme-shop","createdTime":%q%s}`, eventtype, id, janeSub, at, extra)
+	}
+	key := map[string]string{"apikey": sandbox.DevCidaasAPIKey, "content-type": "application/json"}
+	write("ingress-cidaas-account-created.json", apiRequest("cidaas", key, cidaas("ACCOUNT_CREATED_WITH_CIDAAS_IDENTITY", "0b5e2c1a-0001-4000-8000-000000000001", "")))
+	write("ingress-cidaas-account-deleted.json", apiRequest("cidaas", key, cidaas("ACCOUNT_DELETED", "0b5e2c1a-0002-4000-8000-000000000002", "")))
+	write("ingress-cidaas-consent-revoked.json", apiRequest("cidaas", key, cidaas("CONSENT_REVOKED", "0b5e2c1a-0003-4000-8000-000000000003", `,"consent_name":"newsletter"`)))
+	write("ingress-cidaas-bad-api-key.json", apiRequest("cidaas", map[string]string{"apikey": "not-the-key"}, cidaas("ACCOUNT_MODIFIED", "0b5e2c1a-0004-4000-8000-000000000004", "")))
+	write("ingress-cidaas-malformed.json", apiRequest("cidaas", key, `{"eventtype":"ACCOUNT_MODIFIED","sub":`))
+	write("ingress-unknown-source.json", apiRequest("okta", key, cidaas("ACCOUNT_MODIFIED", "0b5e2c1a-0005-4000-8000-000000000005", "")))
+
+	set, err := sb.Akamai.Sign(map[string]any{
+		"iss": sandbox.AkamaiIssuer, "aud": []string{devURL + "/webhooks/akamai"}, "iat": fixtureTime.Unix(), "toe": fixtureTime.Unix() - 1,
+		"jti": "6d1f0c3e-8a2b-4c7d-9e10-2f3a4b5c6d7e", "txn": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+		"events": map[string]any{"entityUpdated": map[string]any{
+			"attributes": []string{"givenName", "primaryAddress.city"}, "captureApplicationId": "abcd1234efgh5678ijkl9012mn",
+			"captureClientId": "zyxw9876vuts5432rqpo1098nmlk7654", "entityType": "user", "sub": maxSub,
+			"globalSub": "capture-v1://us.janraincapture.com/abcd1234efgh5678ijkl9012mn/user/" + maxSub,
+			"id":        "c4d5e6f7-a8b9-4c0d-8e1f-2a3b4c5d6e7f"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("ingress-akamai-entity-updated.json", apiRequest("akamai", map[string]string{"content-type": "application/secevent+jwt"}, string(set)))
+
+	clerk := strings.ReplaceAll(strings.ReplaceAll(clerkUserUpdated, "\n", ""), "1735725900123", fmt.Sprint(fixtureTime.UnixMilli()))
+	write("ingress-clerk-user-updated.json", apiRequest("clerk", signClerk("msg_2rXAbCdEfGhIjKlMnOpQrStUv", clerk), clerk))
+	bad := signClerk("msg_2rXAbCdEfGhIjKlMnOpQrStUw", clerk)
+	write("ingress-clerk-bad-signature.json", apiRequest("clerk", bad, strings.Replace(clerk, "Erika", "Eve", 1)))
+
+	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
+		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
+	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
+		OccurredAt: fixtureTime, ReceivedAt: fixtureTime.Add(time.Second), SourceType: "user.created", Profile: snap}
+	thin := profile.Event{ID: "0b5e2c1a-0001-4000-8000-000000000001", Source: "cidaas", Type: profile.Created, Subject: janeSub,
+		OccurredAt: fixtureTime, ReceivedAt: fixtureTime.Add(time.Second), SourceType: "ACCOUNT_CREATED_WITH_CIDAAS_IDENTITY"}
+	write("sync-salesforce.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", thin)))
+	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
+	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
+
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk"`
+	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
+	env := map[string]map[string]string{
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "SECRET_ARNS": arns + "}",
+			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
+	}
+	for _, target := range []string{"salesforce", "webhook"} {
+		env[LogicalID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "TARGET": target,
+			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
+			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq"}
+	}
+	write("env.json", env)
+}
+
+func apiRequest(src string, header map[string]string, body string) map[string]any {
+	h := map[string]string{"host": "abc123.execute-api.eu-central-1.amazonaws.com", "user-agent": src + "-webhooks/1.0",
+		"x-forwarded-for": "203.0.113.10", "x-forwarded-proto": "https", "content-length": fmt.Sprint(len(body))}
+	for k, v := range header {
+		h[k] = v
+	}
+	return map[string]any{
+		"version": "2.0", "routeKey": "POST /webhooks/{source}", "rawPath": "/webhooks/" + src, "rawQueryString": "",
+		"headers": h, "pathParameters": map[string]string{"source": src},
+		"requestContext": map[string]any{
+			"accountId": "123456789012", "apiId": "abc123", "domainName": "abc123.execute-api.eu-central-1.amazonaws.com",
+			"domainPrefix": "abc123", "requestId": "Ab1Cd2Ef3Gh4=", "routeKey": "POST /webhooks/{source}", "stage": "$default",
+			"time": fixtureTime.Format("02/Jan/2006:15:04:05 -0700"), "timeEpoch": fixtureTime.UnixMilli(),
+			"http": map[string]string{"method": "POST", "path": "/webhooks/" + src, "protocol": "HTTP/1.1",
+				"sourceIp": "203.0.113.10", "userAgent": src + "-webhooks/1.0"},
+		},
+		"body": body, "isBase64Encoded": false,
+	}
+}
+
+func signClerk(id, body string) map[string]string {
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(sandbox.DevClerkSecret, "whsec_"))
+	ts := fmt.Sprint(fixtureTime.Unix())
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + ts + "." + body))
+	return map[string]string{"webhook-id": id, "webhook-timestamp": ts, "content-type": "application/json",
+		"webhook-signature": "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))}
+}
+
+func sqsEvent(target string, bodies ...string) map[string]any {
+	var recs []map[string]any
+	for i, b := range bodies {
+		sum := md5.Sum([]byte(b))
+		recs = append(recs, map[string]any{
+			"messageId":     fmt.Sprintf("5f0b6c1e-0000-4000-8000-%012d", i+1),
+			"receiptHandle": "AQEB" + base64.StdEncoding.EncodeToString(sum[:]),
+			"body":          b,
+			"attributes": map[string]string{"ApproximateReceiveCount": "1", "SentTimestamp": fmt.Sprint(fixtureTime.UnixMilli()),
+				"SenderId": "AROAEXAMPLE:profilesync-ingress", "ApproximateFirstReceiveTimestamp": fmt.Sprint(fixtureTime.UnixMilli() + 50)},
+			"messageAttributes": map[string]any{},
+			"md5OfBody":         fmt.Sprintf("%x", sum),
+			"eventSource":       "aws:sqs",
+			"eventSourceARN":    "arn:aws:sqs:eu-central-1:123456789012:profilesync-dev-" + target,
+			"awsRegion":         "eu-central-1",
+		})
+	}
+	return map[string]any{"Records": recs}
+}

@@ -1,0 +1,229 @@
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/ingress"
+	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/stack"
+)
+
+// events/ holds a sample per function and case: each is what `sam local
+// invoke -e` and `profilesync invoke -e` take, and each runs through its
+// handler here. `go test ./pkg/devstack -run TestEventSamples -update`
+// regenerates them (signatures are deterministic).
+
+var update = flag.Bool("update", false, "regenerate events/ samples")
+
+const eventsDir = "../../events"
+
+// fixtureTime is when the samples were "sent"; invoke them with
+// --now 2025-01-01T10:05:00Z so signature timestamps verify.
+var fixtureTime = time.Date(2025, 1, 1, 10, 5, 0, 0, time.UTC)
+
+// devURL is the local stack's default address, which the samples' Akamai
+// audience names.
+const devURL = "http://127.0.0.1:3000"
+
+type want struct {
+	status   int      // ingress: HTTP status
+	enqueued int      // ingress: messages enqueued
+	failures []string // sync: message ids reported failed
+	records  int      // sync: records at the target afterwards
+}
+
+var expectations = map[string]want{
+	"ingress-cidaas-account-created.json":  {status: 200, enqueued: 2},
+	"ingress-cidaas-account-deleted.json":  {status: 200, enqueued: 2},
+	"ingress-cidaas-consent-revoked.json":  {status: 200, enqueued: 1},
+	"ingress-akamai-entity-updated.json":   {status: 200, enqueued: 2},
+	"ingress-clerk-user-updated.json":      {status: 200, enqueued: 2},
+	"ingress-cidaas-bad-api-key.json":      {status: 401},
+	"ingress-clerk-bad-signature.json":     {status: 401},
+	"ingress-unknown-source.json":          {status: 404},
+	"ingress-cidaas-malformed.json":        {status: 400},
+	"sync-salesforce.json":                 {records: 1},
+	"sync-salesforce-partial-failure.json": {failures: []string{"5f0b6c1e-0000-4000-8000-000000000002"}, records: 1},
+	"sync-webhook.json":                    {records: 2},
+}
+
+func TestEventSamples(t *testing.T) {
+	if *update {
+		writeSamples(t)
+	}
+	files, err := filepath.Glob(filepath.Join(eventsDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		name := filepath.Base(f)
+		if name == "env.json" {
+			continue
+		}
+		seen[name] = true
+		w, ok := expectations[name]
+		if !ok {
+			t.Errorf("%s has no expectation in events_test.go", name)
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) {
+			if strings.HasPrefix(name, "ingress-") {
+				runIngressSample(t, raw, w)
+			} else {
+				runSyncSample(t, strings.TrimSuffix(strings.TrimPrefix(name, "sync-"), ".json"), raw, w)
+			}
+		})
+	}
+	for name := range expectations {
+		if !seen[name] {
+			t.Errorf("events/%s is missing", name)
+		}
+	}
+	checkEnvJSON(t)
+}
+
+// sampleSecrets are the sandbox's development secrets with the sandbox at
+// sbURL, and the Akamai audience of the default local stack.
+func sampleSecrets(sbURL string) MemorySecrets {
+	secrets := MemorySecrets(sandbox.DevSecrets(sbURL))
+	var ak map[string]any
+	_ = json.Unmarshal(secrets["akamai"], &ak)
+	ak["audience"] = devURL + "/webhooks/akamai"
+	secrets["akamai"], _ = json.Marshal(ak)
+	return secrets
+}
+
+func quietConfig(t *testing.T) (stack.Config, *sandbox.Sandbox) {
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	ms, err := loadMappings(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stack.Config{Mappings: ms, Sources: DefaultSources, Secrets: sampleSecrets(srv.URL),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sb
+}
+
+func runIngressSample(t *testing.T, raw []byte, w want) {
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := quietConfig(t)
+	q := &ingress.MemoryQueue{}
+	h, err := cfg.Ingress(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Now = func() time.Time { return fixtureTime }
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != w.status || q.Len() != w.enqueued {
+		t.Fatalf("status %d (%s), %d enqueued; want %d, %d", resp.StatusCode, resp.Body, q.Len(), w.status, w.enqueued)
+	}
+}
+
+func runSyncSample(t *testing.T, target string, raw []byte, w want) {
+	target, _, _ = strings.Cut(target, "-partial")
+	var ev events.SQSEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	cfg, sb := quietConfig(t)
+	h, err := cfg.Sync(context.Background(), target, &delivery.MemoryState{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range resp.BatchItemFailures {
+		got = append(got, f.ItemIdentifier)
+	}
+	if !reflect.DeepEqual(got, w.failures) {
+		t.Errorf("failures %v, want %v", got, w.failures)
+	}
+	n := len(sb.Webhook.Records())
+	if target == "salesforce" {
+		n = len(sb.Salesforce.Records("Contact"))
+	}
+	if n != w.records {
+		t.Errorf("%d records at %s, want %d", n, target, w.records)
+	}
+}
+
+// checkEnvJSON checks events/env.json gives every function of the
+// template the variables pkg/stack reads.
+func checkEnvJSON(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(eventsDir, "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatalf("env.json: %v", err)
+	}
+	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS"}}
+	ms, _ := loadMappings(nil)
+	for _, m := range ms.All() {
+		need[LogicalID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE"}
+	}
+	var names []string
+	for fn := range need {
+		names = append(names, fn)
+	}
+	sort.Strings(names)
+	for _, fn := range names {
+		for _, v := range need[fn] {
+			if env[fn][v] == "" {
+				t.Errorf("env.json: %s has no %s", fn, v)
+			}
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}
+
+func envelopeBody(t *testing.T, target string, e profile.Event) string {
+	b, err := profile.NewEnvelope(target, e).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
