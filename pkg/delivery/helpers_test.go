@@ -27,4 +27,6 @@ func (f *failSecond) Upsert(ctx context.Context, r target.Record) (target.Result
 	return f.inner.Upsert(ctx, r)
 }
 
-func (f *failSecond) Delete(ctx context.Context, r target.Record) error { return f.inner.Delete(ctx, r) }
+func (f *failSecond) Delete(ctx context.Context, r target.Record) error {
+	return f.inner.Delete(ctx, r)
+}

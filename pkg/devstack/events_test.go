@@ -195,7 +195,7 @@ func checkEnvJSON(t *testing.T) {
 	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS"}}
 	ms, _ := loadMappings(nil)
 	for _, m := range ms.All() {
-		need[LogicalID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE"}
+		need[SyncFunctionID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE"}
 	}
 	var names []string
 	for fn := range need {
@@ -226,4 +226,3 @@ func envelopeBody(t *testing.T, target string, e profile.Event) string {
 	}
 	return string(b)
 }
-

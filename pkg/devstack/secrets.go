@@ -32,7 +32,7 @@ func (s FileSecrets) Secret(_ context.Context, name string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(filepath.Join(s.Dir, name+".json"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("secret %q: no file %s", name, filepath.Join(s.Dir, name+".json"))
+		return nil, fmt.Errorf("secret %q: no file %s: %w", name, filepath.Join(s.Dir, name+".json"), err)
 	}
 	if err != nil {
 		return nil, err

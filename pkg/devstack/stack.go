@@ -112,17 +112,8 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := local.Open(o.DataDir)
+	db, queues, err := OpenQueues(o.DataDir, ms, o.VisibilityTimeout)
 	if err != nil {
-		return nil, err
-	}
-	var cfgs []local.QueueConfig
-	for _, m := range ms.All() {
-		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: o.VisibilityTimeout, MaxReceiveCount: m.Delivery.MaxReceiveCount})
-	}
-	queues, err := local.NewQueues(db, cfgs...)
-	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	cfg := stack.Config{Mappings: ms, Sources: o.Sources, Secrets: secrets, Log: o.Log}

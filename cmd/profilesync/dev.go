@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/profilesync/profilesync/pkg/devstack"
+	"github.com/profilesync/profilesync/pkg/sandbox"
+)
+
+const (
+	defaultURL  = "http://127.0.0.1:3000"
+	defaultData = ".profilesync"
+)
+
+// sandboxTargets are the targets the sandbox has a fake of.
+var sandboxTargets = []string{"salesforce", "webhook"}
+
+const devHelp = `
+Usage: profilesync dev [flags]
+
+Run the whole of ProfileSync on one machine, with no AWS and no Docker: the
+ingress at POST <url>/webhooks/{source}, one SQLite queue (with a DLQ) and
+one poller per target, and the sandbox fakes of cidaas, Akamai, Salesforce
+and the generic webhook API under <url>/sandbox/. Development secrets are
+written to <data>/secrets on first start; edit them to point a source or
+target at a real system. Runs until interrupted (Ctrl-C, SIGTERM); queued
+messages stay in <data> for the next start.`
+
+func runDev(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("dev", devHelp)
+	addr := f.String("addr", "127.0.0.1:3000", "listen `address`")
+	data := f.String("data", defaultData, "data `dir`ectory: SQLite queues and state, secrets/")
+	mappingsDir := f.String("mappings", "", "mapping files `dir`ectory (default: the ones built in)")
+	if _, err := f.parse(c, args, 0, 0); err != nil {
+		return err
+	}
+	var mfs fs.FS
+	if *mappingsDir != "" {
+		if st, err := os.Stat(*mappingsDir); err != nil || !st.IsDir() {
+			return f.usageErr("--mappings %s: not a directory", *mappingsDir)
+		}
+		mfs = os.DirFS(*mappingsDir)
+	}
+	s, err := devstack.Start(ctx, devstack.Options{Addr: *addr, DataDir: *data, Mappings: mfs, Log: c.log})
+	if err != nil {
+		return err
+	}
+	printStack(c, s, *data)
+	<-ctx.Done()
+	c.log.Info("stopping")
+	return s.Close()
+}
+
+func printStack(c *cli, s *devstack.Stack, data string) {
+	w := c.stdout
+	fmt.Fprintf(w, "ProfileSync is running on %s (data in %s)\n\n", s.URL, filepath.Clean(data))
+	fmt.Fprintln(w, "Webhooks:")
+	for _, src := range s.Config.Sources {
+		fmt.Fprintf(w, "  %-10s POST %s/webhooks/%s\n", src, s.URL, src)
+	}
+	fmt.Fprintln(w, "\nSandbox records:")
+	for _, m := range s.Config.Mappings.All() {
+		if !slices.Contains(sandboxTargets, m.Name) {
+			continue // a target of its own, not one of the sandbox's fakes
+		}
+		fmt.Fprintf(w, "  %-10s GET  %s%s/%s/_sandbox/records\n", m.Name, s.URL, sandbox.Prefix, m.Name)
+	}
+	urlFlag := ""
+	if s.URL != defaultURL {
+		urlFlag = " --url " + s.URL
+	}
+	dataFlag := ""
+	if filepath.Clean(data) != defaultData {
+		dataFlag = " --data " + data
+	}
+	fmt.Fprintln(w, "\nTry:")
+	fmt.Fprintf(w, "  profilesync send cidaas events/webhooks/cidaas-account-created.json%s%s\n", urlFlag, dataFlag)
+	fmt.Fprintf(w, "  profilesync sandbox list salesforce%s\n", urlFlag)
+	fmt.Fprintln(w, "\nCtrl-C stops the stack.")
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/profilesync/profilesync/pkg/devstack"
+	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/sandbox"
+)
+
+func writeJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestInvokeIngressThenDev enqueues with invoke, at a fixed clock, and
+// checks the queue `dev` would drain.
+func TestInvokeIngressThenDev(t *testing.T) {
+	at := time.Date(2025, 1, 1, 10, 5, 0, 0, time.UTC)
+	body, err := os.ReadFile(samples + "clerk-user-updated.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := devstack.Sign(sandbox.DevSecrets(defaultURL)["clerk"], body, at, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := events.APIGatewayV2HTTPRequest{RawPath: "/webhooks/clerk", Body: string(w.Body), Headers: map[string]string{},
+		PathParameters: map[string]string{"source": "clerk"}}
+	for k := range w.Header {
+		ev.Headers[strings.ToLower(k)] = w.Header.Get(k)
+	}
+	file, dir := writeJSON(t, ev), t.TempDir()
+	env := writeJSON(t, map[string]any{"IngressFunction": map[string]string{"SOURCES": "cidaas,akamai,clerk"}})
+
+	out := mustRun(t, "invoke", "IngressFunction", "-e", file, "--data", dir, "--now", at.Format(time.RFC3339), "--env-vars", env)
+	if !strings.Contains(out, `"statusCode":200`) || !strings.Contains(out, `\"enqueued\":2`) {
+		t.Fatalf("invoke: %s", out)
+	}
+	// Without --now the signature's timestamp is too old.
+	if out := mustRun(t, "invoke", "ingress", "-e", file, "--data", dir); !strings.Contains(out, `"statusCode":401`) {
+		t.Fatalf("invoke without --now: %s", out)
+	}
+	if out := mustRun(t, "dlq", "list", "salesforce", "--data", dir); !strings.Contains(out, "empty") {
+		t.Fatalf("dlq: %s", out)
+	}
+}
+
+func TestInvokeSync(t *testing.T) {
+	now := time.Now().UTC()
+	e := profile.Event{ID: "evt-1", Source: "cidaas", Type: profile.Created, Subject: "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b", OccurredAt: now, ReceivedAt: now}
+	body, err := profile.NewEnvelope("salesforce", e).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeJSON(t, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-1", Body: string(body), EventSource: "aws:sqs"}}})
+	out := mustRun(t, "invoke", "SalesforceSyncFunction", "-e", file)
+	if !strings.HasPrefix(out, `{"batchItemFailures":[]}`) || !strings.Contains(out, `"LastName": "Doe"`) {
+		t.Fatalf("invoke: %s", out)
+	}
+	r := runCLI(t, "invoke", "WebhookSyncFunction", "-e", file)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, `{"batchItemFailures":[{"itemIdentifier":"m-1"}]}`) {
+		t.Fatalf("a salesforce message at the webhook function: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,187 @@
+// Command profilesync runs ProfileSync on one machine and pokes at it: the
+// whole stack (dev), signed sample webhooks (send), a Docker-free `sam
+// local invoke` (invoke), the sandbox's records, the local dead-letter
+// queues, and mapping validation. Each subcommand is a thin shell over
+// pkg/devstack, pkg/local and pkg/stack; the Lambdas never import it.
+//
+// Output for humans goes to stdout, logs (text slog) to stderr. Exit
+// status: 0 done, 1 failed, 2 usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs one command line (without the program name) and returns the
+// exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// cli is what every command gets.
+type cli struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// command is one subcommand. Its run returns a usageError for a bad
+// command line, errHelp after printing help, errReported when it has said
+// why it failed, or another error to print.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, c *cli, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"dev", "run the whole stack locally until interrupted", runDev},
+		{"send", "sign a sample webhook as its CIAM would and post it to the stack", runSend},
+		{"invoke", "run one Lambda function in-process on an event (sam local invoke)", runInvoke},
+		{"sandbox", "show what the sandbox back-ends received", runSandbox},
+		{"validate", "check mapping files", runValidate},
+		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
+	}
+}
+
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil))}
+	if len(args) == 0 {
+		topUsage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		topUsage(stdout)
+		return 0
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			return exitCode(c, cmd.name, cmd.run(ctx, c, args[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "profilesync: unknown command %q\n\n", args[0])
+	topUsage(stderr)
+	return 2
+}
+
+func exitCode(c *cli, name string, err error) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(c.stderr, "profilesync %s: %s\n\n", name, ue.msg)
+		ue.usage(c.stderr)
+		return 2
+	case errors.Is(err, errReported):
+		return 1
+	}
+	fmt.Fprintf(c.stderr, "profilesync %s: %v\n", name, err)
+	return 1
+}
+
+func topUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: profilesync COMMAND [ARGS] [FLAGS]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `"profilesync COMMAND -h" describes a command. Exit status: 0 done, 1 failed, 2 usage error.`)
+}
+
+var (
+	errHelp     = errors.New("help shown")
+	errReported = errors.New("failure already reported")
+)
+
+type usageError struct {
+	msg   string
+	usage func(io.Writer)
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// flags is a command's flag set with its help text.
+type flags struct {
+	*flag.FlagSet
+	help string // "Usage: ..." and a description; the flags follow
+}
+
+func newFlags(name, help string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &flags{FlagSet: fs, help: strings.TrimSpace(help)}
+}
+
+func (f *flags) usage(w io.Writer) {
+	fmt.Fprintln(w, f.help)
+	has := false
+	f.VisitAll(func(*flag.Flag) { has = true })
+	if has {
+		fmt.Fprintln(w, "\nFlags:")
+		f.SetOutput(w)
+		f.PrintDefaults()
+		f.SetOutput(io.Discard)
+	}
+}
+
+func (f *flags) usageErr(format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...), usage: f.usage}
+}
+
+// parse parses args with flags allowed before, between and after the
+// positional arguments (everything after "--" is positional), prints help
+// for -h, and checks the positional count is within [min, max].
+func (f *flags) parse(c *cli, args []string, min, max int) ([]string, error) {
+	var rest []string
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for {
+		err := f.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			f.usage(c.stdout)
+			return nil, errHelp
+		}
+		if err != nil {
+			return nil, f.usageErr("%v", err)
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	pos = append(pos, rest...)
+	switch {
+	case len(pos) < min:
+		return nil, f.usageErr("missing arguments")
+	case len(pos) > max:
+		return nil, f.usageErr("unexpected arguments: %s", strings.Join(pos[max:], " "))
+	}
+	return pos, nil
+}

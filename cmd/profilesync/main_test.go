@@ -1,0 +1,63 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHelpAndUsageErrors(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{nil, 2, "", "Usage: profilesync COMMAND"},
+		{[]string{"-h"}, 0, "Commands:", ""},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"dev", "-h"}, 0, "Usage: profilesync dev", ""},
+		{[]string{"send", "--help"}, 0, "Usage: profilesync send SOURCE FILE", ""},
+		{[]string{"invoke", "-h"}, 0, "Usage: profilesync invoke FUNCTION -e FILE", ""},
+		{[]string{"sandbox", "-h"}, 0, "Usage: profilesync sandbox list", ""},
+		{[]string{"validate", "-h"}, 0, "Usage: profilesync validate", ""},
+		{[]string{"dlq", "-h"}, 0, "Usage: profilesync dlq list TARGET", ""},
+		{[]string{"dev", "extra"}, 2, "", "unexpected arguments: extra"},
+		{[]string{"dev", "--port", "1"}, 2, "", "flag provided but not defined: -port"},
+		{[]string{"send", "cidaas"}, 2, "", "missing arguments"},
+		{[]string{"send", "cidaas", "f.json", "--url"}, 2, "", "flag needs an argument"},
+		{[]string{"invoke", "IngressFunction"}, 2, "", "-e FILE is required"},
+		{[]string{"invoke", "NopeFunction", "-e", "x.json"}, 2, "", "SalesforceSyncFunction"},
+		{[]string{"invoke", "ingress", "-e", "x.json", "--now", "yesterday"}, 2, "", "want RFC3339"},
+		{[]string{"sandbox", "show"}, 2, "", `unknown subcommand "show"`},
+		{[]string{"sandbox", "list", "hubspot"}, 2, "", `no fake of "hubspot"`},
+		{[]string{"validate", "a", "b"}, 2, "", "unexpected arguments: b"},
+		{[]string{"validate", "/nonexistent"}, 2, "", "not a directory"},
+		{[]string{"dlq", "list"}, 2, "", "missing arguments"},
+		{[]string{"dlq", "purge", "salesforce"}, 2, "", `unknown subcommand "purge"`},
+		{[]string{"dlq", "list", "hubspot"}, 2, "", "targets: salesforce, webhook"},
+		{[]string{"send", "cidaas", "/nonexistent.json"}, 1, "", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runCLI(t, tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.inStdout) || !strings.Contains(r.stderr, tt.inStderr) {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.code, r.stdout, r.stderr)
+			}
+			if tt.code == 2 && tt.args != nil && !strings.Contains(r.stderr, "Usage: profilesync") {
+				t.Errorf("usage error without usage:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestFlagsAnywhere(t *testing.T) {
+	f := newFlags("x", "Usage: x")
+	a := f.String("a", "", "")
+	pos, err := f.parse(&cli{}, []string{"one", "-a", "1", "two", "--", "-three"}, 0, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *a != "1" || strings.Join(pos, " ") != "one two -three" {
+		t.Fatalf("a=%q pos=%q", *a, pos)
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/profilesync/profilesync/pkg/devstack"
+)
+
+const sendHelp = `
+Usage: profilesync send SOURCE FILE [flags]
+
+Sign the payload in FILE the way SOURCE's CIAM signs its webhooks, with the
+secret in <data>/secrets/SOURCE.json, and POST it to <url>/webhooks/SOURCE.
+Prints the answer's status and body; exits 1 unless it is 2xx.
+
+  cidaas            the API key (or TOTP code) in the configured header or
+                    query parameter
+  standardwebhooks  webhook-id, webhook-timestamp (now) and a v1 HMAC-SHA256
+                    webhook-signature with the first whsec_ secret
+  akamai            FILE holds SET claims (or {"claims": {...}}); iss and aud
+                    come from the secret, iat/toe are now, jti is fresh; the
+                    sandbox signs it and the compact SET is posted
+
+Samples: events/webhooks/*.json, e.g.
+  profilesync send cidaas events/webhooks/cidaas-account-created.json`
+
+func runSend(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("send", sendHelp)
+	url := f.String("url", defaultURL, "`URL` of the running stack (profilesync dev)")
+	data := f.String("data", defaultData, "data `dir`ectory of that stack (for secrets/)")
+	pos, err := f.parse(c, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	src, file := pos[0], pos[1]
+	body, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	secret := filepath.Join(*data, "secrets", src+".json")
+	if _, err := os.Stat(secret); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("source %q: no secret %s (is there such a source? `profilesync dev --data %s` writes the development secrets on start)", src, secret, *data)
+	}
+	res, err := devstack.Send(ctx, devstack.SendOptions{URL: *url, DataDir: *data, Source: src, Body: body})
+	if err != nil {
+		return withStackHint(err, *url)
+	}
+	fmt.Fprintf(c.stdout, "%d %s\n%s\n", res.Status, http.StatusText(res.Status), strings.TrimSpace(string(res.Body)))
+	if res.Status < 200 || res.Status > 299 {
+		return errReported
+	}
+	return nil
+}
+
+// withStackHint says what to do when nothing answers at url.
+func withStackHint(err error, url string) error {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("%w\n(is `profilesync dev` running at %s? --url names another address)", err, url)
+	}
+	return err
+}
