@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/internal/tail"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +27,7 @@ type function struct {
 	api    *RuntimeAPI
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once the process has exited and its output is drained
-	out    *logBuffer
+	out    *tail.Buffer
 }
 
 // startFunction starts bin as the template's function id against s. edit,
@@ -60,7 +60,7 @@ func startFunction(t *testing.T, s *stack, bin, id string, edit func(env map[str
 		edit(env)
 	}
 
-	f := &function{name: id, api: api, exited: make(chan struct{}), out: &logBuffer{max: 64 << 10}}
+	f := &function{name: id, api: api, exited: make(chan struct{}), out: &tail.Buffer{Max: 64 << 10}}
 	f.cmd = exec.Command(bin)
 	f.cmd.Dir = filepath.Dir(bin)
 	f.cmd.Env = envList(env)
@@ -147,27 +147,4 @@ func envList(env map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// logBuffer keeps the last max bytes a process wrote.
-type logBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = append(b.buf[:0], b.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/internal/tail"
 	"net"
 	"net/http"
 	"os"
@@ -58,7 +59,7 @@ type Server struct {
 	endpoint string
 	cmd      *exec.Cmd
 	exited   chan struct{} // closed when the process has exited
-	log      *tailBuffer
+	log      *tail.Buffer
 }
 
 var shared struct {
@@ -179,7 +180,7 @@ func launchOnce(path string) (*Server, error) {
 	s := &Server{
 		endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
 		exited:   make(chan struct{}),
-		log:      &tailBuffer{max: 16 << 10},
+		log:      &tail.Buffer{Max: 16 << 10},
 	}
 	s.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	s.cmd.Stdout = s.log
@@ -242,27 +243,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tailBuffer keeps the last max bytes written, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = append(b.buf[:0], b.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -114,7 +113,7 @@ func (c *Client) Upsert(ctx context.Context, r target.Record) (target.Result, er
 	if status/100 == 2 {
 		return target.Result{ID: responseID(resp), Created: status == http.StatusCreated}, nil
 	}
-	return target.Result{}, fmt.Errorf("upsert %s: %w", r.Key, classify(status, resp.header, resp.body, sentValues(r.Fields)))
+	return target.Result{}, fmt.Errorf("upsert %s: %w", r.Key, classify(status, resp.header, resp.body, target.SentValues(r.Fields)))
 }
 
 // Delete sends the "deleted" request, without a body. 404 and 410 mean
@@ -150,7 +149,7 @@ func (c *Client) send(ctx context.Context, route Request, r target.Record, body 
 	}
 	req, err := http.NewRequestWithContext(ctx, route.Method, c.base+expand(route.Path, r), rd)
 	if err != nil {
-		return 0, response{}, fault.Wrap(fault.Permanent, redactURLError(err))
+		return 0, response{}, fault.Wrap(fault.Permanent, target.RedactURLError(err))
 	}
 	for k, v := range c.settings.Headers {
 		req.Header.Set(k, v)
@@ -167,7 +166,7 @@ func (c *Client) send(ctx context.Context, route Request, r target.Record, body 
 	c.authorize(req, body)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, response{}, fault.Wrap(fault.Transient, redactURLError(err))
+		return 0, response{}, fault.Wrap(fault.Transient, target.RedactURLError(err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -212,14 +211,4 @@ func responseID(r response) string {
 		return id.String()
 	}
 	return ""
-}
-
-// redactURLError keeps the transport error but not the URL, which holds
-// the record key and may hold credentials in userinfo.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }

@@ -1,10 +1,9 @@
 package generic
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -93,15 +92,9 @@ func DecodeSettings(m map[string]any) (Settings, error) {
 	if err := checkKeys(m); err != nil {
 		return Settings{}, err
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return Settings{}, fmt.Errorf("settings: %w", err)
-	}
 	var s Settings
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, jsonFieldError(err)
+	if err := targetkit.DecodeSettings(m, nil, &s); err != nil {
+		return Settings{}, err
 	}
 	if s.HMACHeader == "" {
 		s.HMACHeader = DefaultHMACHeader
@@ -277,10 +270,8 @@ func (s Settings) route(t profile.EventType) (Request, bool) {
 // Errors name fields, never values.
 func ParseCredentials(secret []byte, auth AuthMode) (Credentials, error) {
 	var c Credentials
-	dec := json.NewDecoder(bytes.NewReader(secret))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Credentials{}, fmt.Errorf("generic secret: %w", jsonFieldError(err))
+	if err := targetkit.DecodeJSON(secret, &c); err != nil {
+		return Credentials{}, fmt.Errorf("generic secret: %w", err)
 	}
 	var errs []error
 	if u, err := url.Parse(c.BaseURL); c.BaseURL == "" {
@@ -299,21 +290,4 @@ func ParseCredentials(secret []byte, auth AuthMode) (Credentials, error) {
 		return Credentials{}, fmt.Errorf("generic secret: %w", err)
 	}
 	return c, nil
-}
-
-// jsonFieldError rewrites a decoding error so it names the field and never
-// quotes the offending value (it may be a secret).
-func jsonFieldError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Errorf("field %q: want a %s, got %s", te.Field, te.Type, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("not valid JSON (at byte %d)", se.Offset)
-	}
-	if s, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Errorf("field %s: unknown", s)
-	}
-	return err
 }

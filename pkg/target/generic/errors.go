@@ -1,12 +1,10 @@
 package generic
 
 import (
+	"github.com/profilesync/profilesync/pkg/target"
+
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"sort"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/profilesync/profilesync/pkg/fault"
 )
@@ -21,7 +19,7 @@ const maxMessage = 200
 // body may be a proxy's page, or an echo of our payload.
 func classify(status int, h http.Header, body []byte, sent []string) *fault.Error {
 	code, msg := parseError(body)
-	return fault.FromHTTP(status, h, code, redact(msg, sent))
+	return fault.FromHTTP(status, h, code, target.Redact(msg, sent, maxMessage))
 }
 
 // parseError reads {"error": "...", "message": "..."}, or
@@ -48,56 +46,5 @@ func parseError(body []byte) (code, msg string) {
 	if c, ok := m["code"].(string); ok && code == "" {
 		code = c
 	}
-	return truncate(code), msg
-}
-
-// redact removes every sent value of three or more bytes from msg (sent is
-// longest first), then truncates it.
-func redact(msg string, sent []string) string {
-	for _, v := range sent {
-		if len(v) >= 3 {
-			msg = strings.ReplaceAll(msg, v, "[redacted]")
-		}
-	}
-	return truncate(msg)
-}
-
-func truncate(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// sentValues lists the scalar values in fields and the extra strings,
-// longest first, for redact.
-func sentValues(fields map[string]any, extra ...string) []string {
-	out := append([]string(nil), extra...)
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case nil, bool:
-		case string:
-			out = append(out, x)
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []string:
-			out = append(out, x...)
-		default:
-			out = append(out, fmt.Sprint(x))
-		}
-	}
-	walk(fields)
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
+	return target.Redact(code, nil, maxMessage), msg
 }

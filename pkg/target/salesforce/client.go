@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -96,7 +95,7 @@ func (c *Client) Upsert(ctx context.Context, r target.Record) (target.Result, er
 	case http.StatusNoContent: // an update before API v46.0
 		return target.Result{}, nil
 	}
-	return target.Result{}, fmt.Errorf("upsert %s %s: %w", c.settings.Object, r.Key, classify(status, h, resp, sentValues(r.Fields)))
+	return target.Result{}, fmt.Errorf("upsert %s %s: %w", c.settings.Object, r.Key, classify(status, h, resp, target.SentValues(r.Fields)))
 }
 
 // Delete removes the record whose External ID is r.Key. A record that is
@@ -180,7 +179,7 @@ func (c *Client) send(ctx context.Context, s *session, method, path string, body
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, redactURLError(err))
+		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -188,14 +187,4 @@ func (c *Client) send(ctx context.Context, s *session, method, path string, body
 		return 0, nil, nil, fault.Wrap(fault.Transient, err)
 	}
 	return resp.StatusCode, resp.Header, b, nil
-}
-
-// redactURLError keeps the transport error but not the URL, whose last
-// segment is the record key.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }

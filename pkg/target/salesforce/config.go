@@ -1,14 +1,11 @@
 package salesforce
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 	"net/url"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 )
 
@@ -51,7 +48,7 @@ var settingsKeys = []string{"object", "external_id_field", "api_version"}
 // fills in defaults. Errors name the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := decodeStrict(m, settingsKeys, &s); err != nil {
+	if err := targetkit.DecodeSettings(m, settingsKeys, &s); err != nil {
 		return Settings{}, err
 	}
 	if s.APIVersion == "" {
@@ -94,10 +91,8 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	dec := json.NewDecoder(bytes.NewReader(secret))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Credentials{}, fmt.Errorf("salesforce secret: %w", jsonFieldError(err))
+	if err := targetkit.DecodeJSON(secret, &c); err != nil {
+		return Credentials{}, fmt.Errorf("salesforce secret: %w", err)
 	}
 	var errs []error
 	if c.LoginURL == "" {
@@ -115,46 +110,4 @@ func ParseCredentials(secret []byte) (Credentials, error) {
 		return Credentials{}, fmt.Errorf("salesforce secret: %w", err)
 	}
 	return c, nil
-}
-
-// decodeStrict checks m's keys against allowed (so the message names the
-// key) and then decodes it into v through JSON (so types are checked too).
-func decodeStrict(m map[string]any, allowed []string, v any) error {
-	var unknown []string
-	for k := range m {
-		if !slices.Contains(allowed, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("field %q: unknown (want one of %s)", unknown[0], strings.Join(allowed, ", "))
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("settings: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonFieldError(err)
-	}
-	return nil
-}
-
-// jsonFieldError rewrites a decoding error so it names the field and never
-// quotes the offending value (it may be a secret).
-func jsonFieldError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Errorf("field %q: want a %s, got %s", te.Field, te.Type, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("not valid JSON (at byte %d)", se.Offset)
-	}
-	if s, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Errorf("field %s: unknown", s)
-	}
-	return err
 }

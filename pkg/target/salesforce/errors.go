@@ -1,13 +1,13 @@
 package salesforce
 
 import (
+	"github.com/profilesync/profilesync/pkg/target"
+
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/profilesync/profilesync/pkg/fault"
 )
@@ -58,7 +58,7 @@ func parseErrors(body []byte) []apiError {
 func classify(status int, h http.Header, body []byte, sent []string) *fault.Error {
 	errs := parseErrors(body)
 	code, msg := summarize(errs)
-	msg = redact(msg, sent)
+	msg = target.Redact(msg, sent, maxMessage)
 	if status == http.StatusMultipleChoices {
 		return fault.New(fault.Permanent, status, "MULTIPLE_CHOICES",
 			fmt.Sprintf("the external id matched %d records; de-duplicate them in Salesforce", countMatches(body)))
@@ -141,7 +141,7 @@ type tokenError struct {
 func classifyToken(status int, h http.Header, body []byte) *fault.Error {
 	var te tokenError
 	_ = json.Unmarshal(body, &te)
-	desc := truncate(te.Description)
+	desc := target.Redact(te.Description, nil, maxMessage)
 	switch {
 	case te.Error == "rate_limit_exceeded":
 		e := fault.FromHTTP(status, h, te.Error, desc)
@@ -158,57 +158,4 @@ func classifyToken(status int, h http.Header, body []byte) *fault.Error {
 		msg += ": " + desc
 	}
 	return fault.New(fault.Permanent, status, te.Error, msg+" (check the connected app and the secret)")
-}
-
-// redact removes every sent value of three or more bytes from msg, longest
-// first so a value inside another is not left half-removed.
-func redact(msg string, sent []string) string {
-	if msg == "" {
-		return ""
-	}
-	for _, v := range sent {
-		if len(v) >= 3 {
-			msg = strings.ReplaceAll(msg, v, "[redacted]")
-		}
-	}
-	return truncate(msg)
-}
-
-func truncate(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// sentValues lists the scalar values in fields, longest first, for redact.
-func sentValues(fields map[string]any) []string {
-	var out []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case nil, bool:
-		case string:
-			out = append(out, x)
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []string:
-			out = append(out, x...)
-		default:
-			out = append(out, fmt.Sprint(x))
-		}
-	}
-	walk(fields)
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
 }

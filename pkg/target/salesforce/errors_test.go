@@ -1,6 +1,8 @@
 package salesforce
 
 import (
+	"github.com/profilesync/profilesync/pkg/target"
+
 	"net/http"
 	"strings"
 	"testing"
@@ -51,7 +53,7 @@ func TestClassify(t *testing.T) {
 func TestClassifyRedactsSentValues(t *testing.T) {
 	fields := map[string]any{"LastName": "Verylongsurname", "Email": "jane@example.com", "Nested": map[string]any{"Phone": "+4912345"}}
 	body := `[{"message":"Last Name: data value too large: Verylongsurname (max length=10); invalid email address: jane@example.com; +4912345","errorCode":"STRING_TOO_LONG","fields":["LastName"]}]`
-	e := classify(400, http.Header{}, []byte(body), sentValues(fields))
+	e := classify(400, http.Header{}, []byte(body), target.SentValues(fields))
 	for _, v := range []string{"Verylongsurname", "jane@example.com", "+4912345"} {
 		if strings.Contains(e.Error(), v) {
 			t.Fatalf("error %q contains the sent value %q", e, v)
