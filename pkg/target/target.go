@@ -35,3 +35,17 @@ type Connector interface {
 	Upsert(ctx context.Context, r Record) (Result, error)
 	Delete(ctx context.Context, r Record) error
 }
+
+// Batcher is a Connector whose API takes many records per call (Salesforce
+// sObject Collections, HubSpot batch upsert). The sync handler groups a
+// queue batch into calls of at most MaxBatch records and retries only the
+// records whose own result failed.
+type Batcher interface {
+	Connector
+	// MaxBatch is the most records one call takes.
+	MaxBatch() int
+	// UpsertBatch upserts rs in as few calls as the API allows. It returns
+	// one result and one error per record, in rs's order: errs[i] is nil
+	// when rs[i] succeeded, else a fault.Error classifying that record.
+	UpsertBatch(ctx context.Context, rs []Record) (results []Result, errs []error)
+}
