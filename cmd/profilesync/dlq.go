@@ -11,7 +11,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/profilesync/profilesync/mappings"
+	awsadapter "github.com/profilesync/profilesync/pkg/aws"
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/stack"
@@ -25,11 +29,21 @@ Work on TARGET's dead-letter queue in the local SQLite queues of <data>:
 "list" shows each dead letter's id, reason, attempts, when it moved, and the
 event id, type and source from its attributes (not its body, which holds
 personal data: only its size); "redrive" moves them all back to TARGET's
-queue, where the pollers of a running "profilesync dev" pick them up.`
+queue, where the pollers of a running "profilesync dev" pick them up.
+
+With --dlq-url (or DLQ_URL) it works on SQS instead, with the usual AWS
+credentials and AWS_ENDPOINT_URL: "list" peeks at the messages (they stay
+in the DLQ) and shows the reason attributes the sync function wrote;
+"redrive" starts an SQS message move task back to --queue-url (QUEUE_URL),
+the console's "Start DLQ redrive". --client-side moves them by receive,
+send and delete instead, for SQS stand-ins without move tasks.`
 
 func runDLQ(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("dlq", dlqHelp)
 	data := f.String("data", defaultData, "data `dir`ectory of the local stack")
+	queueURL := f.String("queue-url", os.Getenv("QUEUE_URL"), "TARGET's SQS queue `url` (redrive destination)")
+	dlqURL := f.String("dlq-url", os.Getenv("DLQ_URL"), "TARGET's SQS dead-letter queue `url`: work on SQS, not locally")
+	clientSide := f.Bool("client-side", false, "SQS redrive by receive, send, delete instead of a message move task")
 	pos, err := f.parse(c, args, 2, 2)
 	if err != nil {
 		return err
@@ -48,6 +62,12 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	}
 	if ms.Get(target) == nil {
 		return f.usageErr("no target %q; targets: %s", target, strings.Join(names, ", "))
+	}
+	if *dlqURL != "" {
+		if action == "redrive" && *queueURL == "" {
+			return f.usageErr("redrive on SQS needs --queue-url (or QUEUE_URL)")
+		}
+		return runDLQOnSQS(ctx, c, action, target, *queueURL, *dlqURL, *clientSide)
 	}
 	dbPath := filepath.Join(*data, local.DBFile)
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
@@ -91,6 +111,60 @@ func printDeadLetters(c *cli, target string, dls []local.DeadLetter) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(c.stdout, "%d dead letter(s) in %s-dlq; \"profilesync dlq redrive %s\" retries them\n", len(dls), target, target)
+}
+
+func runDLQOnSQS(ctx context.Context, c *cli, action, target, queueURL, dlqURL string, clientSide bool) error {
+	cfg, err := awsadapter.LoadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	d := awsadapter.NewDLQ(sqs.NewFromConfig(cfg), queueURL, dlqURL)
+	switch {
+	case action == "list":
+		dls, err := d.List(ctx, 1000)
+		if err != nil {
+			return err
+		}
+		printSQSDeadLetters(c, target, dls)
+	case clientSide:
+		n, err := d.MoveBack(ctx)
+		if err != nil {
+			return fmt.Errorf("%d message(s) moved before: %w", n, err)
+		}
+		fmt.Fprintf(c.stdout, "%d message(s) moved from %s's DLQ back to its queue\n", n, target)
+	default:
+		handle, err := d.StartRedrive(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "redrive of %s's DLQ started (SQS message move task %s)\n", target, handle)
+	}
+	return nil
+}
+
+func printSQSDeadLetters(c *cli, target string, dls []awsadapter.DeadLetter) {
+	if len(dls) == 0 {
+		fmt.Fprintf(c.stdout, "%s's DLQ is empty\n", target)
+		return
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSENT\tATTEMPTS\tREASON\tLAST FAILURE\tEVENT ID\tEVENT TYPE\tSOURCE\tBODY")
+	for _, d := range dls {
+		r := delivery.ReasonFromAttributes(d.Attributes)
+		reason := "-"
+		if r.Class != "" {
+			reason = r.String()
+		}
+		last := "-"
+		if !r.LastFailure.IsZero() {
+			last = r.LastFailure.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d bytes\n", d.ID, d.SentAt.Local().Format(time.DateTime),
+			dash(d.Attributes[delivery.AttrAttempts]), reason, last, dash(d.Attributes["event_id"]),
+			dash(d.Attributes["event_type"]), dash(d.Attributes["source"]), d.BodyBytes)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(c.stdout, "%d dead letter(s) in %s's DLQ; \"profilesync dlq redrive %s\" retries them\n", len(dls), target, target)
 }
 
 func dash(s string) string {

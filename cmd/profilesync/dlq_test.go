@@ -5,7 +5,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/profilesync/profilesync/internal/moto"
+	awsadapter "github.com/profilesync/profilesync/pkg/aws"
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/local"
 )
@@ -68,5 +76,59 @@ func TestDLQWithoutDatabase(t *testing.T) {
 	r := runCLI(t, "dlq", "list", "salesforce", "--data", t.TempDir())
 	if r.code != 1 || !strings.Contains(r.stderr, "no local database") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// On SQS (moto): list shows the reason the sync function wrote, never the
+// body; a client-side redrive moves the message back to its queue.
+func TestDLQListAndRedriveOnSQS(t *testing.T) {
+	srv := moto.Start(t)
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	ctx := t.Context()
+	client := sqs.NewFromConfig(srv.AWSConfig(ctx))
+	urls := map[string]string{}
+	for _, name := range []string{"cli-sf", "cli-sf-dlq"} {
+		out, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: awssdk.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls[name] = *out.QueueUrl
+	}
+	const body = `{"v":1,"target":"salesforce","event":{"profile":{"email":"jane.doe@example.com"}}}`
+	v := "evt-42"
+	msg := events.SQSMessage{MessageId: "m-1", Body: body, MessageAttributes: map[string]events.SQSMessageAttribute{
+		"event_id": {DataType: "String", StringValue: &v}}}
+	reason := delivery.Reason{Class: "permanent", Status: 400, Code: "INVALID_EMAIL_ADDRESS", Attempts: 1,
+		FirstFailure: time.Now(), LastFailure: time.Now()}
+	if err := awsadapter.NewRetryQueue(client, urls["cli-sf"], urls["cli-sf-dlq"]).DeadLetter(ctx, msg, reason); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "dlq", "list", "salesforce", "--dlq-url", urls["cli-sf-dlq"])
+	for _, want := range []string{"evt-42", "permanent (status 400) INVALID_EMAIL_ADDRESS after 1 attempt(s)", fmt.Sprintf("%d bytes", len(body)), "1 dead letter(s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "jane.doe") {
+		t.Errorf("list shows the body:\n%s", out)
+	}
+	if r := runCLI(t, "dlq", "redrive", "salesforce", "--dlq-url", urls["cli-sf-dlq"]); r.code != 2 || !strings.Contains(r.stderr, "--queue-url") {
+		t.Errorf("redrive without a destination: exit %d %s", r.code, r.stderr)
+	}
+	out = mustRun(t, "dlq", "redrive", "salesforce", "--client-side", "--queue-url", urls["cli-sf"], "--dlq-url", urls["cli-sf-dlq"])
+	if !strings.HasPrefix(out, "1 message(s) moved") {
+		t.Errorf("redrive: %s", out)
+	}
+	got, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: awssdk.String(urls["cli-sf"])})
+	if err != nil || len(got.Messages) != 1 || *got.Messages[0].Body != body {
+		t.Fatalf("source queue after redrive: %+v %v", got, err)
+	}
+	if out := mustRun(t, "dlq", "list", "salesforce", "--dlq-url", urls["cli-sf-dlq"]); !strings.Contains(out, "DLQ is empty") {
+		t.Errorf("after redrive: %s", out)
 	}
 }

@@ -41,7 +41,7 @@ const (
 // ErrStaleState reports a Put refused because the table already holds state
 // from a later event (written, say, by another Lambda concurrently): the
 // newer state wins and the caller's is dropped.
-var ErrStaleState = errors.New("state table holds a newer event")
+var ErrStaleState = delivery.ErrStaleState
 
 // DynamoDBAPI is the part of *dynamodb.Client that StateTable uses.
 type DynamoDBAPI interface {

@@ -25,6 +25,26 @@ type Handler struct {
 	Fetchers map[string]source.Fetcher
 	State    StateStore // required: MemoryState when nothing durable is at hand
 	Log      *slog.Logger
+
+	// Policy decides retry delays and abandonment; zero is DefaultPolicy.
+	Policy Policy
+	// Visibility schedules retries. Nil: a failed message comes back after
+	// the queue's visibility timeout.
+	Visibility Visibility
+	// DeadLetters takes abandoned messages. Nil: they are reported failed
+	// like any other, and the queue's RedrivePolicy dead-letters them.
+	DeadLetters DeadLetters
+	// Abandoned records abandoned events (optional).
+	Abandoned AbandonedLog
+	// Notifier hears of every synced and abandoned message (optional).
+	Notifier Notifier
+	// Guard rate-limits calls to the back-end and pauses them while it is
+	// down (optional).
+	Guard *Guard
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	locks subjectLocks
 }
 
 // Outcome says what happened to one message.
@@ -37,68 +57,168 @@ const (
 	Unchanged  Outcome = "skipped_unchanged" // no mapped field changed
 	NotRouted  Outcome = "skipped_not_subscribed"
 	SourceGone Outcome = "skipped_source_gone" // profile deleted at the source since
+	Abandon    Outcome = "abandoned"           // dead-lettered with its reason
 )
 
+// result is what became of one message of a batch.
+type result struct {
+	out      Outcome
+	env      *profile.Envelope
+	recordID string
+	err      error
+}
+
 // Handle is the Lambda handler: SQS batch in, the failed message ids out.
+// A message that failed and may still succeed is rescheduled (Visibility)
+// and reported failed; one that is abandoned goes to the DLQ (DeadLetters)
+// and counts as processed, so the queue deletes it.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
-	for _, msg := range ev.Records {
+	results := h.deliverBatch(ctx, ev.Records)
+	notices := make([]Notice, 0, len(ev.Records))
+	for i, msg := range ev.Records {
+		r := results[i]
 		log := h.log().With("target", h.Target, "message_id", msg.MessageId,
 			"receive_count", msg.Attributes["ApproximateReceiveCount"])
-		out, env, err := h.deliverMessage(ctx, msg.Body)
-		if env != nil {
-			log = log.With("event_id", env.Event.ID, "event_type", string(env.Event.Type),
-				"source", env.Event.Source, "subject", env.Event.Subject)
+		if r.env != nil {
+			log = log.With("event_id", r.env.Event.ID, "event_type", string(r.env.Event.Type),
+				"source", r.env.Event.Source, "subject", r.env.Event.Subject)
 		}
-		if err != nil {
-			fe := fault.As(err)
-			log.Warn("delivery failed", "class", fe.Class.String(), "status", fe.Status,
-				"code", fe.Code, "retry_after_s", int(fe.RetryAfter/time.Second), "error", err.Error())
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		if r.err == nil {
+			log.Info("delivery done", "outcome", string(r.out))
+			notices = append(notices, h.notice(NoticeSynced, r, "", 0))
 			continue
 		}
-		log.Info("delivery done", "outcome", string(out))
+		if n, retry := h.settle(ctx, log, msg, r); retry {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		} else {
+			notices = append(notices, n)
+		}
 	}
+	h.notify(ctx, notices)
 	return resp, nil
 }
 
-// deliverMessage decodes one message body and applies it.
-func (h *Handler) deliverMessage(ctx context.Context, body string) (Outcome, *profile.Envelope, error) {
+// settle decides a failed message's fate. It returns retry=true when the
+// message must be reported failed, else the abandonment notice.
+func (h *Handler) settle(ctx context.Context, log *slog.Logger, msg events.SQSMessage, r result) (Notice, bool) {
+	fe := fault.As(r.err)
+	a := AttemptOf(msg, h.now())
+	log = log.With("class", fe.Class.String(), "status", fe.Status, "code", fe.Code, "error", r.err.Error())
+	if h.DeadLetters != nil && h.Policy.Abandon(a, r.err) {
+		reason := ReasonOf(r.err, a)
+		if err := h.DeadLetters.DeadLetter(ctx, msg, reason); err != nil {
+			log.Error("dead-letter failed; the message is retried", "dlq_error", err.Error())
+			return Notice{}, true
+		}
+		log.Warn("delivery abandoned; message sent to the dead-letter queue", "attempts", a.N)
+		h.recordAbandoned(ctx, log, msg, r.env, reason)
+		return h.notice(NoticeAbandoned, result{out: Abandon, env: r.env}, reason.String(), a.N), false
+	}
+	delay := h.Policy.Delay(a, r.err)
+	log.Warn("delivery failed; retry scheduled", "attempt", a.N, "retry_in_ms", delay.Milliseconds())
+	if h.Visibility != nil && msg.ReceiptHandle != "" {
+		if err := h.Visibility.ChangeVisibility(ctx, msg.ReceiptHandle, delay); err != nil {
+			// The queue's visibility timeout applies instead.
+			log.Warn("retry scheduling failed", "visibility_error", err.Error())
+		}
+	}
+	return Notice{}, true
+}
+
+func (h *Handler) recordAbandoned(ctx context.Context, log *slog.Logger, msg events.SQSMessage, env *profile.Envelope, reason Reason) {
+	if h.Abandoned == nil {
+		return
+	}
+	a := Abandoned{Target: h.Target, MessageID: msg.MessageId, Reason: reason}
+	if env != nil {
+		a.Subject, a.EventID, a.EventType, a.Source = env.Event.Subject, env.Event.ID, string(env.Event.Type), env.Event.Source
+	}
+	if err := h.Abandoned.RecordAbandoned(ctx, a); err != nil {
+		// The DLQ holds the message and its reason; the record is a copy.
+		log.Error("abandoned record not written", "record_error", err.Error())
+	}
+}
+
+// decode reads one message body.
+func (h *Handler) decode(body string) (*profile.Envelope, error) {
 	env, err := profile.UnmarshalEnvelope([]byte(body))
 	if err != nil {
-		return "", nil, fault.Wrap(fault.Permanent, err)
+		return nil, fault.Wrap(fault.Permanent, err)
 	}
 	if env.Target != h.Target {
-		return "", &env, fault.Wrap(fault.Permanent, fmt.Errorf("message for target %q reached %q", env.Target, h.Target))
+		return &env, fault.Wrap(fault.Permanent, fmt.Errorf("message for target %q reached %q", env.Target, h.Target))
 	}
-	out, err := h.Deliver(ctx, env.Event)
-	return out, &env, err
+	return &env, nil
 }
 
 // Deliver applies one event to the target.
 func (h *Handler) Deliver(ctx context.Context, e profile.Event) (Outcome, error) {
+	defer h.locks.lock(e.Subject)()
+	out, _, err := h.deliver(ctx, e)
+	return out, err
+}
+
+func (h *Handler) deliver(ctx context.Context, e profile.Event) (Outcome, string, error) {
+	pl, err := h.prepare(ctx, e)
+	if err != nil || pl.decided != "" {
+		return pl.decided, pl.next.RecordID, err
+	}
+	if pl.delete {
+		err = h.call(ctx, func(ctx context.Context) error { return h.Connector.Delete(ctx, pl.rec) })
+		return h.finish(ctx, pl, target.Result{}, err)
+	}
+	var res target.Result
+	err = h.call(ctx, func(ctx context.Context) (err error) {
+		res, err = h.Connector.Upsert(ctx, pl.rec)
+		return err
+	})
+	return h.finish(ctx, pl, res, err)
+}
+
+// plan is a prepared delivery: what to send, and the state to record.
+type plan struct {
+	e       profile.Event
+	rec     target.Record
+	next    State
+	delete  bool
+	decided Outcome // set when no call is needed
+}
+
+// prepare reads the state, completes a thin event and maps it.
+func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
+	pl := plan{e: e}
 	rules := h.Mapping.RulesFor(e)
 	if !rules.Subscribes(e) {
-		return NotRouted, nil
+		pl.decided = NotRouted
+		return pl, nil
 	}
 	st, found, err := h.State.Get(ctx, h.Target, e.Subject)
 	if err != nil {
-		return "", fmt.Errorf("read state: %w", err)
+		return pl, fmt.Errorf("read state: %w", err)
 	}
+	pl.next = State{LastEventAt: e.OccurredAt, LastEventID: e.ID, RecordID: st.RecordID}
 	if found && e.OccurredAt.Before(st.LastEventAt) {
-		return Stale, nil
+		pl.decided = Stale
+		return pl, nil
 	}
 	if e.Type == profile.Deleted {
-		return h.delete(ctx, e, st)
+		key, err := h.Mapping.KeyOf(e)
+		if err != nil {
+			return pl, fault.Wrap(fault.Permanent, err)
+		}
+		pl.delete, pl.rec, pl.next.Deleted = true, target.Record{Key: key, Event: e}, true
+		return pl, nil
 	}
 	p := e.Profile
 	if p == nil {
 		if p, err = h.fetch(ctx, e); err != nil {
 			if errors.Is(err, source.ErrNotFound) {
 				// Deleted at the source since: its delete event follows.
-				return SourceGone, nil
+				pl.decided = SourceGone
+				return pl, nil
 			}
-			return "", err
+			return pl, err
 		}
 	}
 	if p.Sub == "" {
@@ -108,42 +228,43 @@ func (h *Handler) Deliver(ctx context.Context, e profile.Event) (Outcome, error)
 	}
 	key, fields, err := h.Mapping.Record(rules, p)
 	if err != nil {
-		return "", fault.Wrap(fault.Permanent, err)
+		return pl, fault.Wrap(fault.Permanent, err)
 	}
-	hash, err := hashRecord(key, fields)
-	if err != nil {
-		return "", fault.Wrap(fault.Permanent, err)
+	if pl.next.Hash, err = hashRecord(key, fields); err != nil {
+		return pl, fault.Wrap(fault.Permanent, err)
 	}
-	next := State{LastEventAt: e.OccurredAt, LastEventID: e.ID, RecordID: st.RecordID, Hash: hash}
-	if found && !st.Deleted && st.Hash == hash {
-		return Unchanged, h.State.Put(ctx, h.Target, e.Subject, next)
+	pl.rec = target.Record{Key: key, Fields: fields, Event: e}
+	if found && !st.Deleted && st.Hash == pl.next.Hash {
+		pl.decided = Unchanged
+		if err := h.State.Put(ctx, h.Target, e.Subject, pl.next); err != nil && !errors.Is(err, ErrStaleState) {
+			return pl, fmt.Errorf("write state: %w", err)
+		}
 	}
-	res, err := h.Connector.Upsert(ctx, target.Record{Key: key, Fields: fields, Event: e})
-	if err != nil {
-		return "", err
-	}
-	if res.ID != "" {
-		next.RecordID = res.ID
-	}
-	if err := h.State.Put(ctx, h.Target, e.Subject, next); err != nil {
-		return "", fmt.Errorf("write state: %w", err)
-	}
-	return Delivered, nil
+	return pl, nil
 }
 
-func (h *Handler) delete(ctx context.Context, e profile.Event, st State) (Outcome, error) {
-	key, err := h.Mapping.KeyOf(e)
+// finish records the state after the connector call.
+func (h *Handler) finish(ctx context.Context, pl plan, res target.Result, callErr error) (Outcome, string, error) {
+	if callErr != nil {
+		return "", "", callErr
+	}
+	if res.ID != "" {
+		pl.next.RecordID = res.ID
+	}
+	err := h.State.Put(ctx, h.Target, pl.e.Subject, pl.next)
+	if errors.Is(err, ErrStaleState) {
+		// A newer event was applied while this call was in flight, and the
+		// back-end may have taken this older call last: put the newest
+		// known state back.
+		return h.reapply(ctx, pl)
+	}
 	if err != nil {
-		return "", fault.Wrap(fault.Permanent, err)
+		return "", "", fmt.Errorf("write state: %w", err)
 	}
-	if err := h.Connector.Delete(ctx, target.Record{Key: key, Event: e}); err != nil {
-		return "", err
+	if pl.delete {
+		return Deleted, pl.next.RecordID, nil
 	}
-	tomb := State{LastEventAt: e.OccurredAt, LastEventID: e.ID, RecordID: st.RecordID, Deleted: true}
-	if err := h.State.Put(ctx, h.Target, e.Subject, tomb); err != nil {
-		return "", fmt.Errorf("write state: %w", err)
-	}
-	return Deleted, nil
+	return Delivered, pl.next.RecordID, nil
 }
 
 func (h *Handler) fetch(ctx context.Context, e profile.Event) (*profile.Profile, error) {
@@ -156,6 +277,13 @@ func (h *Handler) fetch(ctx context.Context, e profile.Event) (*profile.Profile,
 		return nil, fmt.Errorf("fetch profile from %s: %w", e.Source, err)
 	}
 	return p, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 func (h *Handler) log() *slog.Logger {

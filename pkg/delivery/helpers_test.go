@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
 )
@@ -28,5 +30,38 @@ func (f *failSecond) Upsert(ctx context.Context, r target.Record) (target.Result
 }
 
 func (f *failSecond) Delete(ctx context.Context, r target.Record) error {
+	return f.inner.Delete(ctx, r)
+}
+
+// failWith fails every call with err.
+type failWith struct{ err error }
+
+func (f *failWith) Upsert(context.Context, target.Record) (target.Result, error) {
+	return target.Result{}, f.err
+}
+func (f *failWith) Delete(context.Context, target.Record) error { return f.err }
+
+type deadLetterFunc func() error
+
+func (f deadLetterFunc) DeadLetter(context.Context, events.SQSMessage, Reason) error { return f() }
+
+// failKeys fails the calls for some record keys with their error and
+// passes the rest to inner.
+type failKeys struct {
+	inner target.Connector
+	errs  map[string]error
+}
+
+func (f *failKeys) Upsert(ctx context.Context, r target.Record) (target.Result, error) {
+	if err := f.errs[r.Key]; err != nil {
+		return target.Result{}, err
+	}
+	return f.inner.Upsert(ctx, r)
+}
+
+func (f *failKeys) Delete(ctx context.Context, r target.Record) error {
+	if err := f.errs[r.Key]; err != nil {
+		return err
+	}
 	return f.inner.Delete(ctx, r)
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/stack"
@@ -35,7 +36,13 @@ type Options struct {
 	Secrets stack.Secrets
 	// VisibilityTimeout of every queue (default 30 s).
 	VisibilityTimeout time.Duration
-	Log               *slog.Logger
+	// Policy is every target's retry policy; zero means delivery's
+	// defaults, with MaxAttempts two below the queue's maxReceiveCount.
+	Policy delivery.Policy
+	// Guard returns a target's rate limit and down-detection; nil gives
+	// each target a default Guard (no rate limit).
+	Guard func(target string) *delivery.Guard
+	Log   *slog.Logger
 }
 
 // Stack is a running local stack.
@@ -146,8 +153,15 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 			cancel()
 			return err
 		}
+		cfg, err := s.Queues.Config(m.Name)
+		if err != nil {
+			cancel()
+			return err
+		}
+		wireRetries(h, o, s.Queues, state, cfg)
 		workers := m.Delivery.MaxConcurrency
-		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers, Logger: o.Log}
+		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers,
+			Ready: h.Guard.Ready, Logger: o.Log}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -157,6 +171,25 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 		}()
 	}
 	return nil
+}
+
+// wireRetries gives a target's handler the embedded queue's retry and DLQ
+// ports, the abandoned log, its policy and its guard.
+func wireRetries(h *delivery.Handler, o Options, q *local.Queues, state *local.State, cfg local.QueueConfig) {
+	rq := local.RetryQueue{Queues: q, Target: cfg.Target}
+	h.Visibility, h.DeadLetters, h.Abandoned = rq, rq, state
+	h.Policy = o.Policy
+	if h.Policy.MaxAttempts == 0 {
+		// The queue's own redrive stays a backstop: two receives spare,
+		// one for the attempt that waits out the window.
+		h.Policy.MaxAttempts = max(1, cfg.MaxReceiveCount-2)
+	}
+	if o.Guard != nil {
+		h.Guard = o.Guard(cfg.Target)
+	}
+	if h.Guard == nil {
+		h.Guard = &delivery.Guard{}
+	}
 }
 
 // Close stops serving, lets the batches in hand finish, and closes the

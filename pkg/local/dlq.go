@@ -89,6 +89,12 @@ func markDeadTx(ctx context.Context, tx *sql.Tx, id, reason, sourceARN string, n
 // reports the message as processed: the later delete finds nothing to do.
 // (The SQS adapter sends a copy to the DLQ with the reason as an attribute.)
 func (q *Queues) SendToDLQ(ctx context.Context, target string, msg events.SQSMessage, reason string) error {
+	return q.sendToDLQ(ctx, target, msg, reason, nil)
+}
+
+// sendToDLQ is SendToDLQ that also adds attrs to the message's attributes
+// (the reason's, as the SQS adapter sends them).
+func (q *Queues) sendToDLQ(ctx context.Context, target string, msg events.SQSMessage, reason string, attrs map[string]string) error {
 	t, err := q.target(target)
 	if err != nil {
 		return err
@@ -104,9 +110,12 @@ func (q *Queues) SendToDLQ(ctx context.Context, target string, msg events.SQSMes
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 1 {
-			return markDeadTx(ctx, tx, id, reason, t.arn, now)
+			if err := markDeadTx(ctx, tx, id, reason, t.arn, now); err != nil {
+				return err
+			}
+			return addAttributesTx(ctx, tx, id, attrs)
 		}
-		return q.storeCopyTx(ctx, tx, t, msg, reason, now)
+		return q.storeCopyTx(ctx, tx, t, msg, reason, attrs, now)
 	})
 	if err != nil {
 		return fmt.Errorf("send %s to %s: %w", msg.MessageId, t.dlqName, err)
@@ -116,7 +125,20 @@ func (q *Queues) SendToDLQ(ctx context.Context, target string, msg events.SQSMes
 	return nil
 }
 
-func (q *Queues) storeCopyTx(ctx context.Context, tx *sql.Tx, t *targetQueue, msg events.SQSMessage, reason string, now time.Time) error {
+// addAttributesTx merges attrs into a stored message's attributes.
+func addAttributesTx(ctx context.Context, tx *sql.Tx, id string, attrs map[string]string) error {
+	if len(attrs) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(attrs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `update queue_message set attributes = json_patch(attributes, ?) where id = ?`, string(b), id)
+	return err
+}
+
+func (q *Queues) storeCopyTx(ctx context.Context, tx *sql.Tx, t *targetQueue, msg events.SQSMessage, reason string, extra map[string]string, now time.Time) error {
 	if msg.Body == "" {
 		return fmt.Errorf("empty body")
 	}
@@ -128,7 +150,11 @@ func (q *Queues) storeCopyTx(ctx context.Context, tx *sql.Tx, t *targetQueue, ms
 	if _, err := tx.ExecContext(ctx, `update goqite set received = ? where id = ?`, received, string(newID)); err != nil {
 		return err
 	}
-	attrs, err := json.Marshal(stringAttributes(msg.MessageAttributes))
+	all := stringAttributes(msg.MessageAttributes)
+	for k, v := range extra {
+		all[k] = v
+	}
+	attrs, err := json.Marshal(all)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,10 @@ type Poller struct {
 	// (default 200 ms); the wait starts at a quarter of it and doubles. A
 	// send, a redrive or a visibility reset on the queue ends it at once.
 	Idle time.Duration
+	// Ready, when set, is waited for before each receive: the delivery
+	// Guard's Ready, so a back-end that is down pauses the whole poller
+	// instead of having its messages received and failed.
+	Ready func(ctx context.Context) error
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -84,6 +88,11 @@ func (p *Poller) work(ctx context.Context) {
 	}
 	wait := idle / 4
 	for ctx.Err() == nil {
+		if p.Ready != nil {
+			if err := p.Ready(ctx); err != nil {
+				continue // ctx is done
+			}
+		}
 		changed := t.changed() // before the receive, so no send is missed
 		n, err := p.PollOnce(ctx)
 		if err != nil && ctx.Err() == nil {

@@ -28,3 +28,18 @@ create table if not exists sync_state (
   updated_at integer not null,
   primary key (target, subject)
 ) strict, without rowid;
+
+-- One row per abandoned (target, subject, event): the sync handler's record
+-- of what it dead-lettered and why (since version 2).
+create table if not exists abandoned (
+  target text not null,
+  subject text not null,
+  event_id text not null,
+  event_type text not null default '',
+  source text not null default '',
+  message_id text not null default '',
+  reason text not null,
+  attributes text not null default '{}',
+  abandoned_at integer not null,
+  primary key (target, subject, event_id)
+) strict, without rowid;

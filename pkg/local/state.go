@@ -45,7 +45,9 @@ func (s *State) Get(ctx context.Context, target, subject string) (rec StateRecor
 	return rec, true, nil
 }
 
-// Put stores rec as the record of subject for target, replacing any.
+// Put stores rec as the record of subject for target, replacing any that
+// is not newer: state from a later event stays, and Put returns an error
+// wrapping delivery.ErrStaleState, as the DynamoDB store's condition does.
 func (s *State) Put(ctx context.Context, target, subject string, rec StateRecord) error {
 	if target == "" || subject == "" {
 		return fmt.Errorf("put state: target and subject are required")
@@ -54,16 +56,22 @@ func (s *State) Put(ctx context.Context, target, subject string, rec StateRecord
 	if !rec.LastEventAt.IsZero() {
 		lastEventAt = sql.NullInt64{Int64: rec.LastEventAt.UnixNano(), Valid: true}
 	}
-	_, err := s.db.sql.ExecContext(ctx, `
+	res, err := s.db.sql.ExecContext(ctx, `
 		insert into sync_state (target, subject, last_event_at, last_event_id, record_id, hash, deleted, updated_at)
 		values (?, ?, ?, ?, ?, ?, ?, ?)
 		on conflict (target, subject) do update set
 			last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id,
 			record_id = excluded.record_id, hash = excluded.hash, deleted = excluded.deleted,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at
+		where sync_state.last_event_at is null or excluded.last_event_at >= sync_state.last_event_at`,
 		target, subject, lastEventAt, rec.LastEventID, rec.RecordID, rec.Hash, rec.Deleted, time.Now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("put state %s/%s: %w", target, subject, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("put state %s/%s: %w", target, subject, err)
+	} else if n == 0 {
+		return fmt.Errorf("put state %s/%s: %w", target, subject, delivery.ErrStaleState)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 const DBFile = "profilesync.db"
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration.
-const schemaVersion = 1
+const schemaVersion = 2
 
 //go:embed schema_goqite.sql
 var goqiteSchema string
@@ -84,6 +84,8 @@ func (db *DB) migrate(ctx context.Context) error {
 		case version > schemaVersion:
 			return fmt.Errorf("schema version %d is newer than this build (%d)", version, schemaVersion)
 		}
+		// Every statement of schema.sql is "if not exists": a database of an
+		// older version gets the tables it lacks.
 		var hasGoqite bool
 		q := `select exists (select 1 from sqlite_master where type = 'table' and name = 'goqite')`
 		if err := tx.QueryRowContext(ctx, q).Scan(&hasGoqite); err != nil {

@@ -1,6 +1,7 @@
 // Package salesforce is a fake of the parts of the Salesforce REST API that
 // ProfileSync uses, for tests and the local dev stack: the OAuth 2.0 client
-// credentials token endpoint and sObject rows by External ID and by Id. It
+// credentials token endpoint, sObject rows by External ID and by Id, and
+// the sObject Collections upsert (collections.go). It
 // follows the public docs for paths, status codes and error bodies, keeps
 // records in memory, and has knobs to inject the failures a real org shows
 // (expired sessions, REQUEST_LIMIT_EXCEEDED, arbitrary error codes).
@@ -26,6 +27,11 @@ type Calls struct {
 	Upsert int `json:"upsert"` // PATCH by External ID or by Id
 	Delete int `json:"delete"`
 	Get    int `json:"get"`
+	// Collections counts sObject Collections upserts (one per call, up
+	// to 200 records each); CollectionRecords counts the records they
+	// carried.
+	Collections       int `json:"collections"`
+	CollectionRecords int `json:"collection_records"`
 }
 
 // injected is a queued failure: n more data calls answer status/errorCode.
@@ -49,6 +55,7 @@ type Fake struct {
 	records     map[string][]*record // object (as first seen) -> live records
 	deleted     map[string]string    // Id -> object, for ENTITY_IS_DELETED
 	failures    []injected
+	recFailures map[string][]*sfError // External ID value -> queued per-record failures
 	seq         int
 	calls       Calls
 }
@@ -67,6 +74,7 @@ func NewFake(clientID, clientSecret string) *Fake {
 		tokens:       map[string]bool{},
 		records:      map[string][]*record{},
 		deleted:      map[string]string{},
+		recFailures:  map[string][]*sfError{},
 	}
 }
 
@@ -119,6 +127,31 @@ func (f *Fake) FailNext(n, status int, errorCode string) {
 func (f *Fake) ThrottleNext(n int) {
 	f.inject(injected{n: n, status: http.StatusForbidden, errorCode: "REQUEST_LIMIT_EXCEEDED",
 		message: "TotalRequests Limit exceeded."})
+}
+
+// FailRecord makes the next upsert of the record whose External ID is key
+// fail with statusCode (e.g. UNABLE_TO_LOCK_ROW,
+// FIELD_CUSTOM_VALIDATION_EXCEPTION) and message, while the other records
+// of a Collections call go through. Call it n times to fail n upserts. A
+// single-record upsert answers it as 400 with errorCode statusCode.
+func (f *Fake) FailRecord(key, statusCode, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.recFailures[key] = append(f.recFailures[key], badRequest(statusCode, message))
+}
+
+// popRecordFailure takes the next queued failure of key; f.mu is held.
+func (f *Fake) popRecordFailure(key string) *sfError {
+	q := f.recFailures[key]
+	if len(q) == 0 {
+		return nil
+	}
+	if len(q) == 1 {
+		delete(f.recFailures, key)
+	} else {
+		f.recFailures[key] = q[1:]
+	}
+	return q[0]
 }
 
 func (f *Fake) inject(in injected) {
@@ -190,6 +223,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveListing(w, r)
 	case len(segs) >= 5 && segs[0] == "services" && segs[1] == "data" && segs[3] == "sobjects":
 		f.serveData(w, r, segs[2], segs[4:])
+	case len(segs) >= 5 && segs[0] == "services" && segs[1] == "data" && segs[3] == "composite" && segs[4] == "sobjects":
+		f.serveCollection(w, r, segs[2], segs[5:])
 	default:
 		writeErrors(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 	}

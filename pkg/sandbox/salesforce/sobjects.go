@@ -156,6 +156,10 @@ func (f *Fake) serveByExternalID(w http.ResponseWriter, r *http.Request, object,
 		if !ok {
 			return
 		}
+		if e := f.popRecordFailure(value); e != nil {
+			e.write(w)
+			return
+		}
 		if len(matches) == 0 {
 			rec := &record{id: f.newID(object), fields: map[string]any{f.canonical(object, nil, field): value}}
 			if f.apply(w, object, rec, fields) {
@@ -185,8 +189,8 @@ func (f *Fake) serveByExternalID(w http.ResponseWriter, r *http.Request, object,
 	}
 }
 
-// readBody decodes a write's JSON object and checks its field names. extField
-// may appear only with the URL's value, so it is checked in apply's caller.
+// readBody decodes a write's JSON object and checks its field names against
+// the External ID in the URL.
 func (f *Fake) readBody(w http.ResponseWriter, r *http.Request, object, extField string) (map[string]any, bool) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var fields map[string]any
@@ -195,29 +199,58 @@ func (f *Fake) readBody(w http.ResponseWriter, r *http.Request, object, extField
 		return nil, false
 	}
 	delete(fields, "attributes")
-	for k := range fields {
-		if strings.EqualFold(k, "Id") {
-			writeErrors(w, http.StatusBadRequest, "INVALID_FIELD",
-				"Unable to create/update fields: Id. Please check the security settings of this field.", "Id")
-			return nil, false
-		}
-		if !f.fieldAllowed(object, k) {
-			writeErrors(w, http.StatusBadRequest, "INVALID_FIELD",
-				fmt.Sprintf("No such column '%s' on sobject of type %s", k, object), k)
-			return nil, false
-		}
-	}
-	if v, ok := lookup(fields, extField); ok && extField != "" && fmt.Sprint(v) != lastSegment(r) {
-		writeErrors(w, http.StatusBadRequest, "INVALID_FIELD",
-			"The external ID in the body differs from the one in the URL", extField)
+	if e := f.checkFields(object, fields, extField, lastSegment(r)); e != nil {
+		e.write(w)
 		return nil, false
 	}
 	return fields, true
 }
 
-// apply merges fields into rec (null clears a field) and checks required
-// fields; on failure rec is unchanged and the error is written.
+// sfError is one Salesforce error: the HTTP status the single-record
+// endpoints answer it with, and what both error shapes carry.
+type sfError struct {
+	status int
+	code   string
+	msg    string
+	fields []string
+}
+
+func (e *sfError) write(w http.ResponseWriter) { writeErrors(w, e.status, e.code, e.msg, e.fields...) }
+
+func badRequest(code, msg string, fields ...string) *sfError {
+	return &sfError{status: http.StatusBadRequest, code: code, msg: msg, fields: fields}
+}
+
+// checkFields refuses Id, fields outside the object's schema, and an
+// External ID value other than extValue (the one the record is matched on).
+func (f *Fake) checkFields(object string, fields map[string]any, extField, extValue string) *sfError {
+	for k := range fields {
+		if strings.EqualFold(k, "Id") {
+			return badRequest("INVALID_FIELD", "Unable to create/update fields: Id. Please check the security settings of this field.", "Id")
+		}
+		if !f.fieldAllowed(object, k) {
+			return badRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", k, object), k)
+		}
+	}
+	if v, ok := lookup(fields, extField); ok && extField != "" && fmt.Sprint(v) != extValue {
+		return badRequest("INVALID_FIELD", "The external ID in the body differs from the one in the URL", extField)
+	}
+	return nil
+}
+
+// apply merges fields into rec, or writes why it cannot; see merge.
 func (f *Fake) apply(w http.ResponseWriter, object string, rec *record, fields map[string]any) bool {
+	if e := f.merge(object, rec, fields); e != nil {
+		e.write(w)
+		return false
+	}
+	return true
+}
+
+// merge merges fields into rec (null clears a field) and checks required
+// fields; on failure rec is unchanged. It replaces rec.fields rather than
+// changing the map in place, so a saved map restores the record.
+func (f *Fake) merge(object string, rec *record, fields map[string]any) *sfError {
 	merged := copyMap(rec.fields)
 	for k, v := range fields {
 		k = f.canonical(object, merged, k)
@@ -234,12 +267,10 @@ func (f *Fake) apply(w http.ResponseWriter, object string, rec *record, fields m
 		}
 	}
 	if len(missing) > 0 {
-		writeErrors(w, http.StatusBadRequest, "REQUIRED_FIELD_MISSING",
-			"Required fields are missing: ["+strings.Join(missing, ", ")+"]", missing...)
-		return false
+		return badRequest("REQUIRED_FIELD_MISSING", "Required fields are missing: ["+strings.Join(missing, ", ")+"]", missing...)
 	}
 	rec.fields = merged
-	return true
+	return nil
 }
 
 func (f *Fake) remove(key string, idx int) {

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/eventbridge"
 	"github.com/profilesync/profilesync/pkg/target/generic"
 	"github.com/profilesync/profilesync/pkg/target/salesforce"
 )
@@ -32,6 +33,12 @@ var kinds = map[string]Kind{
 			return connector(salesforce.Build(name, settings, secret, hc))
 		},
 	},
+	"eventbridge": {
+		CheckSettings: eventbridge.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(eventbridge.Build(name, settings, secret, hc))
+		},
+	},
 	"generic": {
 		CheckSettings: generic.CheckSettings,
 		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
@@ -44,6 +51,8 @@ var kinds = map[string]Kind{
 var (
 	_ target.Connector = (*salesforce.Client)(nil)
 	_ target.Connector = (*generic.Client)(nil)
+	_ target.Batcher   = (*salesforce.Client)(nil)
+	_ target.Batcher   = (*eventbridge.Client)(nil)
 )
 
 // connector returns c as a Connector, or a nil interface (never a typed nil

@@ -4,10 +4,11 @@
 // client credentials flow.
 //
 // Files: config.go (mapping settings and the secret), auth.go (the shared,
-// refresh-once token cache), client.go (Upsert, Delete), errors.go (the
-// error body and its classification). The fake API for tests and the local
-// stack lives in pkg/sandbox/salesforce; batching (sObject Collections) does
-// not live here yet.
+// refresh-once token cache), client.go (Upsert, Delete), batch.go
+// (UpsertBatch: sObject Collections upserts of up to 200 records with
+// per-record results), errors.go (the error body and its classification).
+// The fake API for tests and the local stack lives in
+// pkg/sandbox/salesforce.
 package salesforce
 
 import (

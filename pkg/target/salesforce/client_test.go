@@ -19,7 +19,7 @@ import (
 const extField = "ProfileSync_Id__c"
 
 // newTestClient returns a client wired to a fresh fake org.
-func newTestClient(t *testing.T, version string) (*Client, *sfsandbox.Fake, *httptest.Server) {
+func newTestClient(t testing.TB, version string) (*Client, *sfsandbox.Fake, *httptest.Server) {
 	t.Helper()
 	fake := sfsandbox.NewFake("cid", "csecret")
 	srv := httptest.NewServer(fake)

@@ -86,3 +86,37 @@ func TestClassifyToken(t *testing.T) {
 		})
 	}
 }
+
+func TestClassifyRecord(t *testing.T) {
+	tests := []struct {
+		name  string
+		errs  []collectionError
+		class fault.Class
+		code  string
+	}{
+		{"row lock", []collectionError{{StatusCode: "UNABLE_TO_LOCK_ROW", Message: "unable to obtain exclusive access"}}, fault.Transient, "UNABLE_TO_LOCK_ROW"},
+		{"row lock in a trigger", []collectionError{{StatusCode: "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", Message: "Trigger: first error: UNABLE_TO_LOCK_ROW, unable to obtain exclusive access"}}, fault.Transient, "UNABLE_TO_LOCK_ROW"},
+		{"rolled back for another record", []collectionError{{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK", Message: "Record rolled back"}}, fault.Transient, "ALL_OR_NONE_OPERATION_ROLLED_BACK"},
+		{"validation rule", []collectionError{{StatusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", Message: "blocked"}}, fault.Permanent, "FIELD_CUSTOM_VALIDATION_EXCEPTION"},
+		{"required field", []collectionError{{StatusCode: "REQUIRED_FIELD_MISSING", Message: "Required fields are missing: [LastName]", Fields: []string{"LastName"}}}, fault.Permanent, "REQUIRED_FIELD_MISSING"},
+		{"unknown field", []collectionError{{StatusCode: "INVALID_FIELD", Message: "No such column"}}, fault.Permanent, "INVALID_FIELD"},
+		{"duplicate external id", []collectionError{{StatusCode: "DUPLICATE_EXTERNAL_ID", Message: "more than one record found"}}, fault.Permanent, "DUPLICATE_EXTERNAL_ID"},
+		{"duplicate rule", []collectionError{{StatusCode: "DUPLICATES_DETECTED", Message: "duplicate"}}, fault.Permanent, "DUPLICATES_DETECTED"},
+		{"limit", []collectionError{{StatusCode: "REQUEST_LIMIT_EXCEEDED", Message: "limit"}}, fault.Throttled, "REQUEST_LIMIT_EXCEEDED"},
+		{"rolled back and invalid", []collectionError{{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK"}, {StatusCode: "STRING_TOO_LONG"}}, fault.Permanent, "ALL_OR_NONE_OPERATION_ROLLED_BACK"},
+		{"no errors given", nil, fault.Transient, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := classifyRecord(tt.errs, nil)
+			if e.Class != tt.class || e.Code != tt.code || e.Status != 0 {
+				t.Fatalf("classifyRecord = %+v; want %v %q", e, tt.class, tt.code)
+			}
+		})
+	}
+	e := classifyRecord([]collectionError{{StatusCode: "INVALID_EMAIL_ADDRESS", Message: "Email: invalid email address: jane@example.com", Fields: []string{"Email"}}},
+		target.SentValues(map[string]any{"Email": "jane@example.com"}))
+	if strings.Contains(e.Error(), "jane@example.com") || !strings.Contains(e.Error(), "[fields: Email]") {
+		t.Fatalf("error %q must keep the field and drop the value", e)
+	}
+}

@@ -1,0 +1,144 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/profilesync/profilesync/pkg/fault"
+	"github.com/profilesync/profilesync/pkg/target"
+)
+
+// deliverBatch applies a queue batch and returns one result per message.
+// The batch's subjects stay locked throughout. When the connector is a
+// target.Batcher, the first upsert of each subject goes out in calls of at
+// most MaxBatch records and each record's own error settles its message;
+// deletes and any later event of a subject already in the batch follow
+// one by one, in batch order, so they see the state the batch left.
+func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []result {
+	res := make([]result, len(msgs))
+	subjects := make([]string, 0, len(msgs))
+	for i, m := range msgs {
+		res[i].env, res[i].err = h.decode(m.Body)
+		if res[i].err == nil {
+			subjects = append(subjects, res[i].env.Event.Subject)
+		}
+	}
+	defer h.locks.lock(subjects...)()
+	b, ok := h.Connector.(target.Batcher)
+	if !ok || b.MaxBatch() < 2 {
+		for i := range res {
+			if res[i].err == nil {
+				res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
+			}
+		}
+		return res
+	}
+	var (
+		later  []int
+		queued []int
+		plans  = map[int]plan{}
+		seen   = map[string]bool{}
+	)
+	for i := range res {
+		if res[i].err != nil {
+			continue
+		}
+		e := res[i].env.Event
+		if seen[e.Subject] {
+			later = append(later, i)
+			continue
+		}
+		seen[e.Subject] = true
+		pl, err := h.prepare(ctx, e)
+		switch {
+		case err != nil || pl.decided != "":
+			res[i].out, res[i].recordID, res[i].err = pl.decided, pl.next.RecordID, err
+		case pl.delete:
+			later = append(later, i)
+		default:
+			queued, plans[i] = append(queued, i), pl
+		}
+	}
+	for from := 0; from < len(queued); from += b.MaxBatch() {
+		chunk := queued[from:min(from+b.MaxBatch(), len(queued))]
+		h.upsertChunk(ctx, b, chunk, plans, res)
+	}
+	for _, i := range later {
+		res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
+	}
+	return res
+}
+
+// upsertChunk sends one UpsertBatch call and settles each record.
+func (h *Handler) upsertChunk(ctx context.Context, b target.Batcher, chunk []int, plans map[int]plan, res []result) {
+	recs := make([]target.Record, len(chunk))
+	for j, i := range chunk {
+		recs[j] = plans[i].rec
+	}
+	results, errs, err := h.batchCall(ctx, b, recs)
+	for j, i := range chunk {
+		callErr := err
+		var r target.Result
+		if callErr == nil {
+			r, callErr = results[j], errs[j]
+		}
+		res[i].out, res[i].recordID, res[i].err = h.finish(ctx, plans[i], r, callErr)
+	}
+}
+
+// batchCall runs UpsertBatch under the guard. A call whose every record
+// failed retryably tells the guard the back-end is struggling.
+func (h *Handler) batchCall(ctx context.Context, b target.Batcher, recs []target.Record) ([]target.Result, []error, error) {
+	if h.Guard != nil {
+		if err := h.Guard.Wait(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	results, errs := b.UpsertBatch(ctx, recs)
+	if len(results) != len(recs) || len(errs) != len(recs) {
+		err := fault.Wrap(fault.Transient, fmt.Errorf("batch upsert answered %d results and %d errors for %d records", len(results), len(errs), len(recs)))
+		h.Guard.observe(err)
+		return nil, nil, err
+	}
+	var health error
+	for _, err := range errs {
+		if err == nil || !fault.Retryable(err) {
+			health = nil
+			break
+		}
+		health = err
+	}
+	h.Guard.observe(health)
+	return results, errs, nil
+}
+
+// observe is Observe on a guard that may be nil.
+func (g *Guard) observe(err error) {
+	if g != nil {
+		g.Observe(err)
+	}
+}
+
+// notice describes one settled message for the Notifier.
+func (h *Handler) notice(typ string, r result, reason string, attempts int) Notice {
+	n := Notice{Type: typ, Target: h.Target, Outcome: string(r.out), RecordID: r.recordID,
+		Reason: reason, Attempts: attempts, At: h.now().UTC()}
+	if r.env != nil {
+		e := r.env.Event
+		n.Subject, n.EventID, n.EventType, n.Source = e.Subject, e.ID, string(e.Type), e.Source
+	}
+	return n
+}
+
+// notify tells the Notifier about the batch's settled messages, at most
+// once per batch. A failure is logged: the deliveries stand.
+func (h *Handler) notify(ctx context.Context, ns []Notice) {
+	if h.Notifier == nil || len(ns) == 0 {
+		return
+	}
+	if err := h.Notifier.Notify(ctx, ns); err != nil {
+		h.log().Error("notify failed; notices dropped", "target", h.Target, "notices", len(ns), "error", err.Error())
+	}
+}

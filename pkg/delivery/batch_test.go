@@ -1,0 +1,87 @@
+package delivery
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/fault"
+	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/target"
+)
+
+// sfBatcher is a small target.Batcher over the Salesforce connector (and so
+// the sandbox fake): each UpsertBatch upserts its records one by one, as a
+// Collections call would in one request, and records the call sizes. Keys
+// in fail get their error instead.
+type sfBatcher struct {
+	target.Connector
+	max   int
+	fail  map[string]error
+	mu    sync.Mutex
+	calls []int
+}
+
+func (b *sfBatcher) MaxBatch() int { return b.max }
+
+func (b *sfBatcher) UpsertBatch(ctx context.Context, rs []target.Record) ([]target.Result, []error) {
+	b.mu.Lock()
+	b.calls = append(b.calls, len(rs))
+	b.mu.Unlock()
+	results, errs := make([]target.Result, len(rs)), make([]error, len(rs))
+	for i, r := range rs {
+		if err := b.fail[r.Key]; err != nil {
+			errs[i] = err
+			continue
+		}
+		results[i], errs[i] = b.Connector.Upsert(ctx, r)
+	}
+	return results, errs
+}
+
+func person(sub, given string) *profile.Profile {
+	p := jane(given)
+	p.Sub = sub
+	return p
+}
+
+func TestBatcherGroupsUpsertsAndSettlesEachRecord(t *testing.T) {
+	r := newRig(t, nil)
+	q, _ := withQueue(r)
+	b := &sfBatcher{Connector: r.h.Connector, max: 2, fail: map[string]error{
+		"u-2": fault.New(fault.Permanent, 400, "INVALID_EMAIL_ADDRESS", "bad email"),
+		"u-3": fault.New(fault.Transient, 503, "SERVER_UNAVAILABLE", "try later"),
+	}}
+	r.h.Connector = b
+	ev := received(batch(t,
+		event("e1", profile.Created, "u-1", t0, person("u-1", "Ann")),
+		event("e2", profile.Created, "u-2", t0, person("u-2", "Bob")),
+		event("e3", profile.Created, "u-3", t0, person("u-3", "Cy")),
+		event("e4", profile.Created, "u-4", t0, person("u-4", "Di")),
+		event("e5", profile.Created, "u-5", t0, person("u-5", "Ed")),
+		event("e6", profile.Updated, "u-1", t0.Add(time.Minute), person("u-1", "Anne")), // second event of u-1: after the batch
+		event("e7", profile.Deleted, "u-4", t0.Add(time.Minute), nil),                   // a delete: one by one
+	), 1)
+	resp, err := r.h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := failed(resp); !slices.Equal(got, []string{"msg-c"}) {
+		t.Errorf("failures %v, want only the transient msg-c", got)
+	}
+	if dead := q.Dead(); len(dead) != 1 || dead[0].Msg.MessageId != "msg-b" {
+		t.Errorf("dead letters %+v, want msg-b", dead)
+	}
+	if !slices.Equal(b.calls, []int{2, 2, 1}) {
+		t.Errorf("batch calls %v, want [2 2 1]: five first upserts in calls of at most two", b.calls)
+	}
+	names := map[string]string{}
+	for _, c := range contacts(r) {
+		names[c["ProfileSync_Id__c"].(string)] = c["FirstName"].(string)
+	}
+	if len(names) != 2 || names["u-1"] != "Anne" || names["u-5"] != "Ed" {
+		t.Errorf("contacts %v: want u-1 Anne (later event applied after the batch) and u-5 (u-4 deleted)", names)
+	}
+}
