@@ -49,3 +49,19 @@ type Batcher interface {
 	// when rs[i] succeeded, else a fault.Error classifying that record.
 	UpsertBatch(ctx context.Context, rs []Record) (results []Result, errs []error)
 }
+
+// OptOuter is a Connector with a consent opt-out of its own (unsubscribe,
+// list removal, a status change). A revoked consent calls it instead of an
+// update when the mapping asks for the opt-out action.
+type OptOuter interface {
+	Connector
+	OptOut(ctx context.Context, r Record) error
+}
+
+// Deactivator is a Connector that can disable a record without deleting it
+// (SCIM active:false, a disabled directory account): the "deactivate" delete
+// policy calls it.
+type Deactivator interface {
+	Connector
+	Deactivate(ctx context.Context, r Record) error
+}

@@ -10,9 +10,16 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/braze"
+	"github.com/profilesync/profilesync/pkg/target/brevo"
 	"github.com/profilesync/profilesync/pkg/target/eventbridge"
 	"github.com/profilesync/profilesync/pkg/target/generic"
+	"github.com/profilesync/profilesync/pkg/target/hubspot"
+	"github.com/profilesync/profilesync/pkg/target/ldap"
+	"github.com/profilesync/profilesync/pkg/target/mailchimp"
 	"github.com/profilesync/profilesync/pkg/target/salesforce"
+	"github.com/profilesync/profilesync/pkg/target/scim"
+	"github.com/profilesync/profilesync/pkg/target/zuora"
 )
 
 // Kind is one kind of target.
@@ -27,6 +34,48 @@ type Kind struct {
 
 // kinds is the registry. Adding a target is one entry here.
 var kinds = map[string]Kind{
+	"braze": {
+		CheckSettings: braze.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(braze.Build(name, settings, secret, hc))
+		},
+	},
+	"brevo": {
+		CheckSettings: brevo.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(brevo.Build(name, settings, secret, hc))
+		},
+	},
+	"hubspot": {
+		CheckSettings: hubspot.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(hubspot.Build(name, settings, secret, hc))
+		},
+	},
+	"ldap": {
+		CheckSettings: ldap.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(ldap.Build(name, settings, secret, hc))
+		},
+	},
+	"mailchimp": {
+		CheckSettings: mailchimp.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(mailchimp.Build(name, settings, secret, hc))
+		},
+	},
+	"scim": {
+		CheckSettings: scim.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(scim.Build(name, settings, secret, hc))
+		},
+	},
+	"zuora": {
+		CheckSettings: zuora.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+			return connector(zuora.Build(name, settings, secret, hc))
+		},
+	},
 	"salesforce": {
 		CheckSettings: salesforce.CheckSettings,
 		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
@@ -49,10 +98,23 @@ var kinds = map[string]Kind{
 
 // Every connector satisfies the port.
 var (
-	_ target.Connector = (*salesforce.Client)(nil)
-	_ target.Connector = (*generic.Client)(nil)
-	_ target.Batcher   = (*salesforce.Client)(nil)
-	_ target.Batcher   = (*eventbridge.Client)(nil)
+	_ target.Connector   = (*salesforce.Client)(nil)
+	_ target.Connector   = (*generic.Client)(nil)
+	_ target.Batcher     = (*salesforce.Client)(nil)
+	_ target.Batcher     = (*eventbridge.Client)(nil)
+	_ target.Batcher     = (*hubspot.Client)(nil)
+	_ target.Batcher     = (*braze.Client)(nil)
+	_ target.Connector   = (*brevo.Client)(nil)
+	_ target.Connector   = (*mailchimp.Client)(nil)
+	_ target.Connector   = (*zuora.Client)(nil)
+	_ target.Connector   = (*scim.Client)(nil)
+	_ target.Connector   = (*ldap.Client)(nil)
+	_ target.OptOuter    = (*hubspot.Client)(nil)
+	_ target.OptOuter    = (*brevo.Client)(nil)
+	_ target.OptOuter    = (*mailchimp.Client)(nil)
+	_ target.OptOuter    = (*braze.Client)(nil)
+	_ target.Deactivator = (*scim.Client)(nil)
+	_ target.Deactivator = (*ldap.Client)(nil)
 )
 
 // connector returns c as a Connector, or a nil interface (never a typed nil

@@ -7,11 +7,11 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	if got, want := Names(), []string{"eventbridge", "generic", "salesforce"}; !slices.Equal(got, want) {
+	if got, want := Names(), []string{"braze", "brevo", "eventbridge", "generic", "hubspot", "ldap", "mailchimp", "salesforce", "scim", "zuora"}; !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
-	if _, ok := Lookup("hubspot"); ok {
-		t.Fatal("Lookup(hubspot) found a kind that does not exist")
+	if _, ok := Lookup("epsilon"); ok {
+		t.Fatal("Lookup(epsilon) found a kind that does not exist")
 	}
 }
 
@@ -28,6 +28,13 @@ func TestKinds(t *testing.T) {
 			"upsert":  map[string]any{"method": "PUT", "path": "/contacts/{key}"},
 			"deleted": map[string]any{"method": "DELETE", "path": "/contacts/{key}"},
 		}}, `{"base_url":"https://api.example.com","token":"t"}`, ""},
+		{"scim", nil, `{"base_url":"https://a.example/scim/v2","token":"t"}`, ""},
+		{"ldap", map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw"}`, ""},
+		{"hubspot", map[string]any{"id_property": "profilesync_id", "delete_mode": "archive"}, `{"access_token":"pat-x"}`, ""},
+		{"brevo", map[string]any{}, `{"api_key":"xkeysib-x"}`, ""},
+		{"mailchimp", map[string]any{"list_id": "abc123"}, `{"api_key":"0123456789abcdef-us21"}`, ""},
+		{"braze", map[string]any{}, `{"api_key":"k","base_url":"https://rest.iad-01.braze.com"}`, ""},
+		{"zuora", map[string]any{"id_field": "ProfileSyncId__c"}, `{"base_url":"https://rest.zuora.com","client_id":"c","client_secret":"s"}`, ""},
 		{"eventbridge", map[string]any{"bus_name": "profilesync"}, `{"region":"eu-west-1"}`, `{"endpoint":"nope"}`},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,254 @@
+// Package brevo is a fake of the Brevo (ex-Sendinblue) contacts API v3 that
+// ProfileSync uses, for tests and the local dev stack: create (with
+// updateEnabled), read, update and delete a contact by email, contact id or
+// ext_id (identifierType), list membership (listIds / unlinkListIds) and
+// the email blocklist. It follows Brevo's public docs for paths, the
+// api-key header, status codes (201 {"id"} on create, 204 on update and
+// delete), the {"code","message"} error body and the x-sib-ratelimit-*
+// headers, keeps contacts in memory and has knobs to inject failures.
+//
+// Paths are relative to the fake's root (/v3/contacts...); mount it with
+// http.StripPrefix. It is not a connector and imports nothing from
+// pkg/target.
+package brevo
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RateLimit is the per-second limit the fake reports in its headers (the
+// General tier of /v3/contacts).
+const RateLimit = 10
+
+// Calls counts the API calls the fake answered, failed ones included.
+type Calls struct {
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Delete int `json:"delete"`
+	Get    int `json:"get"`
+}
+
+// Total is the sum of every counter.
+func (c Calls) Total() int { return c.Create + c.Update + c.Delete + c.Get }
+
+// Contact is one stored contact, in the shape GET /v3/contacts/{id} answers.
+type Contact struct {
+	ID               int64          `json:"id"`
+	Email            string         `json:"email,omitempty"`
+	ExtID            string         `json:"ext_id,omitempty"`
+	EmailBlacklisted bool           `json:"emailBlacklisted"`
+	SMSBlacklisted   bool           `json:"smsBlacklisted"`
+	Attributes       map[string]any `json:"attributes"`
+	ListIDs          []int64        `json:"listIds"`
+	CreatedAt        time.Time      `json:"createdAt"`
+	ModifiedAt       time.Time      `json:"modifiedAt"`
+}
+
+type injected struct {
+	n          int
+	status     int
+	retryAfter time.Duration
+}
+
+// Fake is an in-memory Brevo account. Create it with NewFake; all methods
+// are safe for concurrent use.
+type Fake struct {
+	mu         sync.Mutex
+	apiKey     string
+	attributes map[string]bool // known attributes; nil admits any
+	contacts   map[int64]*Contact
+	failures   []injected
+	seq        int64
+	calls      Calls
+	now        func() time.Time
+}
+
+// NewFake returns an empty account that accepts apiKey.
+func NewFake(apiKey string) *Fake {
+	return &Fake{apiKey: apiKey, contacts: map[int64]*Contact{}, now: time.Now}
+}
+
+// SetAttributes restricts writes to the named attributes; any other one is
+// refused with 400 invalid_parameter.
+func (f *Fake) SetAttributes(names ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attributes = map[string]bool{}
+	for _, n := range names {
+		f.attributes[strings.ToUpper(n)] = true
+	}
+}
+
+// RotateKey replaces the accepted API key; calls with the old one get 401.
+func (f *Fake) RotateKey(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.apiKey = key
+}
+
+// FailNext makes the next n authenticated calls answer status with the
+// Brevo error code that fits it.
+func (f *Fake) FailNext(n, status int) { f.inject(injected{n: n, status: status}) }
+
+// ThrottleNext makes the next n authenticated calls answer 429 with
+// x-sib-ratelimit-reset set to retryAfter (whole seconds, at least 1).
+func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
+	f.inject(injected{n: n, status: http.StatusTooManyRequests, retryAfter: max(retryAfter, time.Second)})
+}
+
+func (f *Fake) inject(in injected) {
+	if in.n <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, in)
+}
+
+// Calls returns the call counters.
+func (f *Fake) Calls() Calls {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// Records returns copies of the stored contacts, by id.
+func (f *Fake) Records() []Contact {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Contact, 0, len(f.contacts))
+	for _, c := range f.contacts {
+		out = append(out, c.copy())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (c *Contact) copy() Contact {
+	cp := *c
+	cp.Attributes = make(map[string]any, len(c.Attributes))
+	for k, v := range c.Attributes {
+		cp.Attributes[k] = v
+	}
+	cp.ListIDs = append([]int64{}, c.ListIDs...)
+	return cp
+}
+
+// ServeHTTP routes /v3/contacts, /v3/contacts/{identifier} and the sandbox
+// listing.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	segs, ok := splitPath(r.URL.EscapedPath())
+	switch {
+	case !ok:
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "Invalid URL path")
+	case len(segs) == 2 && segs[0] == "_sandbox" && segs[1] == "records" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, f.Records())
+	case len(segs) == 2 && segs[0] == "v3" && segs[1] == "contacts" && r.Method == http.MethodPost:
+		f.serve(w, r, &f.calls.Create, f.create)
+	case len(segs) == 3 && segs[0] == "v3" && segs[1] == "contacts":
+		id, idType := segs[2], r.URL.Query().Get("identifierType")
+		switch r.Method {
+		case http.MethodGet:
+			f.serve(w, r, &f.calls.Get, func(w http.ResponseWriter, r *http.Request) { f.get(w, id, idType) })
+		case http.MethodPut:
+			f.serve(w, r, &f.calls.Update, func(w http.ResponseWriter, r *http.Request) { f.update(w, r, id, idType) })
+		case http.MethodDelete:
+			f.serve(w, r, &f.calls.Delete, func(w http.ResponseWriter, r *http.Request) { f.remove(w, id, idType) })
+		default:
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed")
+		}
+	default:
+		writeError(w, http.StatusNotFound, "document_not_found", "Invalid route")
+	}
+}
+
+// serve counts the call, checks the api-key header, applies an injected
+// failure and otherwise runs h, all under f.mu.
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request, counter *int, h http.HandlerFunc) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*counter++
+	key := r.Header.Get("api-key")
+	switch {
+	case key == "":
+		writeError(w, http.StatusUnauthorized, "unauthorized", "authentication not found in headers")
+		return
+	case f.apiKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(f.apiKey)) != 1:
+		writeError(w, http.StatusUnauthorized, "unauthorized", "Key not found")
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("x-sib-ratelimit-limit", strconv.Itoa(RateLimit))
+	hdr.Set("x-sib-ratelimit-remaining", strconv.Itoa(RateLimit-1))
+	hdr.Set("x-sib-ratelimit-reset", "1")
+	if len(f.failures) > 0 {
+		in := f.failures[0]
+		if f.failures[0].n--; f.failures[0].n <= 0 {
+			f.failures = f.failures[1:]
+		}
+		if in.status == http.StatusTooManyRequests {
+			hdr.Set("x-sib-ratelimit-remaining", "0")
+			hdr.Set("x-sib-ratelimit-reset", strconv.Itoa(int(in.retryAfter.Round(time.Second)/time.Second)))
+		}
+		code, msg := injectedError(in.status)
+		writeError(w, in.status, code, msg)
+		return
+	}
+	h(w, r)
+}
+
+func injectedError(status int) (code, msg string) {
+	switch status {
+	case 400:
+		return "invalid_parameter", "injected failure"
+	case 401:
+		return "unauthorized", "Key not found"
+	case 402:
+		return "not_enough_credits", "You don't have enough credit to perform this action"
+	case 403:
+		return "permission_denied", "Permission denied for this resource"
+	case 404:
+		return "document_not_found", "Contact does not exist"
+	case 405:
+		return "method_not_allowed", "You're not allowed to delete registered email contact with Brevo"
+	case 429:
+		return "too_many_requests", "Too many requests"
+	}
+	return "", "Internal Server Error"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	body := map[string]any{"message": msg}
+	if code != "" {
+		body["code"] = code
+	}
+	writeJSON(w, status, body)
+}
+
+// splitPath splits an escaped path into unescaped segments, so "%2F" inside
+// an identifier stays inside its segment.
+func splitPath(escaped string) ([]string, bool) {
+	parts := strings.Split(strings.Trim(escaped, "/"), "/")
+	for i, p := range parts {
+		s, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false
+		}
+		parts[i] = s
+	}
+	return parts, true
+}

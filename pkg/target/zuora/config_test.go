@@ -1,0 +1,97 @@
+package zuora
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDecodeSettings(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       map[string]any
+		want     Settings
+		errField string
+	}{
+		{"defaults", map[string]any{"id_field": "ProfileSyncId__c"},
+			Settings{IDField: "ProfileSyncId__c", Lookup: LookupObjectQuery, DeleteMode: DeleteContact}, ""},
+		{"all", map[string]any{"id_field": "Ext__c", "account_id": "A00000001", "lookup": "zoql", "delete_mode": "scrub", "entity_id": "e-1"},
+			Settings{"Ext__c", "A00000001", LookupZOQL, DeleteScrub, "e-1"}, ""},
+		{"missing id field", map[string]any{}, Settings{}, `"id_field"`},
+		{"standard field", map[string]any{"id_field": "workEmail"}, Settings{}, `"id_field"`},
+		{"injection", map[string]any{"id_field": "x__c = '' or Id__c"}, Settings{}, `"id_field"`},
+		{"bad account", map[string]any{"id_field": "Ext__c", "account_id": "A 1"}, Settings{}, `"account_id"`},
+		{"bad lookup", map[string]any{"id_field": "Ext__c", "lookup": "soql"}, Settings{}, `"lookup"`},
+		{"bad delete mode", map[string]any{"id_field": "Ext__c", "delete_mode": "archive"}, Settings{}, `"delete_mode"`},
+		{"unknown key", map[string]any{"id_field": "Ext__c", "idfield": "x"}, Settings{}, `"idfield"`},
+		{"wrong type", map[string]any{"id_field": 7}, Settings{}, `"id_field"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeSettings(tt.in)
+			if tt.errField == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.errField) {
+				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
+			}
+			if CheckSettings(tt.in) == nil {
+				t.Fatal("CheckSettings accepted what DecodeSettings refused")
+			}
+		})
+	}
+}
+
+func TestParseCredentials(t *testing.T) {
+	const secret = "s3cr3t-value"
+	tests := []struct {
+		name     string
+		in       string
+		errField string
+	}{
+		{"ok", `{"base_url":"https://rest.apisandbox.zuora.com","client_id":"id","client_secret":"` + secret + `"}`, ""},
+		{"missing secret", `{"base_url":"https://rest.zuora.com","client_id":"id"}`, `"client_secret"`},
+		{"missing id", `{"base_url":"https://rest.zuora.com","client_secret":"x"}`, `"client_id"`},
+		{"missing url", `{"client_id":"id","client_secret":"x"}`, `"base_url"`},
+		{"relative url", `{"base_url":"rest.zuora.com","client_id":"id","client_secret":"x"}`, `"base_url"`},
+		{"unknown key", `{"base_url":"https://a.b","client_id":"id","client_secret":"x","password":"` + secret + `"}`, `"password"`},
+		{"wrong type", `{"base_url":"https://a.b","client_id":"id","client_secret":12345678}`, `"client_secret"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCredentials([]byte(tt.in))
+			if tt.errField == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.errField) {
+				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "12345678") {
+				t.Fatalf("error %q quotes a secret", err)
+			}
+		})
+	}
+}
+
+func TestBuild(t *testing.T) {
+	c, err := Build("z", map[string]any{"id_field": "Ext__c"}, []byte(`{"base_url":"https://rest.zuora.com/","client_id":"a","client_secret":"b"}`), nil)
+	if err != nil || c.base != "https://rest.zuora.com" {
+		t.Fatalf("Build = %+v, %v", c, err)
+	}
+	if _, err := Build("z", map[string]any{"id_field": "Ext__c"}, []byte(`{}`), nil); err == nil || !strings.Contains(err.Error(), `"base_url"`) {
+		t.Fatalf("Build with an empty secret = %v", err)
+	}
+}
+
+func TestCategory(t *testing.T) {
+	for code, want := range map[string]string{"53100020": "20", "90000011": "auth", "5310002": "", "ABCDEFGH": "", "": ""} {
+		if got, _ := category(code); got != want {
+			t.Errorf("category(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
