@@ -5,7 +5,7 @@ LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS = -trimpath -ldflags='-s -w -buildid=' -tags lambda.norpc
 BUILD_DIR ?= build
 
-.PHONY: run test test-short build bench vet clean
+.PHONY: run test test-short build bench vet clean template template-check chaos
 
 run:
 	$(GO) run ./cmd/profilesync dev --data $(DATA)
@@ -30,6 +30,12 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 
+# The delivery-guarantee harness: CHAOS_EVENTS changes (default 10000)
+# through the local runtime, SIGKILLed twice, into a failing target.
+CHAOS_EVENTS ?= 10000
+chaos:
+	CHAOS_EVENTS=$(CHAOS_EVENTS) $(GO) run ./internal/chaos/cmd/chaos
+
 # `sam build` (BuildMethod: makefile, CodeUri: .) calls these with
 # ARTIFACTS_DIR set; every sync function runs the same binary, its target
 # named by the TARGET environment variable.
@@ -38,6 +44,14 @@ build-IngressFunction:
 
 build-%SyncFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+
+# Render the per-target blocks of template.yaml from mappings/ (make test
+# fails when the committed template is stale).
+template:
+	$(GO) run ./cmd/profilesync template
+
+template-check:
+	$(GO) run ./cmd/profilesync template --check
 
 clean:
 	rm -rf $(BUILD_DIR) .aws-sam

@@ -57,7 +57,9 @@ func commands() []command {
 		{"invoke", "run one Lambda function in-process on an event (sam local invoke)", runInvoke},
 		{"sandbox", "show what the sandbox back-ends received", runSandbox},
 		{"validate", "check mapping files", runValidate},
+		{"mapping", "dry-run a mapping on a profile: decision, record, HTTP request", runMapping},
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
+		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
 	}
 }
 

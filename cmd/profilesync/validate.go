@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,16 +9,18 @@ import (
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/stack"
+	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
 const validateHelp = `
 Usage: profilesync validate [DIR]
 
 Load and check every mapping file (*.yaml) in DIR as the functions would at
-start, connector settings included, and print each problem with its file,
-line and field. DIR defaults to ./mappings when it exists, else the
-mappings built into this binary. Exits 1 when there are problems.`
+start, connector settings and expressions included, and print each problem
+as FILE:LINE:COLUMN: FIELD: what was expected. Unknown keys are errors;
+profile attributes the canonical profile does not have are warnings.
+DIR defaults to ./mappings when it exists, else the mappings built into
+this binary. Exits 1 when there are errors (warnings alone exit 0).`
 
 func runValidate(_ context.Context, c *cli, args []string) error {
 	f := newFlags("validate", validateHelp)
@@ -27,15 +28,42 @@ func runValidate(_ context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var (
-		fsys   fs.FS = mappings.FS
-		dir          = "mappings (built in)"
-		onDisk       = false
-	)
+	fsys, dir, onDisk, err := mappingDir(pos)
+	if err != nil {
+		return f.usageErr("%v", err)
+	}
+	set, problems, err := mapping.CheckFS(fsys, ".", checkSettings)
+	if err != nil {
+		return err
+	}
+	errs, warns := 0, 0
+	for _, p := range problems {
+		if onDisk && p.File != "" {
+			p.File = filepath.Join(dir, p.File) // a path the reader can open
+		}
+		fmt.Fprintln(c.stdout, p)
+		if p.Warning {
+			warns++
+		} else {
+			errs++
+		}
+	}
+	if set == nil || errs > 0 {
+		fmt.Fprintf(c.stdout, "%d error(s), %d warning(s) in %s\n", errs, warns, dir)
+		return errReported
+	}
+	fmt.Fprintf(c.stdout, "%d mappings OK, %d warning(s) (%s)\n", len(set.All()), warns, dir)
+	return nil
+}
+
+// mappingDir picks the mappings a command reads: DIR when given, else
+// ./mappings when it exists, else the ones built into this binary.
+func mappingDir(pos []string) (fsys fs.FS, dir string, onDisk bool, err error) {
+	fsys, dir = mappings.FS, "mappings (built in)"
 	if len(pos) == 1 {
 		dir, onDisk = pos[0], true
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return f.usageErr("%s: not a directory", dir)
+			return nil, "", false, fmt.Errorf("%s: not a directory", dir)
 		}
 	} else if st, err := os.Stat("mappings"); err == nil && st.IsDir() {
 		dir, onDisk = "mappings", true
@@ -43,21 +71,17 @@ func runValidate(_ context.Context, c *cli, args []string) error {
 	if onDisk {
 		fsys = os.DirFS(dir)
 	}
-	set, err := stack.LoadMappings(fsys, ".")
-	if err != nil {
-		problems := leaves(err)
-		for _, p := range problems {
-			var me *mapping.Error
-			if onDisk && errors.As(p, &me) {
-				me.File = filepath.Join(dir, me.File) // a path the reader can open
-			}
-			fmt.Fprintln(c.stdout, p)
-		}
-		fmt.Fprintf(c.stdout, "%d problem(s) in %s\n", len(problems), dir)
-		return errReported
+	return fsys, dir, onDisk, nil
+}
+
+// checkSettings is stack.LoadMappings' settings check, kept here so
+// validate can report warnings as well as errors.
+func checkSettings(connector string, settings map[string]any) error {
+	k, ok := targetreg.Lookup(connector)
+	if !ok {
+		return fmt.Errorf("unknown connector %q; known: %v", connector, targetreg.Names())
 	}
-	fmt.Fprintf(c.stdout, "%d mappings OK (%s)\n", len(set.All()), dir)
-	return nil
+	return k.CheckSettings(settings)
 }
 
 // leaves flattens errors.Join trees into their single errors.

@@ -14,7 +14,7 @@ func TestValidateShippedMappings(t *testing.T) {
 		t.Fatalf("validate: %s", out)
 	}
 	// No ./mappings here: the built-in set.
-	if out := mustRun(t, "validate"); !strings.Contains(out, "mappings OK (mappings (built in))") {
+	if out := mustRun(t, "validate"); !strings.Contains(out, "mappings OK, 0 warning(s) (mappings (built in))") {
 		t.Fatalf("validate without DIR: %s", out)
 	}
 }
@@ -29,7 +29,7 @@ func TestValidateBrokenMappings(t *testing.T) {
 		if name == "salesforce.yaml" {
 			b = []byte(strings.Replace(string(b), "LastName: family_name", "LastName: family_nam", 1))
 		} else {
-			b = []byte(strings.Replace(string(b), "connector: generic", "connector: hubspot", 1))
+			b = []byte(strings.Replace(string(b), "connector: generic", "connector: nosuchcrm", 1))
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
@@ -40,12 +40,55 @@ func TestValidateBrokenMappings(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, file := range []string{"salesforce.yaml", "webhook.yaml"} {
-		re := regexp.MustCompile(regexp.QuoteMeta(filepath.Join(dir, file)) + `:\d+: `)
+		re := regexp.MustCompile(regexp.QuoteMeta(filepath.Join(dir, file)) + `:\d+:\d+: `)
 		if !re.MatchString(r.stdout) {
-			t.Errorf("no %s:<line> problem in:\n%s", file, r.stdout)
+			t.Errorf("no %s:<line>:<column> problem in:\n%s", file, r.stdout)
 		}
 	}
-	if !strings.Contains(r.stdout, "family_nam") || !strings.Contains(r.stdout, "hubspot") {
-		t.Errorf("problems do not name the bad values:\n%s", r.stdout)
+	// The unknown attribute is a warning; the unknown connector an error.
+	for _, want := range []string{
+		filepath.Join(dir, "salesforce.yaml") + `:18:13: warning: fields.LastName: profile has no attribute "family_nam"`,
+		filepath.Join(dir, "webhook.yaml") + `:7:3: settings: unknown connector "nosuchcrm"`,
+		"1 error(s), 1 warning(s) in " + dir,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestValidateErrorsAndWarnings(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		code       int
+		want       []string
+	}{
+		{"warning only", "version: 1\nconnector: generic\nsettings: {auth: none, requests: {upsert: {method: PUT, path: /c}, deleted: {method: DELETE, path: /c}}}\nevents: [created]\nfields:\n  A: nickame\n",
+			0, []string{`crm.yaml:6:6: warning: fields.A: profile has no attribute "nickame"`, "1 mappings OK, 1 warning(s)"}},
+		{"unknown keys and a bad expression", "version: 1\nconnector: generic\nsettings: {auth: none, requests: {upsert: {method: PUT, path: /c}, deleted: {method: DELETE, path: /c}}}\nevnts: [created]\nfields:\n  A: {expr: 'given_name * 2', transfrom: [trim]}\n",
+			1, []string{
+				"crm.yaml:1:1: events: is required",
+				"crm.yaml:4:1: evnts: unknown key; want one of version, connector",
+				"crm.yaml:6:31: fields.A.transfrom: unknown key; want one of from, expr, transform, default",
+				`crm.yaml:6:13: fields.A.expr: expression "given_name * 2": invalid operation`,
+				"4 error(s), 0 warning(s)",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := runCLI(t, "validate", dir)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, tt.code, r.stdout, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+		})
 	}
 }

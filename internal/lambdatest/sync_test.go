@@ -2,7 +2,6 @@ package lambdatest
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 
@@ -10,9 +9,11 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/profilesync/profilesync/internal/moto"
+	"github.com/profilesync/profilesync/pkg/delivery"
 )
 
 // TestSync feeds the salesforce sync function the message ingress put on
@@ -44,16 +45,27 @@ func TestSync(t *testing.T) {
 			t.Errorf("state record_id = %v, want the contact's Id %v", st["record_id"], c["Id"])
 		}
 	})
-	t.Run("garbage body fails only itself", func(t *testing.T) {
+	t.Run("garbage body goes to the DLQ with its reason", func(t *testing.T) {
 		garbage := record
 		garbage.MessageId, garbage.Body = newRequestID(), "this is not an envelope"
 		resp := invokeSync(t, syncFn, record, garbage) // record again: a redelivery, unchanged
-		got := make([]string, 0, len(resp.BatchItemFailures))
-		for _, f := range resp.BatchItemFailures {
-			got = append(got, f.ItemIdentifier)
+		// A permanent failure is dead-lettered at once and reported handled,
+		// so the source queue deletes it; nothing is left to retry.
+		if len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("batchItemFailures %v, want none", resp.BatchItemFailures)
 		}
-		if !slices.Equal(got, []string{garbage.MessageId}) {
-			t.Fatalf("batchItemFailures %v, want exactly [%s]", got, garbage.MessageId)
+		out, err := s.sqs.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{
+			QueueUrl: awssdk.String(s.refs["SalesforceDeadLetterQueue"]), MaxNumberOfMessages: 10,
+			MessageAttributeNames: []string{"All"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) != 1 || awssdk.ToString(out.Messages[0].Body) != garbage.Body {
+			t.Fatalf("DLQ holds %d messages, want the garbage body once", len(out.Messages))
+		}
+		if c := out.Messages[0].MessageAttributes[delivery.AttrClass]; c.StringValue == nil || *c.StringValue != "permanent" {
+			t.Errorf("DLQ message %s = %v, want permanent", delivery.AttrClass, c.StringValue)
 		}
 		if n := len(s.sandbox.Salesforce.Records("Contact")); n != 1 {
 			t.Errorf("salesforce holds %d contacts after the redelivery, want 1", n)

@@ -24,10 +24,14 @@ const (
 func CheckInvariants(tpl map[string]any) []string {
 	c := checker{tpl: tpl, resources: mapOf(tpl["Resources"]), params: mapOf(tpl["Parameters"])}
 	globals := mapOf(mapOf(tpl["Globals"])["Function"])
+	alarmed := c.functionsWithErrorAlarms()
 	for _, name := range sortedKeys(c.resources) {
 		res := mapOf(c.resources[name])
 		if res["Type"] == "AWS::Serverless::Function" {
 			c.function(name, merge(globals, mapOf(res["Properties"])))
+			if !alarmed[name] {
+				c.addf("%s: no AWS::CloudWatch::Alarm on its AWS/Lambda Errors metric", name)
+			}
 		}
 	}
 	c.wildcardResources("", tpl)
@@ -114,6 +118,28 @@ func (c *checker) sqsEvent(where string, props map[string]any, timeout int) {
 	if vis < visibilityFactor*timeout {
 		c.addf("%s: queue %s VisibilityTimeout %d < %d x function Timeout %d", where, queue, vis, visibilityFactor, timeout)
 	}
+}
+
+// functionsWithErrorAlarms returns the functions some alarm watches on
+// AWS/Lambda Errors with the dimension FunctionName: !Ref <function>.
+func (c *checker) functionsWithErrorAlarms() map[string]bool {
+	out := map[string]bool{}
+	for _, name := range sortedKeys(c.resources) {
+		res := mapOf(c.resources[name])
+		p := mapOf(res["Properties"])
+		if res["Type"] != "AWS::CloudWatch::Alarm" || p["Namespace"] != "AWS/Lambda" || p["MetricName"] != "Errors" {
+			continue
+		}
+		dims, _ := p["Dimensions"].([]any)
+		for _, d := range dims {
+			if dm := mapOf(d); dm["Name"] == "FunctionName" {
+				if ref, ok := mapOf(dm["Value"])["Ref"].(string); ok {
+					out[ref] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // policy accepts SAM policy templates whose every parameter names a

@@ -1,7 +1,8 @@
 // Package samtemplate reads the project's SAM template (template.yaml) the
 // way CloudFormation does, checks it against the official SAM JSON schema,
 // and checks the invariants ProfileSync relies on (redrive, partial batch
-// failures, concurrency caps, arm64, least privilege). The test suite runs
+// failures, concurrency caps, arm64, least privilege, an errors alarm per
+// function). pkg/samgen writes the per-target blocks these checks read. The test suite runs
 // these checks; `profilesync validate` may reuse them. It does not deploy or
 // transform anything.
 package samtemplate

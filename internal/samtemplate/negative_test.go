@@ -63,6 +63,9 @@ func TestInvariantsCatchMutations(t *testing.T) {
 			p := props(t, tpl, "IngressFunction")
 			p["Policies"] = append(p["Policies"].([]any), "AmazonSQSFullAccess")
 		}, "managed policy AmazonSQSFullAccess"},
+		{"function without an errors alarm", func(t *testing.T, tpl map[string]any) {
+			delete(at(t, tpl, "Resources").(map[string]any), "WebhookSyncFunctionErrorsAlarm")
+		}, "WebhookSyncFunction: no AWS::CloudWatch::Alarm on its AWS/Lambda Errors metric"},
 		{"policy template on a literal", func(t *testing.T, tpl map[string]any) {
 			p := props(t, tpl, "IngressFunction")
 			p["Policies"] = append(p["Policies"].([]any), map[string]any{"SQSSendMessagePolicy": map[string]any{"QueueName": "*"}})

@@ -69,6 +69,21 @@ func TestTemplatePerTargetResources(t *testing.T) {
 		if got := asJSON(at(t, fn, "Environment", "Variables", "STATE_TABLE")); got != `{"Ref":"StateTable"}` {
 			t.Errorf("%s STATE_TABLE = %s", tg, got)
 		}
+		if got := asJSON(at(t, fn, "Environment", "Variables", "EVENT_BUS")); got != `{"Ref":"EventBusName"}` {
+			t.Errorf("%s EVENT_BUS = %s", tg, got)
+		}
+		policies := asJSON(at(t, fn, "Policies"))
+		for _, want := range []string{
+			`{"EventBridgePutEventsPolicy":{"EventBusName":{"Ref":"ProfileSyncBus"}}}`,
+			`{"SQSPollerPolicy":{"QueueName":{"Fn::GetAtt":["` + tg + `Queue","QueueName"]}}}`,
+			`{"SQSSendMessagePolicy":{"QueueName":{"Fn::GetAtt":["` + tg + `Queue","QueueName"]}}}`,
+			`{"SQSSendMessagePolicy":{"QueueName":{"Fn::GetAtt":["` + tg + `DeadLetterQueue","QueueName"]}}}`,
+			`{"DynamoDBCrudPolicy":{"TableName":{"Ref":"StateTable"}}}`,
+		} {
+			if !strings.Contains(policies, want) {
+				t.Errorf("%s policies lack %s", tg, want)
+			}
+		}
 		secrets := asJSON(at(t, fn, "Environment", "Variables", "SECRET_ARNS"))
 		for _, want := range []string{tg + "SecretArn", "CidaasSecretArn", "AkamaiSecretArn", "ClerkSecretArn"} {
 			if !strings.Contains(secrets, want) {
@@ -76,8 +91,10 @@ func TestTemplatePerTargetResources(t *testing.T) {
 			}
 		}
 		ev := at(t, fn, "Events", "Queue", "Properties")
-		if got := asJSON(at(t, ev, "ScalingConfig", "MaximumConcurrency")); got != `{"Ref":"`+tg+`MaxConcurrency"}` {
-			t.Errorf("%s MaximumConcurrency = %s", tg, got)
+		// Both shipped mappings say 5 and 8 (delivery block); pkg/samgen
+		// proves the values follow the mappings.
+		if got := at(t, ev, "ScalingConfig", "MaximumConcurrency"); got != 5 {
+			t.Errorf("%s MaximumConcurrency = %v", tg, got)
 		}
 		if got := at(t, ev, "BatchSize"); got != 10 {
 			t.Errorf("%s BatchSize = %v", tg, got)
@@ -86,8 +103,8 @@ func TestTemplatePerTargetResources(t *testing.T) {
 		if got := at(t, q, "MessageRetentionPeriod"); got != 4*24*3600 {
 			t.Errorf("%s retention = %v", tg, got)
 		}
-		if got := asJSON(at(t, q, "RedrivePolicy", "maxReceiveCount")); got != `{"Ref":"MaxReceiveCount"}` {
-			t.Errorf("%s maxReceiveCount = %s", tg, got)
+		if got := at(t, q, "RedrivePolicy", "maxReceiveCount"); got != 8 {
+			t.Errorf("%s maxReceiveCount = %v", tg, got)
 		}
 		if got := at(t, tpl, "Resources", tg+"DeadLetterQueue", "Properties", "MessageRetentionPeriod"); got != 14*24*3600 {
 			t.Errorf("%s DLQ retention = %v", tg, got)
@@ -96,9 +113,9 @@ func TestTemplatePerTargetResources(t *testing.T) {
 		if at(t, alarm, "MetricName") != "ApproximateNumberOfMessagesVisible" || at(t, alarm, "ComparisonOperator") != "GreaterThanThreshold" {
 			t.Errorf("%s alarm is not DLQ depth > 0", tg)
 		}
-		p := at(t, tpl, "Parameters", tg+"MaxConcurrency")
-		if at(t, p, "Default") != 5 || at(t, p, "MinValue") != 2 {
-			t.Errorf("%s MaxConcurrency parameter = %v", tg, p)
+		errs := at(t, tpl, "Resources", tg+"SyncFunctionErrorsAlarm", "Properties")
+		if at(t, errs, "Namespace") != "AWS/Lambda" || at(t, errs, "MetricName") != "Errors" || at(t, errs, "Period") != 300 {
+			t.Errorf("%s errors alarm is not AWS/Lambda Errors over 5 min", tg)
 		}
 		if _, ok := at(t, tpl, "Outputs").(map[string]any)[tg+"DeadLetterQueueConsoleUrl"]; !ok {
 			t.Errorf("no %sDeadLetterQueueConsoleUrl output", tg)
@@ -115,6 +132,19 @@ func TestTemplatePerTargetResources(t *testing.T) {
 		if !strings.HasSuffix(out, `/webhooks/`+src+`"}`) {
 			t.Errorf("webhook URL output for %s = %s", src, out)
 		}
+	}
+}
+
+func TestTemplateEventBus(t *testing.T) {
+	tpl := load(t)
+	if got := at(t, tpl, "Resources", "ProfileSyncBus", "Type"); got != "AWS::Events::EventBus" {
+		t.Fatalf("ProfileSyncBus is a %v", got)
+	}
+	if got := asJSON(at(t, tpl, "Resources", "ProfileSyncBus", "Properties", "Name")); got != `{"Ref":"EventBusName"}` {
+		t.Errorf("ProfileSyncBus Name = %s", got)
+	}
+	if _, ok := at(t, tpl, "Parameters").(map[string]any)["MaxReceiveCount"]; ok {
+		t.Error("MaxReceiveCount parameter is back; the mappings' delivery block sets it")
 	}
 }
 

@@ -58,6 +58,10 @@ const (
 	NotRouted  Outcome = "skipped_not_subscribed"
 	SourceGone Outcome = "skipped_source_gone" // profile deleted at the source since
 	Abandon    Outcome = "abandoned"           // dead-lettered with its reason
+	// The mapping's rules decided against a plain sync:
+	OptedOut   Outcome = "opted_out"         // required consent not granted: consent.on_revoke applied
+	OutOfScope Outcome = "left_scope"        // scope false: on_delete applied
+	Ignored    Outcome = "skipped_by_policy" // on_delete / on_revoke ignore, or nothing live to change
 )
 
 // result is what became of one message of a batch.
@@ -182,7 +186,8 @@ type plan struct {
 	rec     target.Record
 	next    State
 	delete  bool
-	decided Outcome // set when no call is needed
+	cause   mapping.Cause // why the call is made (sync, opt_out, out_of_scope, deleted)
+	decided Outcome       // set when no call is needed
 }
 
 // prepare reads the state, completes a thin event and maps it.
@@ -202,45 +207,63 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 		pl.decided = Stale
 		return pl, nil
 	}
-	if e.Type == profile.Deleted {
-		key, err := h.Mapping.KeyOf(e)
-		if err != nil {
-			return pl, fault.Wrap(fault.Permanent, err)
-		}
-		pl.delete, pl.rec, pl.next.Deleted = true, target.Record{Key: key, Event: e}, true
-		return pl, nil
-	}
-	p := e.Profile
-	if p == nil {
-		if p, err = h.fetch(ctx, e); err != nil {
-			if errors.Is(err, source.ErrNotFound) {
-				// Deleted at the source since: its delete event follows.
-				pl.decided = SourceGone
-				return pl, nil
+	var p *profile.Profile
+	if e.Type != profile.Deleted {
+		if p = e.Profile; p == nil {
+			if p, err = h.fetch(ctx, e); err != nil {
+				if errors.Is(err, source.ErrNotFound) {
+					// Deleted at the source since: its delete event follows.
+					pl.decided = SourceGone
+					return pl, nil
+				}
+				return pl, err
 			}
-			return pl, err
+		}
+		if p.Sub == "" {
+			cp := *p
+			cp.Sub = e.Subject
+			p = &cp
 		}
 	}
-	if p.Sub == "" {
-		cp := *p
-		cp.Sub = e.Subject
-		p = &cp
-	}
-	key, fields, err := h.Mapping.Record(rules, p)
+	d, err := h.Mapping.Decide(e, p)
 	if err != nil {
 		return pl, fault.Wrap(fault.Permanent, err)
 	}
-	if pl.next.Hash, err = hashRecord(key, fields); err != nil {
+	live := found && !st.Deleted
+	if d.Action == mapping.Skip || (d.IfPresent && !live) {
+		// Nothing to send (an ignore policy, or a deactivation of a record
+		// the target never had). Remember the event so older ones stay stale.
+		pl.decided = Ignored
+		if d.Cause == mapping.CauseNotSubscribed {
+			pl.decided = NotRouted
+		}
+		pl.next.Hash, pl.next.Deleted = st.Hash, st.Deleted || d.Ends
+		return pl, h.putState(ctx, e.Subject, pl.next)
+	}
+	pl.cause = d.Cause
+	pl.rec = target.Record{Key: d.Key, Fields: d.Fields, Event: e}
+	pl.next.Deleted = d.Ends
+	if d.Action == mapping.Delete {
+		pl.delete = true
+		return pl, nil
+	}
+	if pl.next.Hash, err = hashRecord(d.Key, d.Fields); err != nil {
 		return pl, fault.Wrap(fault.Permanent, err)
 	}
-	pl.rec = target.Record{Key: key, Fields: fields, Event: e}
-	if found && !st.Deleted && st.Hash == pl.next.Hash {
+	if d.Cause == mapping.CauseSync && live && st.Hash == pl.next.Hash {
 		pl.decided = Unchanged
-		if err := h.State.Put(ctx, h.Target, e.Subject, pl.next); err != nil && !errors.Is(err, ErrStaleState) {
-			return pl, fmt.Errorf("write state: %w", err)
-		}
+		return pl, h.putState(ctx, e.Subject, pl.next)
 	}
 	return pl, nil
+}
+
+// putState records a decision that made no call; a newer state already
+// there is fine.
+func (h *Handler) putState(ctx context.Context, subject string, st State) error {
+	if err := h.State.Put(ctx, h.Target, subject, st); err != nil && !errors.Is(err, ErrStaleState) {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
 }
 
 // finish records the state after the connector call.
@@ -261,7 +284,12 @@ func (h *Handler) finish(ctx context.Context, pl plan, res target.Result, callEr
 	if err != nil {
 		return "", "", fmt.Errorf("write state: %w", err)
 	}
-	if pl.delete {
+	switch {
+	case pl.cause == mapping.CauseOptOut:
+		return OptedOut, pl.next.RecordID, nil
+	case pl.cause == mapping.CauseOutOfScope:
+		return OutOfScope, pl.next.RecordID, nil
+	case pl.delete:
 		return Deleted, pl.next.RecordID, nil
 	}
 	return Delivered, pl.next.RecordID, nil

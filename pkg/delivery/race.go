@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/profilesync/profilesync/pkg/fault"
+	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/target"
 )
@@ -56,19 +58,29 @@ func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error)
 				cp.Sub = pl.e.Subject
 				p = &cp
 			}
-			key, fields, err := h.Mapping.Record(h.Mapping.RulesFor(pl.e), p)
+			// Decide as for a fresh update, so scope and consent still hold.
+			upd := pl.e
+			upd.Type = profile.Updated
+			d, err := h.Mapping.Decide(upd, p)
 			if err != nil {
 				return "", "", fault.Wrap(fault.Permanent, err)
 			}
-			if st.Hash, err = hashRecord(key, fields); err != nil {
-				return "", "", fault.Wrap(fault.Permanent, err)
-			}
-			rec.Key, rec.Fields = key, fields
+			rec.Key, rec.Fields = d.Key, d.Fields
 			var res target.Result
-			if err := h.call(ctx, func(ctx context.Context) (err error) {
-				res, err = h.Connector.Upsert(ctx, rec)
-				return err
-			}); err != nil {
+			switch d.Action {
+			case mapping.Upsert:
+				if st.Hash, err = hashRecord(d.Key, d.Fields); err != nil {
+					return "", "", fault.Wrap(fault.Permanent, err)
+				}
+				err = h.call(ctx, func(ctx context.Context) (err error) {
+					res, err = h.Connector.Upsert(ctx, rec)
+					return err
+				})
+			case mapping.Delete:
+				st.Hash, st.Deleted = "", true
+				err = h.call(ctx, func(ctx context.Context) error { return h.Connector.Delete(ctx, rec) })
+			}
+			if err != nil {
 				return "", "", err
 			}
 			if res.ID != "" {

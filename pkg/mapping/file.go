@@ -1,19 +1,16 @@
 package mapping
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/profilesync/profilesync/pkg/profile"
 )
 
 // SettingsChecker validates a connector's settings block when a mapping
@@ -21,213 +18,240 @@ import (
 // connectors).
 type SettingsChecker func(connector string, settings map[string]any) error
 
-// file is the YAML shape of one mapping file.
-type file struct {
-	Version      int                  `yaml:"version"`
-	Connector    string               `yaml:"connector"`
-	Secret       string               `yaml:"secret"`
-	Settings     map[string]any       `yaml:"settings"`
-	Delivery     Delivery             `yaml:"delivery"`
-	Key          string               `yaml:"key"`
-	Rules        layer                `yaml:",inline"`
-	Environments map[string]yaml.Node `yaml:"environments"`
-	Clients      map[string]yaml.Node `yaml:"clients"`
-}
-
-// layer is what an override level may set.
-type layer struct {
-	Events    []string  `yaml:"events"`
-	Sources   []string  `yaml:"sources"`
-	Fields    yaml.Node `yaml:"fields"`
-	Constants yaml.Node `yaml:"constants"`
-}
-
-// Delivery holds per-target queue settings the template generator and the
-// local runtime read.
-type Delivery struct {
-	MaxConcurrency  int `yaml:"max_concurrency" json:"max_concurrency,omitempty"`
-	MaxReceiveCount int `yaml:"max_receive_count" json:"max_receive_count,omitempty"`
-}
-
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-
-// Error is one problem in one mapping file.
-type Error struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
-}
+var (
+	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+	levelRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
+	topKeys   = append([]string{"version", "connector", "secret", "settings", "delivery", "key", "lookups", "environments", "clients"}, layerKeys...)
+	levelKeys = layerKeys
+)
 
 // LoadFS loads every *.yaml file in dir of fsys. The target name is the file
-// name without its extension.
+// name without its extension. Warnings stay on each Mapping.
 func LoadFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+	set, problems, err := CheckFS(fsys, dir, check)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(names)
-	set := &Set{byName: map[string]*Mapping{}}
-	var errs []error
-	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		m, err := Parse(n, b, check)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		set.add(m)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if len(set.list) == 0 {
-		return nil, fmt.Errorf("%s: no mapping files (*.yaml)", dir)
+	if err := joined(problems); err != nil {
+		return nil, err
 	}
 	return set, nil
 }
 
-// Parse decodes and validates one mapping file. file is its path, used in
-// errors and for the target name.
-func Parse(filename string, data []byte, check SettingsChecker) (*Mapping, error) {
-	name := strings.TrimSuffix(path.Base(filename), path.Ext(filename))
-	errf := func(line int, field, format string, a ...any) error {
-		return &Error{File: filename, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
-	}
-	if !nameRE.MatchString(name) {
-		return nil, errf(0, "", "file name %q must be a target name: lower-case letters, digits and '-', starting with a letter, at most 40", name)
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", filename, err)
-	}
-	if len(root.Content) == 0 {
-		return nil, errf(0, "", "empty file")
-	}
-	var f file
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %w", filename, err)
-	}
-	top := root.Content[0]
-	line := func(key string) int { return keyLine(top, key) }
-
-	if f.Version != 1 {
-		return nil, errf(line("version"), "version", "must be 1, got %d", f.Version)
-	}
-	if f.Connector == "" {
-		return nil, errf(0, "connector", "is required")
-	}
-	if check != nil {
-		if err := check(f.Connector, f.Settings); err != nil {
-			return nil, errf(line("settings"), "settings", "%v", err)
-		}
-	}
-	m := &Mapping{
-		Name: name, File: filename, Connector: f.Connector, Settings: f.Settings,
-		Secret: f.Secret, Delivery: f.Delivery, Key: f.Key,
-		envs: map[string]*Rules{}, clients: map[string]layer{},
-	}
-	if m.Secret == "" {
-		m.Secret = name
-	}
-	if m.Key == "" {
-		m.Key = "sub"
-	}
-	if err := checkPath(m.Key); err != nil {
-		return nil, errf(line("key"), "key", "%v", err)
-	}
-	base, err := (&Rules{fields: map[string]string{}, constants: map[string]any{}}).with(f.Rules, "")
+// CheckFS loads every *.yaml file in dir and returns every problem, errors
+// and warnings, in file and line order. The set is nil when any error was
+// found; err is for a directory that cannot be read or holds no mappings.
+func CheckFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, []*Error, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
-		return nil, withFile(err, filename)
+		return nil, nil, err
 	}
-	if len(base.Events) == 0 {
-		return nil, errf(line("events"), "events", "is required: list the event types this target receives (%v)", profile.EventTypes)
+	if len(names) == 0 {
+		return nil, nil, fmt.Errorf("%s: no mapping files (*.yaml)", dir)
 	}
-	m.base = base
-	for env, node := range f.Environments {
-		l, err := decodeLayer(&node)
+	sort.Strings(names)
+	set := &Set{byName: map[string]*Mapping{}}
+	var all []*Error
+	failed := false
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
-			return nil, errf(node.Line, "environments."+env, "%v", err)
+			all = append(all, &Error{File: n, Msg: err.Error()})
+			failed = true
+			continue
 		}
-		r, err := base.with(l, "environments."+env+".")
-		if err != nil {
-			return nil, withFile(err, filename)
+		m, problems := Diagnose(n, b, check)
+		all = append(all, problems...)
+		if m == nil {
+			failed = true
+			continue
 		}
-		m.envs[env] = r
+		set.add(m)
 	}
-	for client, node := range f.Clients {
-		l, err := decodeLayer(&node)
-		if err != nil {
-			return nil, errf(node.Line, "clients."+client, "%v", err)
-		}
-		// Validate the client layer against the base now; it is applied
-		// on top of the environment's rules at resolve time.
-		if _, err := base.with(l, "clients."+client+"."); err != nil {
-			return nil, withFile(err, filename)
-		}
-		m.clients[client] = l
+	if failed {
+		return nil, all, nil
+	}
+	return set, all, nil
+}
+
+// Parse decodes and validates one mapping file. filename is its path, used
+// in errors and for the target name. The error joins every problem found.
+func Parse(filename string, data []byte, check SettingsChecker) (*Mapping, error) {
+	m, problems := Diagnose(filename, data, check)
+	if m == nil {
+		return nil, joined(problems)
 	}
 	return m, nil
 }
 
-func decodeLayer(n *yaml.Node) (layer, error) {
-	var l layer
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(n); err != nil {
-		return l, err
+// Diagnose parses one mapping file and returns it (nil when it has
+// errors) with every error and warning, in line order.
+func Diagnose(filename string, data []byte, check SettingsChecker) (*Mapping, []*Error) {
+	d := &diags{file: filename}
+	m := d.parseFile(filename, data, check)
+	problems := d.sorted()
+	if d.errs() > 0 {
+		return nil, problems
 	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(&l); err != nil {
-		return l, err
-	}
-	// Re-encoding loses line numbers; keep the originals for errors.
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		switch n.Content[i].Value {
-		case "fields":
-			l.Fields = *n.Content[i+1]
-		case "constants":
-			l.Constants = *n.Content[i+1]
-		}
-	}
-	return l, nil
+	m.Warnings = problems
+	return m, problems
 }
 
-func keyLine(mapping *yaml.Node, key string) int {
-	if mapping == nil || mapping.Kind != yaml.MappingNode {
+func (d *diags) parseFile(filename string, data []byte, check SettingsChecker) *Mapping {
+	name := strings.TrimSuffix(path.Base(filename), path.Ext(filename))
+	if !nameRE.MatchString(name) {
+		d.at(nil, "", "file name %q must be a target name: lower-case letters, digits and '-', starting with a letter, at most 40", name)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		d.list = append(d.list, yamlError(filename, err))
+		return nil
+	}
+	if len(root.Content) == 0 {
+		d.at(nil, "", "empty file")
+		return nil
+	}
+	top, _ := d.mapNode(root.Content[0], "", topKeys...)
+	if top == nil {
+		return nil
+	}
+	m := &Mapping{Name: name, File: filename, Secret: name, Key: "sub",
+		envs: map[string]*Rules{}, clients: map[string]*Rules{}, both: map[[2]string]*Rules{}}
+	d.header(top, root.Content[0], m, check)
+	tables := map[string]map[string]any{}
+	if n := top["lookups"]; n != nil {
+		kv, keys := d.mapNode(n, "lookups")
+		for _, k := range keys {
+			tables[k.Value] = d.table(kv[k.Value], "lookups."+k.Value)
+		}
+	}
+	baseLayer := d.parseLayer(top, "", tables)
+	if baseLayer.eventsNode == nil {
+		baseLayer.eventsNode = root.Content[0]
+	}
+	m.base = (&Rules{OnDelete: Policy{Kind: DeletePolicy}}).with(baseLayer)
+	d.checkTargets(m.base, nil, baseLayer, "")
+	envLayers := d.levels(top["environments"], "environments", tables)
+	clientLayers := d.levels(top["clients"], "clients", tables)
+	for _, env := range sortedKeys(envLayers) {
+		l := envLayers[env]
+		m.envs[env] = m.base.with(l)
+		d.checkTargets(m.envs[env], m.base, l, "environments."+env+".")
+	}
+	for _, c := range sortedKeys(clientLayers) {
+		l := clientLayers[c]
+		m.clients[c] = m.base.with(l)
+		d.checkTargets(m.clients[c], m.base, l, "clients."+c+".")
+		for _, env := range sortedKeys(envLayers) {
+			r := m.envs[env].with(l)
+			m.both[[2]string{env, c}] = r
+			d.checkTargets(r, m.envs[env], l, fmt.Sprintf("clients.%s.(on environments.%s).", c, env))
+		}
+	}
+	return m
+}
+
+// header reads the keys that only the file's top level has.
+func (d *diags) header(top map[string]*yaml.Node, root *yaml.Node, m *Mapping, check SettingsChecker) {
+	if n := top["version"]; n == nil {
+		d.at(root, "version", "is required: version: 1")
+	} else if n.Value != "1" {
+		d.at(n, "version", "must be 1, got %s", n.Value)
+	}
+	if n := top["connector"]; n == nil {
+		d.at(root, "connector", "is required: the connector kind, e.g. salesforce")
+	} else {
+		m.Connector, _ = d.str(n, "connector", "a connector kind such as salesforce")
+	}
+	if n := top["secret"]; n != nil {
+		m.Secret, _ = d.str(n, "secret", "a secret name")
+	}
+	if n := top["settings"]; n != nil {
+		if err := n.Decode(&m.Settings); err != nil || (n.Kind != yaml.MappingNode && !isNull(n)) {
+			d.at(n, "settings", "must be a map of the connector's settings")
+		}
+	}
+	if check != nil && m.Connector != "" {
+		if err := check(m.Connector, m.Settings); err != nil {
+			at := top["settings"]
+			if at == nil {
+				at = top["connector"]
+			}
+			d.at(at, "settings", "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+	}
+	if n := top["delivery"]; n != nil {
+		kv, _ := d.mapNode(n, "delivery", "max_concurrency", "max_receive_count")
+		m.Delivery.MaxConcurrency = d.positive(kv["max_concurrency"], "delivery.max_concurrency")
+		m.Delivery.MaxReceiveCount = d.positive(kv["max_receive_count"], "delivery.max_receive_count")
+	}
+	if n := top["key"]; n != nil {
+		m.Key, _ = d.str(n, "key", "a profile path such as sub or email")
+	}
+	if p := d.path(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m.Key, Line: lineOf(top["key"]), Column: colOf(top["key"])}, "key"); p != nil {
+		m.keyPath = *p
+	}
+}
+
+func (d *diags) positive(n *yaml.Node, field string) int {
+	if n == nil {
 		return 0
 	}
-	for i := 0; i+1 < len(mapping.Content); i += 2 {
-		if mapping.Content[i].Value == key {
-			return mapping.Content[i].Line
-		}
+	i, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || i < 1 {
+		d.at(n, field, "must be a positive integer")
+		return 0
 	}
-	return 0
+	return i
 }
 
-func withFile(err error, filename string) error {
-	var me *Error
-	if errors.As(err, &me) {
-		me.File = filename
-		return me
+// levels reads environments or clients: name → layer.
+func (d *diags) levels(n *yaml.Node, field string, tables map[string]map[string]any) map[string]*layer {
+	out := map[string]*layer{}
+	if n == nil {
+		return out
 	}
-	return fmt.Errorf("%s: %w", filename, err)
+	kv, keys := d.mapNode(n, field)
+	for _, k := range keys {
+		prefix := field + "." + k.Value + "."
+		if !levelRE.MatchString(k.Value) {
+			d.at(k, field+"."+k.Value, "bad name: letters, digits, '.', '_', ':' and '-'")
+			continue
+		}
+		m, _ := d.mapNode(kv[k.Value], strings.TrimSuffix(prefix, "."), levelKeys...)
+		if m != nil {
+			out[k.Value] = d.parseLayer(m, prefix, tables)
+		}
+	}
+	return out
+}
+
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Line
+}
+
+func colOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Column
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)(?::(\d+))?`)
+
+// yamlError turns a YAML syntax error into an Error with its line.
+func yamlError(file string, err error) *Error {
+	e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		e.Msg = te.Errors[0]
+	}
+	if m := yamlLineRE.FindStringSubmatch(e.Msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Column, _ = strconv.Atoi(m[2])
+	}
+	return e
 }

@@ -15,26 +15,38 @@ type Mapping struct {
 	Secret    string         // secret name with the connector's credentials
 	Delivery  Delivery
 	Key       string // profile path whose value keys the target record
+	// Warnings are the problems that did not stop the mapping from loading
+	// (profile paths the canonical profile does not have).
+	Warnings []*Error
 
+	keyPath attrPath
 	base    *Rules
 	envs    map[string]*Rules
-	clients map[string]layer
+	clients map[string]*Rules    // client on top of the default
+	both    map[[2]string]*Rules // client on top of an environment
 }
 
-// Resolve returns the rules for an event's environment and client ID.
+// Delivery holds per-target queue settings the template generator and the
+// local runtime read.
+type Delivery struct {
+	MaxConcurrency  int `yaml:"max_concurrency" json:"max_concurrency,omitempty"`
+	MaxReceiveCount int `yaml:"max_receive_count" json:"max_receive_count,omitempty"`
+}
+
+// Resolve returns the rules for an event's environment and client ID:
+// the default, overridden by the environment's entry, overridden by the
+// client's. Every combination was built and checked when the file loaded.
 func (m *Mapping) Resolve(env, clientID string) *Rules {
-	r := m.base
-	if e, ok := m.envs[env]; ok && env != "" {
-		r = e
+	if r, ok := m.both[[2]string{env, clientID}]; ok {
+		return r
 	}
-	if l, ok := m.clients[clientID]; ok && clientID != "" {
-		// Validated against the base at load; the environment's rules only
-		// add keys, so the merge cannot fail here.
-		if cr, err := r.with(l, ""); err == nil {
-			r = cr
-		}
+	if r, ok := m.envs[env]; ok { // a client of its own would have matched above
+		return r
 	}
-	return r
+	if r, ok := m.clients[clientID]; ok {
+		return r
+	}
+	return m.base
 }
 
 // RulesFor is Resolve for an event.

@@ -119,19 +119,21 @@ func TestSubscribesAndRoute(t *testing.T) {
 	}
 }
 
-func TestParseErrorsNameFileLineAndField(t *testing.T) {
+func TestParseErrorsNameFileLineColumnAndField(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
-		{"typo in profile path", strings.Replace(base, "given_name", "given_nmae", 1), `crm.yaml:5: fields.FirstName: profile has no attribute "given_nmae"`},
-		{"unknown top-level key", base + "evnets: [created]\n", "field evnets not found"},
-		{"bad event type", strings.Replace(base, "[created, updated]", "[created, upserted]", 1), `unknown event type "upserted"`},
-		{"missing events", strings.Replace(base, "events: [created, updated]\n", "", 1), "crm.yaml: events: is required"},
-		{"version", strings.Replace(base, "version: 1", "version: 2", 1), "crm.yaml:1: version: must be 1"},
-		{"bad address sub-field", strings.Replace(base, "address.locality", "address.town", 1), "crm.yaml:6: fields.Address.City: want address or address.<one of"},
-		{"consent path needs a field", strings.Replace(base, "consents.newsletter.granted", "consents.newsletter", 1), "fields.Newsletter: want consents.<name>.<one of"},
+		{"unknown top-level key", base + "evnets: [created]\n", `crm.yaml:22:1: evnets: unknown key; want one of version, connector`},
+		{"bad event type", strings.Replace(base, "[created, updated]", "[created, upserted]", 1), `crm.yaml:3:19: events: unknown event type "upserted"`},
+		{"missing events", strings.Replace(base, "events: [created, updated]\n", "", 1), "crm.yaml:1:1: events: is required"},
+		{"version", strings.Replace(base, "version: 1", "version: 2", 1), "crm.yaml:1:10: version: must be 1"},
+		{"malformed profile path", strings.Replace(base, "given_name", "given name", 1), `crm.yaml:5:14: fields.FirstName: bad path "given name"`},
 		{"nested collision", strings.Replace(base, "Tier: custom", "FirstName.Inner: custom", 1), `nested under "FirstName"`},
 		{"field and constant on one path", strings.Replace(base, "Origin: ProfileSync\n", "FirstName: x\n", 1), "constants.FirstName: also mapped under fields"},
-		{"unknown key in override", strings.Replace(base, "    sources: [cidaas]", "    source: [cidaas]", 1), "clients.pos: yaml: unmarshal errors"},
-		{"bad path in client override", strings.Replace(base, "Phone: phone_number", "Phone: phone", 1), `clients.pos.fields.Phone: profile has no attribute "phone"`},
+		{"unknown key in override", strings.Replace(base, "    sources: [cidaas]", "    source: [cidaas]", 1), "crm.yaml:18:5: clients.pos.source: unknown key; want one of events, sources"},
+		{"unknown transform", strings.Replace(base, "FirstName: given_name", "FirstName: {from: given_name, transform: [titlecase]}", 1), "crm.yaml:5:45: fields.FirstName.transform.titlecase: unknown transform"},
+		{"expression type error", strings.Replace(base, "FirstName: given_name", "FirstName: {expr: 'given_name + 1'}", 1), `crm.yaml:5:21: fields.FirstName.expr: expression "given_name + 1": invalid operation: + (mismatched types string and int)`},
+		{"expression unknown name", strings.Replace(base, "FirstName: given_name", "FirstName: {expr: 'given_nmae'}", 1), `fields.FirstName.expr: expression "given_nmae": unknown name given_nmae`},
+		{"scope must be boolean", base + "scope: email\n", `crm.yaml:22:8: scope: expression "email": expected bool`},
+		{"unknown policy", base + "on_delete: purge\n", `crm.yaml:22:12: on_delete: want delete, ignore`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +145,42 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 	}
 }
 
+// Profile attributes the canonical profile does not have are warnings: the
+// mapping loads, the field never has a value.
+func TestUnknownProfileAttributesWarn(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"typo in profile path", strings.Replace(base, "given_name", "given_nmae", 1), `crm.yaml:5:14: warning: fields.FirstName: profile has no attribute "given_nmae"`},
+		{"bad address sub-field", strings.Replace(base, "address.locality", "address.town", 1), `crm.yaml:6:17: warning: fields.Address.City: address has no field "town"; it has formatted, street_address`},
+		{"consent path needs a field", strings.Replace(base, "consents.newsletter.granted", "consents.newsletter", 1), "warning: fields.Newsletter: consents.newsletter is an object; name one of its fields: granted, at, version"},
+		{"bad path in client override", strings.Replace(base, "Phone: phone_number", "Phone: phone", 1), `warning: clients.pos.fields.Phone: profile has no attribute "phone"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, problems := Diagnose("mappings/crm.yaml", []byte(tt.yaml), nil)
+			if m == nil {
+				t.Fatalf("did not load: %v", problems)
+			}
+			if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0].Error(), tt.want) {
+				t.Fatalf("warnings = %v\nwant one containing %q", m.Warnings, tt.want)
+			}
+		})
+	}
+	// custom.* is free-form: no warning at any depth.
+	m, _ := Diagnose("crm.yaml", []byte(strings.Replace(base, "custom.loyalty.tier", "custom.a.b.c.d", 1)), nil)
+	if m == nil || len(m.Warnings) != 0 {
+		t.Fatalf("custom path: %v", m.Warnings)
+	}
+}
+
+// Every problem of a file is reported, not just the first.
+func TestParseReportsEveryError(t *testing.T) {
+	y := strings.Replace(base, "version: 1", "version: 3", 1) + "evnets: [x]\nscope: 'nope('\n"
+	_, problems := Diagnose("crm.yaml", []byte(y), nil)
+	if len(problems) != 3 {
+		t.Fatalf("problems = %v", problems)
+	}
+}
+
 func TestSettingsCheckerErrorsNameTheFile(t *testing.T) {
 	check := func(kind string, s map[string]any) error {
 		if kind != "generic" {
@@ -151,7 +189,7 @@ func TestSettingsCheckerErrorsNameTheFile(t *testing.T) {
 		return nil
 	}
 	_, err := Parse("x/crm.yaml", []byte(strings.Replace(base, "connector: generic", "connector: nope", 1)), check)
-	if err == nil || !strings.Contains(err.Error(), "crm.yaml: settings: unknown connector") {
+	if err == nil || !strings.Contains(err.Error(), "crm.yaml:2:12: settings: unknown connector") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -12,26 +12,43 @@ var ErrNoKey = errors.New("profile has no value at the key path")
 
 // Record maps a profile to the target's record: its key and its fields.
 // Attributes the profile does not have are left out (not sent as null), so
-// an upsert never blanks a field the source simply did not send.
+// an upsert never blanks a field the source simply did not send. It applies
+// no scope or consent rule; Decide does.
 func (m *Mapping) Record(r *Rules, p *profile.Profile) (string, map[string]any, error) {
-	doc, err := NewDocument(p)
+	v := borrowEnv(p, nil)
+	defer v.release()
+	return m.record(r, v)
+}
+
+func (m *Mapping) record(r *Rules, v *env) (string, map[string]any, error) {
+	key, err := m.key(v)
 	if err != nil {
-		return "", nil, fmt.Errorf("encode profile: %w", err)
+		return "", nil, err
 	}
-	key, ok := doc.Lookup(m.Key)
-	if !ok || key == nil || key == "" {
-		return "", nil, fmt.Errorf("%w %q", ErrNoKey, m.Key)
-	}
-	out := make(map[string]any, len(r.fields)+len(r.constants))
-	for to, from := range r.fields {
-		if v, ok := doc.Lookup(from); ok {
-			setPath(out, to, v)
+	out := make(map[string]any, r.topKeys)
+	for i := range r.plan {
+		o := &r.plan[i]
+		if o.spec == nil {
+			setSegs(out, o.segs, o.value)
+			continue
+		}
+		val, ok, err := o.spec.eval(v)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s field %s: %w", m.Name, o.to, err)
+		}
+		if ok {
+			setSegs(out, o.segs, val)
 		}
 	}
-	for to, v := range r.constants {
-		setPath(out, to, v)
+	return key, out, nil
+}
+
+func (m *Mapping) key(v *env) (string, error) {
+	key, ok := m.keyPath.get(v)
+	if !ok || empty(key) {
+		return "", fmt.Errorf("%w %q", ErrNoKey, m.Key)
 	}
-	return fmt.Sprint(key), out, nil
+	return stringOf(key), nil
 }
 
 // KeyOf returns the record key for a subject with no profile at hand (a
@@ -41,8 +58,7 @@ func (m *Mapping) KeyOf(e profile.Event) (string, error) {
 		return e.Subject, nil
 	}
 	if e.Profile != nil {
-		key, _, err := m.Record(m.RulesFor(e), e.Profile)
-		return key, err
+		return m.key(newEnv(e.Profile, &e))
 	}
 	return "", fmt.Errorf("%w %q: a delete carries no profile; key deletes on sub", ErrNoKey, m.Key)
 }

@@ -23,9 +23,15 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox/akamai"
+	"github.com/profilesync/profilesync/pkg/sandbox/braze"
+	"github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
+	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
+	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
+	"github.com/profilesync/profilesync/pkg/sandbox/scim"
+	"github.com/profilesync/profilesync/pkg/sandbox/zuora"
 )
 
 // Prefix is where the local stack mounts the sandbox.
@@ -39,6 +45,13 @@ const (
 	DevClientSecret   = "profilesync-dev-client-secret"
 	DevCidaasAPIKey   = "profilesync-dev-cidaas-apikey"
 	DevWebhookHMACKey = "profilesync-dev-webhook-hmac-key"
+	DevHubSpotToken   = "pat-profilesync-dev"
+	DevBrevoAPIKey    = "xkeysib-profilesync-dev"
+	DevMailchimpKey   = "profilesyncdev0000000000000000000-us1"
+	DevMailchimpList  = "a1b2c3d4e5"
+	DevBrazeAPIKey    = "profilesync-dev-braze-key"
+	DevSCIMToken      = "profilesync-dev-scim-token"
+	DevZuoraAccount   = "A00000001"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -59,6 +72,12 @@ type Sandbox struct {
 	Webhook    *generic.Fake
 	Cidaas     *cidaas.Fake
 	Akamai     *akamai.Fake
+	HubSpot    *hubspot.Fake
+	Brevo      *brevo.Fake
+	Mailchimp  *mailchimp.Fake
+	Braze      *braze.Fake
+	Zuora      *zuora.Fake
+	SCIM       *scim.Server
 	mux        *http.ServeMux
 }
 
@@ -81,6 +100,14 @@ func New() (*Sandbox, error) {
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
+	s.HubSpot = hubspot.NewFake(DevHubSpotToken)
+	s.Brevo = brevo.NewFake(DevBrevoAPIKey)
+	s.Mailchimp = mailchimp.NewFake(DevMailchimpKey, DevMailchimpList)
+	s.Braze = braze.NewFake(DevBrazeAPIKey)
+	s.Zuora = zuora.NewFake(DevClientID, DevClientSecret, DevZuoraAccount)
+	if s.SCIM, err = scim.New(scim.Auth{Token: DevSCIMToken}, ""); err != nil {
+		return nil, err
+	}
 	profiles, err := DemoProfiles()
 	if err != nil {
 		return nil, err
@@ -93,6 +120,12 @@ func New() (*Sandbox, error) {
 	s.mount("webhook", s.Webhook)
 	s.mount("cidaas", s.Cidaas)
 	s.mount("akamai", s.Akamai)
+	s.mount("hubspot", s.HubSpot)
+	s.mount("brevo", s.Brevo)
+	s.mount("mailchimp", s.Mailchimp)
+	s.mount("braze", s.Braze)
+	s.mount("zuora", s.Zuora)
+	s.mount("scim", s.SCIM)
 	s.mux.HandleFunc("POST "+Prefix+"/akamai/_sandbox/sign", s.signSET)
 	return s, nil
 }
@@ -173,7 +206,13 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
-		"webhook": enc(map[string]any{"base_url": sb + "/webhook", "hmac_secret": DevWebhookHMACKey}),
+		"webhook":   enc(map[string]any{"base_url": sb + "/webhook", "hmac_secret": DevWebhookHMACKey}),
+		"hubspot":   enc(map[string]any{"access_token": DevHubSpotToken, "base_url": sb + "/hubspot"}),
+		"brevo":     enc(map[string]any{"api_key": DevBrevoAPIKey, "base_url": sb + "/brevo"}),
+		"mailchimp": enc(map[string]any{"api_key": DevMailchimpKey, "base_url": sb + "/mailchimp/3.0"}),
+		"braze":     enc(map[string]any{"api_key": DevBrazeAPIKey, "base_url": sb + "/braze"}),
+		"zuora":     enc(map[string]any{"base_url": sb + "/zuora", "client_id": DevClientID, "client_secret": DevClientSecret}),
+		"scim":      enc(map[string]any{"base_url": sb + "/scim", "token": DevSCIMToken}),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -17,6 +18,7 @@ import (
 	awsadapter "github.com/profilesync/profilesync/pkg/aws"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
+	"github.com/profilesync/profilesync/pkg/samgen"
 )
 
 // The environment template.yaml gives the functions:
@@ -26,6 +28,8 @@ import (
 //	QUEUE_URLS   ingress: {"<target>": "<queue URL>"}
 //	TARGET       sync: the target this function delivers to
 //	STATE_TABLE  sync: the DynamoDB state table
+//	EVENT_BUS    sync, optional: the EventBridge bus for ProfileSynced and
+//	             SyncAbandoned notices
 //
 // Endpoints follow AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, so the
 // same binaries run against local implementations of the AWS APIs.
@@ -83,7 +87,37 @@ func SyncFromEnv(ctx context.Context, log *slog.Logger) (*delivery.Handler, erro
 		return nil, fmt.Errorf("TARGET and STATE_TABLE must be set")
 	}
 	state := awsadapter.NewStateTable(dynamodb.NewFromConfig(awsCfg), table)
-	return cfg.Sync(ctx, target, state)
+	h, err := cfg.Sync(ctx, target, state)
+	if err != nil {
+		return nil, err
+	}
+	// A rotated secret is picked up when the back-end refuses the old one,
+	// not only when the cached copy expires.
+	if h.Connector, err = cfg.RefreshingConnector(ctx, target); err != nil {
+		return nil, err
+	}
+	if bus := os.Getenv("EVENT_BUS"); bus != "" {
+		h.Notifier = awsadapter.NewNotices(eventbridge.NewFromConfig(awsCfg), bus)
+	}
+	// Retries are scheduled on the function's own queue (ChangeMessageVisibility)
+	// and abandoned messages go to its DLQ with their reason; SQS's own
+	// RedrivePolicy (maxReceiveCount) stays as the backstop.
+	queueURL, dlqURL := os.Getenv("QUEUE_URL"), os.Getenv("DLQ_URL")
+	if queueURL == "" || dlqURL == "" {
+		return nil, fmt.Errorf("QUEUE_URL and DLQ_URL must be set")
+	}
+	rq := awsadapter.NewRetryQueue(sqs.NewFromConfig(awsCfg), queueURL, dlqURL)
+	h.Visibility, h.DeadLetters = rq, rq
+	h.Abandoned = awsadapter.NewAbandonedTable(dynamodb.NewFromConfig(awsCfg), table)
+	// Two receives stay spare for the DLQ send itself: the handler gives up
+	// (and dead-letters with a reason) before SQS's blind redrive would.
+	mrc := cfg.Mappings.Get(target).Delivery.MaxReceiveCount
+	if mrc == 0 {
+		mrc = samgen.DefaultMaxReceiveCount
+	}
+	h.Policy.MaxAttempts = max(1, mrc-2)
+	h.Guard = &delivery.Guard{}
+	return h, nil
 }
 
 func splitList(s string) []string {

@@ -35,7 +35,7 @@ func TestUnknownConnectorAndBadSettingsFailAtLoad(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad mappings loaded")
 	}
-	for _, want := range []string{`crm.yaml: settings: unknown connector "hubspotx"`, "sf.yaml:3: settings:", "external_id_field"} {
+	for _, want := range []string{`crm.yaml:2:12: settings: unknown connector "hubspotx"`, "sf.yaml:3:11: settings:", "external_id_field"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTemplateCheckCommitted(t *testing.T) {
+	out := mustRun(t, "template", "--check", "--template", "../../template.yaml", "--mappings", "../../mappings")
+	if !strings.Contains(out, "is up to date (2 targets") {
+		t.Fatalf("template --check: %s", out)
+	}
+}
+
+// TestTemplateAddTarget is the README's "adding a target": a mapping file,
+// a failing check, one generator run, a passing check.
+func TestTemplateAddTarget(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "template.yaml")
+	maps := filepath.Join(dir, "mappings")
+	if err := os.Mkdir(maps, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyTo(t, "../../template.yaml", tpl, 0o640)
+	for _, name := range []string{"salesforce.yaml", "webhook.yaml"} {
+		copyTo(t, filepath.Join("../../mappings", name), filepath.Join(maps, name), 0o644)
+	}
+	copyTo(t, "../../mappings/webhook.yaml", filepath.Join(maps, "crm-eu.yaml"), 0o644)
+
+	r := runCLI(t, "template", "--check", "--template", tpl, "--mappings", maps)
+	if r.code != 1 || !strings.Contains(r.stderr, "(- committed, + generated)") || !strings.Contains(r.stderr, "+") ||
+		!strings.Contains(r.stderr, "CrmEu") {
+		t.Fatalf("check of a stale template: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if out := mustRun(t, "template", "--template", tpl, "--mappings", maps); !strings.Contains(out, "wrote "+tpl+" (3 targets") {
+		t.Fatalf("template: %s", out)
+	}
+	if out := mustRun(t, "template", "--check", "--template", tpl, "--mappings", maps); !strings.Contains(out, "up to date (3 targets") {
+		t.Fatalf("check after the run: %s", out)
+	}
+	st, err := os.Stat(tpl)
+	if err != nil || st.Mode().Perm() != 0o640 {
+		t.Fatalf("mode after rewrite = %v, %v; want 0640 kept", st.Mode(), err)
+	}
+	raw, _ := os.ReadFile(tpl)
+	if !strings.Contains(string(raw), "  CrmEuSyncFunction:\n") {
+		t.Fatal("no CrmEuSyncFunction in the rewritten template")
+	}
+}
+
+func TestTemplateErrors(t *testing.T) {
+	if r := runCLI(t, "template", "--mappings", filepath.Join(t.TempDir(), "none")); r.code != 2 || !strings.Contains(r.stderr, "not a directory") {
+		t.Fatalf("missing mappings dir: exit %d\n%s", r.code, r.stderr)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte("version: 1\nconnector: hubspotx\nevents: [created]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "template", "--check", "--template", "../../template.yaml", "--mappings", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join(dir, "crm.yaml")) || !strings.Contains(r.stderr, "hubspotx") {
+		t.Fatalf("bad mapping: exit %d\n%s", r.code, r.stderr)
+	}
+	broken := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(broken, []byte("Resources: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "template", "--template", broken, "--mappings", "../../mappings")
+	if r.code != 1 || !strings.Contains(r.stderr, "no marker pair") {
+		t.Fatalf("template without markers: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+func copyTo(t *testing.T, src, dst string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dst, mode); err != nil { // past the umask
+		t.Fatal(err)
+	}
+}

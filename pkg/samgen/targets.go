@@ -1,0 +1,164 @@
+package samgen
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/profilesync/profilesync/internal/samtemplate"
+	"github.com/profilesync/profilesync/pkg/mapping"
+)
+
+// Delivery defaults and AWS limits for a mapping's delivery block. The
+// defaults apply when a mapping leaves a setting out (0).
+const (
+	DefaultMaxConcurrency  = 5
+	MinMaxConcurrency      = 2 // the least an SQS event source's ScalingConfig allows
+	MaxMaxConcurrency      = 1000
+	DefaultMaxReceiveCount = 8
+	MaxMaxReceiveCount     = 1000 // SQS RedrivePolicy limit
+
+	// visibilityFactor is how many function timeouts a queue's visibility
+	// timeout spans: AWS advises six, so a throttled batch is not
+	// redelivered while its invocation still retries.
+	visibilityFactor = 6
+	// lambdaDefaultTimeout is Lambda's Timeout when the template sets none.
+	lambdaDefaultTimeout = 3
+)
+
+// secretRE is what a secret name may hold: it lands unescaped in the JSON
+// of SECRET_ARNS inside a quoted YAML string.
+var secretRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// environment is what the hand-written part of the template tells the
+// generated blocks.
+type environment struct {
+	timeout int      // Globals.Function.Timeout, seconds
+	sources []string // Globals SOURCES, each with a <Source>SecretArn parameter
+}
+
+// target is one mapping as the blocks render it.
+type target struct {
+	Name            string // salesforce, crm-eu
+	ID              string // logical id prefix: Salesforce, CrmEu
+	Secret          string // the SECRET_ARNS key of its credentials
+	MaxConcurrency  int
+	MaxReceiveCount int
+	BatchingWindow  int // MaximumBatchingWindowInSeconds; 0 for none
+	Timeout         int
+	Visibility      int
+	Sources         []source
+}
+
+// source is a source whose secret every sync function reads (to fetch
+// profiles).
+type source struct{ Name, ID string }
+
+// LogicalID is the logical-id prefix of a target's resources: the name
+// title-cased per '-'-separated part (salesforce → Salesforce, crm-eu →
+// CrmEu). It replicates devstack.SyncFunctionID without "SyncFunction" (a
+// test keeps the two equal) so that this package does not link the local
+// stack.
+func LogicalID(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// readEnvironment decodes the template with its generated blocks emptied,
+// so a damaged block never stops its own regeneration.
+func readEnvironment(handWritten string) (environment, error) {
+	tpl, err := samtemplate.Decode([]byte(handWritten))
+	if err != nil {
+		return environment{}, fmt.Errorf("template (outside the generated blocks): %w", err)
+	}
+	fn := mapOf(mapOf(tpl["Globals"])["Function"])
+	env := environment{timeout: lambdaDefaultTimeout}
+	if v, ok := fn["Timeout"]; ok {
+		n, isInt := v.(int)
+		if !isInt || n < 1 {
+			return environment{}, fmt.Errorf("Globals.Function.Timeout %v: want a literal number of seconds", v)
+		}
+		env.timeout = n
+	}
+	sources, _ := mapOf(mapOf(fn["Environment"])["Variables"])["SOURCES"].(string)
+	params := mapOf(tpl["Parameters"])
+	for _, s := range strings.Split(sources, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if params[LogicalID(s)+"SecretArn"] == nil {
+			return environment{}, fmt.Errorf("source %s (Globals SOURCES) has no %sSecretArn parameter", s, LogicalID(s))
+		}
+		env.sources = append(env.sources, s)
+	}
+	return env, nil
+}
+
+// targetsOf checks each mapping's delivery settings and applies defaults.
+func targetsOf(set *mapping.Set, env environment, opts Options) ([]target, error) {
+	var out []target
+	byID := map[string]string{}
+	var srcs []source
+	for _, s := range env.sources {
+		srcs = append(srcs, source{Name: s, ID: LogicalID(s)})
+	}
+	for _, m := range set.All() {
+		id := LogicalID(m.Name)
+		if other, dup := byID[id]; dup {
+			return nil, fmt.Errorf("%s: target %q and %q both become logical id %s; rename one file", m.File, other, m.Name, id)
+		}
+		byID[id] = m.Name
+		if !secretRE.MatchString(m.Secret) {
+			return nil, &mapping.Error{File: m.File, Field: "secret", Msg: fmt.Sprintf("%q: want letters, digits, '.', '_' or '-'", m.Secret)}
+		}
+		conc, err := setting(m, "delivery.max_concurrency", m.Delivery.MaxConcurrency, DefaultMaxConcurrency, MinMaxConcurrency, MaxMaxConcurrency)
+		if err != nil {
+			return nil, err
+		}
+		receives, err := setting(m, "delivery.max_receive_count", m.Delivery.MaxReceiveCount, DefaultMaxReceiveCount, 1, MaxMaxReceiveCount)
+		if err != nil {
+			return nil, err
+		}
+		t := target{
+			Name: m.Name, ID: id, Secret: m.Secret, MaxConcurrency: conc, MaxReceiveCount: receives,
+			Timeout: env.timeout, Visibility: visibilityFactor * env.timeout, Sources: srcs,
+		}
+		if opts.BatchingWindow != nil {
+			// SQS allows 0-300 seconds.
+			if t.BatchingWindow = opts.BatchingWindow(m); t.BatchingWindow < 0 || t.BatchingWindow > 300 {
+				return nil, fmt.Errorf("%s: batching window %d s outside 0-300", m.File, t.BatchingWindow)
+			}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// setting returns v, or def when v is 0, checked against [lo, hi].
+func setting(m *mapping.Mapping, field string, v, def, lo, hi int) (int, error) {
+	if v == 0 {
+		return def, nil
+	}
+	if v < lo || v > hi {
+		return 0, &mapping.Error{File: m.File, Field: field, Msg: fmt.Sprintf("%d is outside %d-%d, what AWS allows", v, lo, hi)}
+	}
+	return v, nil
+}
+
+// yamlScalar quotes s when a YAML 1.1 reader (CloudFormation's) would not
+// read it back as that string.
+func yamlScalar(s string) string {
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
