@@ -55,7 +55,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		switch {
 		case err != nil || pl.decided != "":
 			res[i].out, res[i].recordID, res[i].err = pl.decided, pl.next.RecordID, err
-		case pl.delete:
+		case pl.delete || pl.optOut:
 			later = append(later, i)
 		default:
 			queued, plans[i] = append(queued, i), pl

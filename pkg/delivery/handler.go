@@ -172,6 +172,14 @@ func (h *Handler) deliver(ctx context.Context, e profile.Event) (Outcome, string
 		err = h.call(ctx, func(ctx context.Context) error { return h.Connector.Delete(ctx, pl.rec) })
 		return h.finish(ctx, pl, target.Result{}, err)
 	}
+	if pl.optOut {
+		o, ok := h.Connector.(target.OptOuter)
+		if !ok {
+			return "", "", fault.Wrap(fault.Permanent, fmt.Errorf("mapping %s asks for opt_out but its connector %s has none: use {deactivate: {...}}", h.Mapping.Name, h.Mapping.Connector))
+		}
+		err = h.call(ctx, func(ctx context.Context) error { return o.OptOut(ctx, pl.rec) })
+		return h.finish(ctx, pl, target.Result{}, err)
+	}
 	var res target.Result
 	err = h.call(ctx, func(ctx context.Context) (err error) {
 		res, err = h.Connector.Upsert(ctx, pl.rec)
@@ -186,6 +194,7 @@ type plan struct {
 	rec     target.Record
 	next    State
 	delete  bool
+	optOut  bool
 	cause   mapping.Cause // why the call is made (sync, opt_out, out_of_scope, deleted)
 	decided Outcome       // set when no call is needed
 }
@@ -245,6 +254,12 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 	pl.next.Deleted = d.Ends
 	if d.Action == mapping.Delete {
 		pl.delete = true
+		return pl, nil
+	}
+	if d.Action == mapping.OptOut {
+		// The record stays live; no hash, so a consent granted again
+		// pushes the whole record.
+		pl.optOut = true
 		return pl, nil
 	}
 	if pl.next.Hash, err = hashRecord(d.Key, d.Fields); err != nil {

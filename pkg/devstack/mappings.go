@@ -7,6 +7,7 @@ import (
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/stack"
 )
 
@@ -26,7 +27,13 @@ func OpenQueues(dataDir string, ms *mapping.Set, visibility time.Duration) (*loc
 	}
 	var cfgs []local.QueueConfig
 	for _, m := range ms.All() {
-		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility, MaxReceiveCount: m.Delivery.MaxReceiveCount})
+		// The same default as the deployed template, so local retries
+		// behave as they will on AWS.
+		receives := m.Delivery.MaxReceiveCount
+		if receives == 0 {
+			receives = samgen.DefaultMaxReceiveCount
+		}
+		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility, MaxReceiveCount: receives})
 	}
 	queues, err := local.NewQueues(db, cfgs...)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/local"
+	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/stack"
 )
@@ -160,6 +161,9 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 		}
 		wireRetries(h, o, s.Queues, state, cfg)
 		workers := m.Delivery.MaxConcurrency
+		if workers == 0 {
+			workers = samgen.DefaultMaxConcurrency
+		}
 		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers,
 			Ready: h.Guard.Ready, Logger: o.Log}
 		s.wg.Add(1)

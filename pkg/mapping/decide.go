@@ -18,6 +18,9 @@ const (
 	DeactivatePolicy PolicyKind = "deactivate" // upsert Fields (e.g. Active__c: false)
 	AnonymisePolicy  PolicyKind = "anonymise"  // upsert Fields over the personal fields
 	IgnorePolicy     PolicyKind = "ignore"     // send nothing
+	// OptOutPolicy (consent.on_revoke only) calls the connector's own
+	// opt-out (unsubscribe, list removal) with the mapped record.
+	OptOutPolicy PolicyKind = "opt_out"
 )
 
 // Policy is a delete or opt-out policy.
@@ -29,11 +32,14 @@ type Policy struct {
 	node   *yaml.Node
 }
 
-func (d *diags) parsePolicy(n *yaml.Node, field string) Policy {
-	const want = "delete, ignore, {deactivate: {FIELD: VALUE, ...}} or {anonymise: {FIELD: VALUE, ...}}"
+func (d *diags) parsePolicy(n *yaml.Node, field string, optOut bool) Policy {
+	want := "delete, ignore, {deactivate: {FIELD: VALUE, ...}} or {anonymise: {FIELD: VALUE, ...}}"
+	if optOut {
+		want = "opt_out, " + want
+	}
 	if n.Kind == yaml.ScalarNode {
-		switch k := PolicyKind(n.Value); k {
-		case DeletePolicy, IgnorePolicy:
+		switch k := PolicyKind(n.Value); {
+		case k == DeletePolicy, k == IgnorePolicy, k == OptOutPolicy && optOut:
 			return Policy{Kind: k, node: n}
 		}
 		d.at(n, field, "want %s, got %q", want, n.Value)
@@ -83,7 +89,7 @@ func (d *diags) parseConsent(n *yaml.Node, field string) *ConsentRule {
 		d.at(n, field+".purpose", "is required: the consent purpose the target needs, e.g. newsletter")
 	}
 	if r := m["on_revoke"]; r != nil {
-		c.OnRevoke = d.parsePolicy(r, field+".on_revoke")
+		c.OnRevoke = d.parsePolicy(r, field+".on_revoke", true)
 	} else {
 		d.at(n, field+".on_revoke", "is required: the opt-out action, e.g. {deactivate: {HasOptedOutOfEmail: true}}")
 	}
@@ -97,6 +103,7 @@ const (
 	Upsert Action = "upsert" // Connector.Upsert(Record{Key, Fields})
 	Delete Action = "delete" // Connector.Delete(Record{Key})
 	Skip   Action = "skip"   // no call
+	OptOut Action = "opt_out" // target.OptOuter.OptOut(Record{Key, Fields})
 )
 
 // Cause says why a decision was taken.
@@ -151,6 +158,16 @@ func (m *Mapping) Decide(e profile.Event, p *profile.Profile) (Decision, error) 
 	v := borrowEnv(p, &e)
 	defer v.release()
 	if c := r.Consent; c != nil && !consentGranted(e, v, c.Purpose) {
+		if c.OnRevoke.Kind == OptOutPolicy {
+			// The connector's own opt-out needs the mapped record (an
+			// email to unsubscribe); the record stays live.
+			key, fields, err := m.record(r, v)
+			if err != nil {
+				return Decision{}, err
+			}
+			return Decision{Action: OptOut, Cause: CauseOptOut, Policy: OptOutPolicy, Key: key, Fields: fields,
+				IfPresent: true, Reason: fmt.Sprintf("consent %q not granted: opt_out", c.Purpose)}, nil
+		}
 		return m.exit(c.OnRevoke, CauseOptOut, v, fmt.Sprintf("consent %q not granted", c.Purpose))
 	}
 	if r.scope != nil {

@@ -182,7 +182,7 @@ func (d *diags) parseLayer(m map[string]*yaml.Node, prefix string, tables map[st
 	if n := m["on_delete"]; n != nil {
 		p := Policy{Kind: DeletePolicy}
 		if !isNull(n) {
-			p = d.parsePolicy(n, prefix+"on_delete")
+			p = d.parsePolicy(n, prefix+"on_delete", false)
 		}
 		l.onDelete = &p
 	}
