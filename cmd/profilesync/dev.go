@@ -18,7 +18,7 @@ const (
 )
 
 // sandboxTargets are the targets the sandbox has a fake of.
-var sandboxTargets = []string{"salesforce", "webhook"}
+var sandboxTargets = sandbox.Targets
 
 const devHelp = `
 Usage: profilesync dev [flags]

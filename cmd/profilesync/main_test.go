@@ -29,7 +29,7 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{[]string{"invoke", "NopeFunction", "-e", "x.json"}, 2, "", "SalesforceSyncFunction"},
 		{[]string{"invoke", "ingress", "-e", "x.json", "--now", "yesterday"}, 2, "", "want RFC3339"},
 		{[]string{"sandbox", "show"}, 2, "", `unknown subcommand "show"`},
-		{[]string{"sandbox", "list", "hubspot"}, 2, "", `no fake of "hubspot"`},
+		{[]string{"sandbox", "list", "epsilon"}, 2, "", `no fake of "epsilon"`},
 		{[]string{"validate", "a", "b"}, 2, "", "unexpected arguments: b"},
 		{[]string{"validate", "/nonexistent"}, 2, "", "not a directory"},
 		{[]string{"dlq", "list"}, 2, "", "missing arguments"},

@@ -17,7 +17,8 @@ Usage: profilesync sandbox list [TARGET] [flags]
 
 Print what the sandbox back-ends of the running stack hold: GET
 <url>/sandbox/<target>/_sandbox/records for TARGET, or for every target with
-a sandbox fake (salesforce, webhook). The records are fake demo data.`
+a sandbox fake (salesforce, webhook, hubspot, brevo, mailchimp, braze,
+zuora, scim). The records are fake demo data.`
 
 func runSandbox(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("sandbox", sandboxHelp)

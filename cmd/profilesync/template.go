@@ -23,6 +23,11 @@ queue URL and send policy, and a DLQ console link output. Only the lines
 between "# BEGIN GENERATED ..." and "# END GENERATED ..." markers change.
 Adding a target is a mapping file plus one run of this command.
 
+A target whose connector sends many records per API call (salesforce,
+hubspot, braze, eventbridge) gets queue batches of up to that many messages
+(at most 100), which Lambda gathers for up to 5 s; the others take batches
+of 10 as they arrive.
+
 With --check nothing is written: exit 1 and show the lines that differ when
 the template is not what the mappings produce (make test does the same).`
 

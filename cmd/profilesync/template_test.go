@@ -48,6 +48,13 @@ func TestTemplateAddTarget(t *testing.T) {
 	if !strings.Contains(string(raw), "  CrmEuSyncFunction:\n") {
 		t.Fatal("no CrmEuSyncFunction in the rewritten template")
 	}
+	// Only salesforce batches; the generic crm-eu and webhook keep 10.
+	if n := strings.Count(string(raw), "MaximumBatchingWindowInSeconds: 5\n"); n != 1 {
+		t.Errorf("%d batching windows, want 1 (salesforce)", n)
+	}
+	if n := strings.Count(string(raw), "BatchSize: 10\n"); n != 2 {
+		t.Errorf("%d targets with BatchSize 10, want 2 (webhook, crm-eu)", n)
+	}
 }
 
 func TestTemplateErrors(t *testing.T) {

@@ -9,14 +9,18 @@ import (
 )
 
 // What every function must run on, and how far a queue's visibility
-// timeout must exceed the function timeout (AWS advises six times, so a
-// throttled batch is not redelivered while still being retried).
+// timeout must exceed the function timeout (AWS advises six times, plus the
+// batching window, so a throttled batch is not redelivered while still
+// being retried).
 const (
 	wantRuntime        = "provided.al2023"
 	wantArchitecture   = "arm64"
 	wantHandler        = "bootstrap"
 	visibilityFactor   = 6
 	defaultFunctionSec = 3 // Lambda's default Timeout
+	// maxUnwindowedBatch is the largest SQS BatchSize Lambda accepts
+	// without a batching window.
+	maxUnwindowedBatch = 10
 )
 
 // CheckInvariants returns every way tpl breaks the rules ProfileSync relies
@@ -91,6 +95,16 @@ func (c *checker) sqsEvent(where string, props map[string]any, timeout int) {
 	if _, ok := mapOf(props["ScalingConfig"])["MaximumConcurrency"]; !ok {
 		c.addf("%s: ScalingConfig.MaximumConcurrency is not set", where)
 	}
+	window := 0 // SQS default: no batching window
+	if v, ok := props["MaximumBatchingWindowInSeconds"]; ok {
+		if window, ok = c.number(v); !ok {
+			c.addf("%s: cannot resolve MaximumBatchingWindowInSeconds %v", where, v)
+		}
+	}
+	if size, ok := c.number(props["BatchSize"]); ok && size > maxUnwindowedBatch && window < 1 {
+		// Lambda refuses to create such an event source mapping.
+		c.addf("%s: BatchSize %d > %d without a MaximumBatchingWindowInSeconds of at least 1", where, size, maxUnwindowedBatch)
+	}
 	queue, ok := getAttResource(props["Queue"], "Arn")
 	if !ok {
 		c.addf("%s: Queue %v is not !GetAtt <Queue>.Arn of a queue in this template", where, props["Queue"])
@@ -115,8 +129,14 @@ func (c *checker) sqsEvent(where string, props map[string]any, timeout int) {
 			return
 		}
 	}
-	if vis < visibilityFactor*timeout {
-		c.addf("%s: queue %s VisibilityTimeout %d < %d x function Timeout %d", where, queue, vis, visibilityFactor, timeout)
+	// Messages gathered during the batching window are already in flight,
+	// so AWS advises the window on top of the six timeouts.
+	if want := visibilityFactor*timeout + window; vis < want {
+		msg := fmt.Sprintf("%s: queue %s VisibilityTimeout %d < %d x function Timeout %d", where, queue, vis, visibilityFactor, timeout)
+		if window > 0 {
+			msg += fmt.Sprintf(" + MaximumBatchingWindowInSeconds %d", window)
+		}
+		c.addf("%s", msg)
 	}
 }
 

@@ -43,7 +43,13 @@ func TestInvariantsCatchMutations(t *testing.T) {
 		}, "VisibilityTimeout 60 < 6 x function Timeout 30"},
 		{"function timeout raised above the queue's", func(t *testing.T, tpl map[string]any) {
 			props(t, tpl, "SalesforceSyncFunction")["Timeout"] = 60
-		}, "VisibilityTimeout 180 < 6 x function Timeout 60"},
+		}, "VisibilityTimeout 185 < 6 x function Timeout 60 + MaximumBatchingWindowInSeconds 5"},
+		{"batching window not in the visibility timeout", func(t *testing.T, tpl map[string]any) {
+			props(t, tpl, "SalesforceQueue")["VisibilityTimeout"] = 180
+		}, "VisibilityTimeout 180 < 6 x function Timeout 30 + MaximumBatchingWindowInSeconds 5"},
+		{"large batch without a window", func(t *testing.T, tpl map[string]any) {
+			delete(at(t, tpl, "Resources", "SalesforceSyncFunction", "Properties", "Events", "Queue", "Properties").(map[string]any), "MaximumBatchingWindowInSeconds")
+		}, "SalesforceSyncFunction.Queue: BatchSize 100 > 10 without a MaximumBatchingWindowInSeconds"},
 		{"x86_64", func(t *testing.T, tpl map[string]any) {
 			props(t, tpl, "IngressFunction")["Architectures"] = []any{"x86_64"}
 		}, "IngressFunction: Architectures"},

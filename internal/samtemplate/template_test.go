@@ -96,8 +96,17 @@ func TestTemplatePerTargetResources(t *testing.T) {
 		if got := at(t, ev, "ScalingConfig", "MaximumConcurrency"); got != 5 {
 			t.Errorf("%s MaximumConcurrency = %v", tg, got)
 		}
-		if got := at(t, ev, "BatchSize"); got != 10 {
-			t.Errorf("%s BatchSize = %v", tg, got)
+		// Salesforce batches (sObject Collections), so it takes larger
+		// queue batches gathered over a window; the webhook does not.
+		size, window := 10, any(nil)
+		if tg == "Salesforce" {
+			size, window = 100, 5
+		}
+		if got := at(t, ev, "BatchSize"); got != size {
+			t.Errorf("%s BatchSize = %v, want %d", tg, got, size)
+		}
+		if got := ev.(map[string]any)["MaximumBatchingWindowInSeconds"]; got != window {
+			t.Errorf("%s MaximumBatchingWindowInSeconds = %v, want %v", tg, got, window)
 		}
 		q := at(t, tpl, "Resources", tg+"Queue", "Properties")
 		if got := at(t, q, "MessageRetentionPeriod"); got != 4*24*3600 {

@@ -164,7 +164,7 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 		if workers == 0 {
 			workers = samgen.DefaultMaxConcurrency
 		}
-		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers,
+		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers, BatchSize: samgen.BatchSize(m),
 			Ready: h.Guard.Ready, Logger: o.Log}
 		s.wg.Add(1)
 		go func() {

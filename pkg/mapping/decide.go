@@ -100,9 +100,9 @@ func (d *diags) parseConsent(n *yaml.Node, field string) *ConsentRule {
 type Action string
 
 const (
-	Upsert Action = "upsert" // Connector.Upsert(Record{Key, Fields})
-	Delete Action = "delete" // Connector.Delete(Record{Key})
-	Skip   Action = "skip"   // no call
+	Upsert Action = "upsert"  // Connector.Upsert(Record{Key, Fields})
+	Delete Action = "delete"  // Connector.Delete(Record{Key})
+	Skip   Action = "skip"    // no call
 	OptOut Action = "opt_out" // target.OptOuter.OptOut(Record{Key, Fields})
 )
 

@@ -36,7 +36,7 @@ var blockTemplates = map[string]string{
 {{.ID}}Queue:
   Type: AWS::SQS::Queue
   Properties:
-    VisibilityTimeout: {{.Visibility}} # 6 x the function Timeout ({{.Timeout}}), as AWS advises
+    VisibilityTimeout: {{.Visibility}} # 6 x the function Timeout ({{.Timeout}}){{if .BatchingWindow}} + the batching window ({{.BatchingWindow}}){{end}}, as AWS advises
     MessageRetentionPeriod: 345600 # 4 days
     SqsManagedSseEnabled: true
     RedrivePolicy:
@@ -82,7 +82,13 @@ var blockTemplates = map[string]string{
         Type: SQS
         Properties:
           Queue: !GetAtt {{.ID}}Queue.Arn
-          BatchSize: 10
+{{- if .MaxBatch}}
+          # The {{.Connector}} connector takes up to {{.MaxBatch}} records per API call:
+          # batches of up to {{maxBatchSize}} messages, which Lambda gathers for up to
+          # MaximumBatchingWindowInSeconds (a generator default, not a mapping
+          # setting; Lambda requires a window for a BatchSize above 10).
+{{- end}}
+          BatchSize: {{.BatchSize}}
 {{- if .BatchingWindow}}
           MaximumBatchingWindowInSeconds: {{.BatchingWindow}}
 {{- end}}
@@ -132,7 +138,7 @@ var blockTemplates = map[string]string{
 }
 
 var parsed = func() map[string]*template.Template {
-	funcs := template.FuncMap{"yaml": yamlScalar, "secretARNs": secretARNs}
+	funcs := template.FuncMap{"yaml": yamlScalar, "secretARNs": secretARNs, "maxBatchSize": func() int { return MaxBatchSize }}
 	out := map[string]*template.Template{}
 	for name, text := range blockTemplates {
 		out[name] = template.Must(template.New(name).Funcs(funcs).Parse(strings.TrimPrefix(text, "\n")))

@@ -45,9 +45,12 @@ type target struct {
 	Secret          string // the SECRET_ARNS key of its credentials
 	MaxConcurrency  int
 	MaxReceiveCount int
+	Connector       string // connector kind
+	MaxBatch        int    // records per API call; 0 if the connector does not batch
+	BatchSize       int
 	BatchingWindow  int // MaximumBatchingWindowInSeconds; 0 for none
 	Timeout         int
-	Visibility      int
+	Visibility      int // visibilityFactor x Timeout + BatchingWindow
 	Sources         []source
 }
 
@@ -125,17 +128,17 @@ func targetsOf(set *mapping.Set, env environment, opts Options) ([]target, error
 		if err != nil {
 			return nil, err
 		}
-		t := target{
+		b, err := batchingOf(m, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, target{
 			Name: m.Name, ID: id, Secret: m.Secret, MaxConcurrency: conc, MaxReceiveCount: receives,
-			Timeout: env.timeout, Visibility: visibilityFactor * env.timeout, Sources: srcs,
-		}
-		if opts.BatchingWindow != nil {
-			// SQS allows 0-300 seconds.
-			if t.BatchingWindow = opts.BatchingWindow(m); t.BatchingWindow < 0 || t.BatchingWindow > 300 {
-				return nil, fmt.Errorf("%s: batching window %d s outside 0-300", m.File, t.BatchingWindow)
-			}
-		}
-		out = append(out, t)
+			Connector: b.connector, MaxBatch: b.maxBatch, BatchSize: b.size, BatchingWindow: b.window,
+			// Messages gathered during the window are already in flight,
+			// so the window comes on top of AWS's six timeouts.
+			Timeout: env.timeout, Visibility: visibilityFactor*env.timeout + b.window, Sources: srcs,
+		})
 	}
 	return out, nil
 }

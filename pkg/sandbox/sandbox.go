@@ -66,6 +66,11 @@ var devKeyPEM []byte
 //go:embed demo_profiles.json
 var demoProfiles []byte
 
+// Targets names the back-end fakes, as the example mappings name their
+// targets (examples/mappings); GET Prefix/<name>/_sandbox/records lists
+// what each holds.
+var Targets = []string{"salesforce", "webhook", "hubspot", "brevo", "mailchimp", "braze", "zuora", "scim"}
+
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
 	Salesforce *salesforce.Fake
@@ -127,6 +132,12 @@ func New() (*Sandbox, error) {
 	s.mount("zuora", s.Zuora)
 	s.mount("scim", s.SCIM)
 	s.mux.HandleFunc("POST "+Prefix+"/akamai/_sandbox/sign", s.signSET)
+	// The SCIM server checks its token on every path; its listing is a
+	// sandbox convenience like the others', so serve it without one.
+	s.mux.HandleFunc("GET "+Prefix+"/scim/_sandbox/records", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.SCIM.Records())
+	})
 	return s, nil
 }
 

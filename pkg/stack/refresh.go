@@ -228,3 +228,51 @@ func CredentialsRefused(err error) bool {
 	}
 	return false
 }
+
+// OptOut implements target.OptOuter for connectors that have an opt-out;
+// for one that has none it fails permanently, as the unwrapped connector
+// would at the sync handler.
+func (c *RefreshingConnector) OptOut(ctx context.Context, r target.Record) error {
+	return c.optional(ctx, "opt-out", func(conn target.Connector) (bool, error) {
+		o, ok := conn.(target.OptOuter)
+		if !ok {
+			return false, nil
+		}
+		return true, o.OptOut(ctx, r)
+	})
+}
+
+// Deactivate implements target.Deactivator the same way.
+func (c *RefreshingConnector) Deactivate(ctx context.Context, r target.Record) error {
+	return c.optional(ctx, "deactivate", func(conn target.Connector) (bool, error) {
+		d, ok := conn.(target.Deactivator)
+		if !ok {
+			return false, nil
+		}
+		return true, d.Deactivate(ctx, r)
+	})
+}
+
+// optional runs an optional operation of the connector with the same
+// refresh-once on refused credentials as Upsert and Delete.
+func (c *RefreshingConnector) optional(ctx context.Context, what string, call func(target.Connector) (bool, error)) error {
+	b := c.cur.Load()
+	ok, err := call(b.conn)
+	if !ok {
+		return fault.Wrap(fault.Permanent, fmt.Errorf("target %s: its connector has no %s", c.name, what))
+	}
+	if !CredentialsRefused(err) {
+		return err
+	}
+	next, refreshed := c.refresh(ctx, b)
+	if !refreshed {
+		return err
+	}
+	_, err = call(next.conn)
+	return err
+}
+
+var (
+	_ target.OptOuter    = (*RefreshingConnector)(nil)
+	_ target.Deactivator = (*RefreshingConnector)(nil)
+)

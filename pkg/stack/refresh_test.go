@@ -12,8 +12,10 @@ import (
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
+	brevosandbox "github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/brevo"
 	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
@@ -270,5 +272,33 @@ func TestCredentialsRefused(t *testing.T) {
 		if got := CredentialsRefused(tt.err); got != tt.want {
 			t.Errorf("CredentialsRefused(%v) = %v", tt.err, got)
 		}
+	}
+}
+
+// The wrapper passes the optional operations through: an opt-out reaches a
+// connector that has one, and fails permanently for one that has none.
+func TestRefreshingConnectorOptionalOperations(t *testing.T) {
+	fake := brevosandbox.NewFake("k")
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	secrets := &rotatingSecrets{stored: []byte(`{"api_key":"k","base_url":"` + srv.URL + `"}`)}
+	c, err := NewRefreshingConnector(context.Background(), "brevo", "salesforce", secrets, func(secret []byte) (target.Connector, error) {
+		return brevo.Build("brevo", map[string]any{"opt_out": "blocklist"}, secret, srv.Client())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := target.Record{Key: "u-1", Fields: map[string]any{"email": "jane@example.com"}}
+	if _, err := c.Upsert(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.(target.OptOuter).OptOut(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if cs := fake.Records(); len(cs) != 1 || !cs[0].EmailBlacklisted {
+		t.Fatalf("contacts after opt-out: %+v", cs)
+	}
+	if err := c.(target.Deactivator).Deactivate(context.Background(), rec); fault.ClassOf(err) != fault.Permanent {
+		t.Fatalf("Deactivate on brevo = %v, want a permanent error", err)
 	}
 }

@@ -59,8 +59,10 @@ type OptOuter interface {
 }
 
 // Deactivator is a Connector that can disable a record without deleting it
-// (SCIM active:false, a disabled directory account): the "deactivate" delete
-// policy calls it.
+// (SCIM active:false, a disabled directory account). The mapping's
+// "deactivate" policy upserts the fields it names, which covers most
+// systems; connectors whose disable is a separate operation expose it here
+// (SCIM uses it for deactivate_on_delete).
 type Deactivator interface {
 	Connector
 	Deactivate(ctx context.Context, r Record) error

@@ -30,12 +30,19 @@ type Kind struct {
 	// New builds a connector named name from the settings and the secret
 	// (JSON); a nil hc gets the kind's default client.
 	New func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error)
+	// MaxBatch is the most records one API call of this kind takes when
+	// its connector is a target.Batcher, else 0. The template generator
+	// sizes the sync function's queue batches from it without building a
+	// connector (that needs the secret); a test keeps it equal to what the
+	// built connector reports.
+	MaxBatch int
 }
 
 // kinds is the registry. Adding a target is one entry here.
 var kinds = map[string]Kind{
 	"braze": {
 		CheckSettings: braze.CheckSettings,
+		MaxBatch:      braze.MaxTrackBatch,
 		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
 			return connector(braze.Build(name, settings, secret, hc))
 		},
@@ -48,6 +55,7 @@ var kinds = map[string]Kind{
 	},
 	"hubspot": {
 		CheckSettings: hubspot.CheckSettings,
+		MaxBatch:      hubspot.MaxBatch,
 		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
 			return connector(hubspot.Build(name, settings, secret, hc))
 		},
@@ -78,12 +86,14 @@ var kinds = map[string]Kind{
 	},
 	"salesforce": {
 		CheckSettings: salesforce.CheckSettings,
+		MaxBatch:      salesforce.MaxBatch,
 		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
 			return connector(salesforce.Build(name, settings, secret, hc))
 		},
 	},
 	"eventbridge": {
 		CheckSettings: eventbridge.CheckSettings,
+		MaxBatch:      eventbridge.MaxBatch,
 		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
 			return connector(eventbridge.Build(name, settings, secret, hc))
 		},

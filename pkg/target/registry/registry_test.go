@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/profilesync/profilesync/pkg/target"
 )
 
 func TestNames(t *testing.T) {
@@ -21,23 +23,26 @@ func TestKinds(t *testing.T) {
 		settings  map[string]any
 		secret    string
 		badSecret string // default {}
+		maxBatch  int    // the per-call limit of a batching kind, else 0
 	}{
 		{"salesforce", map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"},
-			`{"login_url":"https://acme.my.salesforce.com","client_id":"id","client_secret":"s"}`, ""},
+			`{"login_url":"https://acme.my.salesforce.com","client_id":"id","client_secret":"s"}`, "", 200},
 		{"generic", map[string]any{"auth": "bearer", "requests": map[string]any{
 			"upsert":  map[string]any{"method": "PUT", "path": "/contacts/{key}"},
 			"deleted": map[string]any{"method": "DELETE", "path": "/contacts/{key}"},
-		}}, `{"base_url":"https://api.example.com","token":"t"}`, ""},
-		{"scim", nil, `{"base_url":"https://a.example/scim/v2","token":"t"}`, ""},
-		{"ldap", map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw"}`, ""},
-		{"hubspot", map[string]any{"id_property": "profilesync_id", "delete_mode": "archive"}, `{"access_token":"pat-x"}`, ""},
-		{"brevo", map[string]any{}, `{"api_key":"xkeysib-x"}`, ""},
-		{"mailchimp", map[string]any{"list_id": "abc123"}, `{"api_key":"0123456789abcdef-us21"}`, ""},
-		{"braze", map[string]any{}, `{"api_key":"k","base_url":"https://rest.iad-01.braze.com"}`, ""},
-		{"zuora", map[string]any{"id_field": "ProfileSyncId__c"}, `{"base_url":"https://rest.zuora.com","client_id":"c","client_secret":"s"}`, ""},
-		{"eventbridge", map[string]any{"bus_name": "profilesync"}, `{"region":"eu-west-1"}`, `{"endpoint":"nope"}`},
+		}}, `{"base_url":"https://api.example.com","token":"t"}`, "", 0},
+		{"scim", nil, `{"base_url":"https://a.example/scim/v2","token":"t"}`, "", 0},
+		{"ldap", map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw"}`, "", 0},
+		{"hubspot", map[string]any{"id_property": "profilesync_id", "delete_mode": "archive"}, `{"access_token":"pat-x"}`, "", 100},
+		{"brevo", map[string]any{}, `{"api_key":"xkeysib-x"}`, "", 0},
+		{"mailchimp", map[string]any{"list_id": "abc123"}, `{"api_key":"0123456789abcdef-us21"}`, "", 0},
+		{"braze", map[string]any{}, `{"api_key":"k","base_url":"https://rest.iad-01.braze.com"}`, "", 75},
+		{"zuora", map[string]any{"id_field": "ProfileSyncId__c"}, `{"base_url":"https://rest.zuora.com","client_id":"c","client_secret":"s"}`, "", 0},
+		{"eventbridge", map[string]any{"bus_name": "profilesync"}, `{"region":"eu-west-1"}`, `{"endpoint":"nope"}`, 10},
 	}
+	covered := map[string]bool{}
 	for _, tt := range tests {
+		covered[tt.kind] = true
 		t.Run(tt.kind, func(t *testing.T) {
 			k, ok := Lookup(tt.kind)
 			if !ok {
@@ -49,6 +54,17 @@ func TestKinds(t *testing.T) {
 			c, err := k.New("t1", tt.settings, []byte(tt.secret), nil)
 			if err != nil || c == nil {
 				t.Fatalf("New = %v, %v", c, err)
+			}
+			// MaxBatch is set exactly for the kinds whose connector
+			// batches, and says what the connector says.
+			b, batches := c.(target.Batcher)
+			switch {
+			case k.MaxBatch != tt.maxBatch:
+				t.Errorf("MaxBatch = %d, want %d", k.MaxBatch, tt.maxBatch)
+			case batches != (k.MaxBatch > 0):
+				t.Errorf("MaxBatch = %d but the connector is a target.Batcher: %v", k.MaxBatch, batches)
+			case batches && b.MaxBatch() != k.MaxBatch:
+				t.Errorf("MaxBatch = %d but the connector's MaxBatch() = %d", k.MaxBatch, b.MaxBatch())
 			}
 			// A bad secret yields a nil interface, not a typed nil.
 			bad := tt.badSecret
@@ -63,5 +79,10 @@ func TestKinds(t *testing.T) {
 				t.Fatalf("CheckSettings(bogus) = %v, want an error naming the field", err)
 			}
 		})
+	}
+	for _, n := range Names() {
+		if !covered[n] {
+			t.Errorf("kind %s has no row in this test", n)
+		}
 	}
 }
