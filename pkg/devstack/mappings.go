@@ -7,7 +7,6 @@ import (
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/stack"
 )
 
@@ -29,11 +28,7 @@ func OpenQueues(dataDir string, ms *mapping.Set, visibility time.Duration) (*loc
 	for _, m := range ms.All() {
 		// The same default as the deployed template, so local retries
 		// behave as they will on AWS.
-		receives := m.Delivery.MaxReceiveCount
-		if receives == 0 {
-			receives = samgen.DefaultMaxReceiveCount
-		}
-		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility, MaxReceiveCount: receives})
+		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility, MaxReceiveCount: m.Delivery.Receives()})
 	}
 	queues, err := local.NewQueues(db, cfgs...)
 	if err != nil {

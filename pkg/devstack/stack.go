@@ -160,10 +160,7 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 			return err
 		}
 		wireRetries(h, o, s.Queues, state, cfg)
-		workers := m.Delivery.MaxConcurrency
-		if workers == 0 {
-			workers = samgen.DefaultMaxConcurrency
-		}
+		workers := m.Delivery.Concurrency()
 		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers, BatchSize: samgen.BatchSize(m),
 			Ready: h.Guard.Ready, Logger: o.Log}
 		s.wg.Add(1)

@@ -26,11 +26,33 @@ type Mapping struct {
 	both    map[[2]string]*Rules // client on top of an environment
 }
 
-// Delivery holds per-target queue settings the template generator and the
-// local runtime read.
+// Delivery holds per-target queue settings the template generator, the
+// Lambda wiring and the local runtime read. Zero means the default.
 type Delivery struct {
 	MaxConcurrency  int `yaml:"max_concurrency" json:"max_concurrency,omitempty"`
 	MaxReceiveCount int `yaml:"max_receive_count" json:"max_receive_count,omitempty"`
+}
+
+// Delivery defaults, the same on AWS (the generated template) and locally.
+const (
+	DefaultMaxConcurrency  = 5
+	DefaultMaxReceiveCount = 8
+)
+
+// Concurrency is MaxConcurrency or its default.
+func (d Delivery) Concurrency() int {
+	if d.MaxConcurrency == 0 {
+		return DefaultMaxConcurrency
+	}
+	return d.MaxConcurrency
+}
+
+// Receives is MaxReceiveCount or its default.
+func (d Delivery) Receives() int {
+	if d.MaxReceiveCount == 0 {
+		return DefaultMaxReceiveCount
+	}
+	return d.MaxReceiveCount
 }
 
 // Resolve returns the rules for an event's environment and client ID:

@@ -13,10 +13,10 @@ import (
 // Delivery defaults and AWS limits for a mapping's delivery block. The
 // defaults apply when a mapping leaves a setting out (0).
 const (
-	DefaultMaxConcurrency  = 5
+	DefaultMaxConcurrency  = mapping.DefaultMaxConcurrency
 	MinMaxConcurrency      = 2 // the least an SQS event source's ScalingConfig allows
 	MaxMaxConcurrency      = 1000
-	DefaultMaxReceiveCount = 8
+	DefaultMaxReceiveCount = mapping.DefaultMaxReceiveCount
 	MaxMaxReceiveCount     = 1000 // SQS RedrivePolicy limit
 
 	// visibilityFactor is how many function timeouts a queue's visibility

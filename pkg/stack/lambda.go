@@ -18,7 +18,6 @@ import (
 	awsadapter "github.com/profilesync/profilesync/pkg/aws"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
-	"github.com/profilesync/profilesync/pkg/samgen"
 )
 
 // The environment template.yaml gives the functions:
@@ -111,11 +110,7 @@ func SyncFromEnv(ctx context.Context, log *slog.Logger) (*delivery.Handler, erro
 	h.Abandoned = awsadapter.NewAbandonedTable(dynamodb.NewFromConfig(awsCfg), table)
 	// Two receives stay spare for the DLQ send itself: the handler gives up
 	// (and dead-letters with a reason) before SQS's blind redrive would.
-	mrc := cfg.Mappings.Get(target).Delivery.MaxReceiveCount
-	if mrc == 0 {
-		mrc = samgen.DefaultMaxReceiveCount
-	}
-	h.Policy.MaxAttempts = max(1, mrc-2)
+	h.Policy.MaxAttempts = max(1, cfg.Mappings.Get(target).Delivery.Receives()-2)
 	h.Guard = &delivery.Guard{}
 	return h, nil
 }
