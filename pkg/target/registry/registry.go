@@ -40,70 +40,16 @@ type Kind struct {
 
 // kinds is the registry. Adding a target is one entry here.
 var kinds = map[string]Kind{
-	"braze": {
-		CheckSettings: braze.CheckSettings,
-		MaxBatch:      braze.MaxTrackBatch,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(braze.Build(name, settings, secret, hc))
-		},
-	},
-	"brevo": {
-		CheckSettings: brevo.CheckSettings,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(brevo.Build(name, settings, secret, hc))
-		},
-	},
-	"hubspot": {
-		CheckSettings: hubspot.CheckSettings,
-		MaxBatch:      hubspot.MaxBatch,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(hubspot.Build(name, settings, secret, hc))
-		},
-	},
-	"ldap": {
-		CheckSettings: ldap.CheckSettings,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(ldap.Build(name, settings, secret, hc))
-		},
-	},
-	"mailchimp": {
-		CheckSettings: mailchimp.CheckSettings,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(mailchimp.Build(name, settings, secret, hc))
-		},
-	},
-	"scim": {
-		CheckSettings: scim.CheckSettings,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(scim.Build(name, settings, secret, hc))
-		},
-	},
-	"zuora": {
-		CheckSettings: zuora.CheckSettings,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(zuora.Build(name, settings, secret, hc))
-		},
-	},
-	"salesforce": {
-		CheckSettings: salesforce.CheckSettings,
-		MaxBatch:      salesforce.MaxBatch,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(salesforce.Build(name, settings, secret, hc))
-		},
-	},
-	"eventbridge": {
-		CheckSettings: eventbridge.CheckSettings,
-		MaxBatch:      eventbridge.MaxBatch,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(eventbridge.Build(name, settings, secret, hc))
-		},
-	},
-	"generic": {
-		CheckSettings: generic.CheckSettings,
-		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
-			return connector(generic.Build(name, settings, secret, hc))
-		},
-	},
+	"braze":       batching(braze.CheckSettings, braze.Build, braze.MaxTrackBatch),
+	"brevo":       kind(brevo.CheckSettings, brevo.Build),
+	"eventbridge": batching(eventbridge.CheckSettings, eventbridge.Build, eventbridge.MaxBatch),
+	"generic":     kind(generic.CheckSettings, generic.Build),
+	"hubspot":     batching(hubspot.CheckSettings, hubspot.Build, hubspot.MaxBatch),
+	"ldap":        kind(ldap.CheckSettings, ldap.Build),
+	"mailchimp":   kind(mailchimp.CheckSettings, mailchimp.Build),
+	"salesforce":  batching(salesforce.CheckSettings, salesforce.Build, salesforce.MaxBatch),
+	"scim":        kind(scim.CheckSettings, scim.Build),
+	"zuora":       kind(zuora.CheckSettings, zuora.Build),
 }
 
 // Every connector satisfies the port.
@@ -127,13 +73,26 @@ var (
 	_ target.Deactivator = (*ldap.Client)(nil)
 )
 
-// connector returns c as a Connector, or a nil interface (never a typed nil
-// pointer inside one) when err is set.
-func connector[C target.Connector](c C, err error) (target.Connector, error) {
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+// kind makes the entry of a connector package from its CheckSettings and
+// Build; New returns a nil interface (never a typed nil pointer inside
+// one) when Build fails.
+func kind[C target.Connector](check func(map[string]any) error,
+	build func(string, map[string]any, []byte, *http.Client) (C, error)) Kind {
+	return Kind{CheckSettings: check, New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (target.Connector, error) {
+		c, err := build(name, settings, secret, hc)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}}
+}
+
+// batching is kind for a target.Batcher taking maxBatch records per call.
+func batching[C target.Batcher](check func(map[string]any) error,
+	build func(string, map[string]any, []byte, *http.Client) (C, error), maxBatch int) Kind {
+	k := kind(check, build)
+	k.MaxBatch = maxBatch
+	return k
 }
 
 // Lookup returns the kind called name.
