@@ -11,17 +11,15 @@
 package braze
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // maxBody bounds how much of a response is read.
@@ -228,27 +226,13 @@ func (c *Client) track(ctx context.Context, attrs []map[string]any, sent [][]str
 
 // post sends one JSON request; errors are transport failures, classified.
 func (c *Client) post(ctx context.Context, path string, body any) (int, http.Header, []byte, error) {
-	b, err := json.Marshal(body)
+	b, err := targetkit.EncodeJSON(body, "fields")
 	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, fmt.Errorf("encode fields: %w", err))
+		return 0, nil, nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, target.RedactURLError(err))
-	}
-	req.Header.Set("Authorization", "Bearer "+c.creds.APIKey)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, rb, nil
+	h := targetkit.JSONHeader(b)
+	h.Set("Authorization", "Bearer "+c.creds.APIKey)
+	return targetkit.Call(ctx, c.hc, http.MethodPost, c.base+path, h, b, maxBody)
 }
 
 func flatten(sent [][]string) []string {

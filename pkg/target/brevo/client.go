@@ -19,12 +19,10 @@
 package brevo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,6 +30,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // maxBody bounds how much of a response is read.
@@ -210,31 +209,11 @@ func (c *Client) checkKey(key string) error {
 // back for the caller to read; errors are transport failures (Transient)
 // or an unencodable body (Permanent).
 func (c *Client) call(ctx context.Context, method, path string, body any) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, nil, fault.Wrap(fault.Permanent, fmt.Errorf("encode request: %w", err))
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.creds.BaseURL+path, rd)
+	b, err := targetkit.EncodeJSON(body, "request")
 	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, target.RedactURLError(err))
+		return 0, nil, nil, err
 	}
-	req.Header.Set("api-key", c.creds.APIKey)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	h := targetkit.JSONHeader(b)
+	h.Set("api-key", c.creds.APIKey)
+	return targetkit.Call(ctx, c.hc, method, c.creds.BaseURL+path, h, b, maxBody)
 }

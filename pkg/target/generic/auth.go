@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // Sign returns the hmac-mode header value for body sent at t:
@@ -26,15 +28,15 @@ func mac(secret []byte, ts string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// authorize sets the auth header for the configured mode on req, whose body
-// is body (nil for none).
-func (c *Client) authorize(req *http.Request, body []byte) {
+// authorize sets the auth header for the configured mode on h, the header
+// of a request whose body is body (nil for none).
+func (c *Client) authorize(h http.Header, body []byte) {
 	switch c.settings.Auth {
 	case AuthBearer:
-		req.Header.Set("Authorization", "Bearer "+c.creds.Token)
+		h.Set("Authorization", "Bearer "+c.creds.Token)
 	case AuthBasic:
-		req.SetBasicAuth(c.creds.Username, c.creds.Password)
+		h.Set("Authorization", targetkit.BasicAuth(c.creds.Username, c.creds.Password))
 	case AuthHMAC:
-		req.Header.Set(c.settings.HMACHeader, Sign([]byte(c.creds.HMACSecret), c.now(), body))
+		h.Set(c.settings.HMACHeader, Sign([]byte(c.creds.HMACSecret), c.now(), body))
 	}
 }

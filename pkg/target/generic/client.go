@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // maxBody bounds how much of a response is read.
@@ -143,37 +143,25 @@ func (c *Client) send(ctx context.Context, route Request, r target.Record, body 
 	if r.Key == "" {
 		return 0, response{}, fault.New(fault.Permanent, 0, "", "record has no key")
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, route.Method, c.base+expand(route.Path, r), rd)
-	if err != nil {
-		return 0, response{}, fault.Wrap(fault.Permanent, target.RedactURLError(err))
-	}
+	h := http.Header{}
 	for k, v := range c.settings.Headers {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	req.Header.Set("Accept", "application/json")
+	h.Set("Accept", "application/json")
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h.Set("Content-Type", "application/json")
 	}
 	if r.Event.ID != "" {
 		// Lets the API drop a resend of the same change (SQS delivers at
 		// least once).
-		req.Header.Set("Idempotency-Key", r.Event.ID)
+		h.Set("Idempotency-Key", r.Event.ID)
 	}
-	c.authorize(req, body)
-	resp, err := c.hc.Do(req)
+	c.authorize(h, body)
+	status, rh, b, err := targetkit.Call(ctx, c.hc, route.Method, c.base+expand(route.Path, r), h, body, maxBody)
 	if err != nil {
-		return 0, response{}, fault.Wrap(fault.Transient, target.RedactURLError(err))
+		return 0, response{}, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, response{}, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, response{header: resp.Header, body: b}, nil
+	return status, response{header: rh, body: b}, nil
 }
 
 // expand fills a path template's placeholders, each escaped as one path

@@ -17,11 +17,9 @@
 package hubspot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,6 +27,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // maxBody bounds how much of a response is read.
@@ -186,35 +185,15 @@ func checkKey(key string) error {
 // back for the caller to read; errors are transport failures (Transient)
 // or an unencodable body (Permanent).
 func (c *Client) call(ctx context.Context, method, path string, q url.Values, body any) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, nil, fault.Wrap(fault.Permanent, fmt.Errorf("encode request: %w", err))
-		}
-		rd = bytes.NewReader(b)
+	b, err := targetkit.EncodeJSON(body, "request")
+	if err != nil {
+		return 0, nil, nil, err
 	}
 	u := c.creds.BaseURL + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, target.RedactURLError(err))
-	}
-	req.Header.Set("Authorization", "Bearer "+c.creds.AccessToken)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	h := targetkit.JSONHeader(b)
+	h.Set("Authorization", "Bearer "+c.creds.AccessToken)
+	return targetkit.Call(ctx, c.hc, method, u, h, b, maxBody)
 }

@@ -13,13 +13,11 @@
 package mailchimp
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,6 +25,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // Field names the mapping produces.
@@ -232,35 +231,15 @@ func result(resp []byte) target.Result {
 // call sends one request and returns the status for the caller to read;
 // errors are transport failures, already classified.
 func (c *Client) call(ctx context.Context, method, path string, body any) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, nil, fault.Wrap(fault.Permanent, fmt.Errorf("encode fields: %w", err))
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	b, err := targetkit.EncodeJSON(body, "fields")
 	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, target.RedactURLError(err))
+		return 0, nil, nil, err
 	}
+	h := targetkit.JSONHeader(b)
 	if c.creds.AccessToken != "" {
-		req.Header.Set("Authorization", "Bearer "+c.creds.AccessToken)
+		h.Set("Authorization", "Bearer "+c.creds.AccessToken)
 	} else {
-		req.SetBasicAuth("profilesync", c.creds.APIKey) // any username works
+		h.Set("Authorization", targetkit.BasicAuth("profilesync", c.creds.APIKey)) // any username works
 	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	return targetkit.Call(ctx, c.hc, method, c.base+path, h, b, maxBody)
 }

@@ -3,8 +3,9 @@
 // field that holds the CIAM subject, and authenticates with the OAuth 2.0
 // client credentials flow.
 //
-// Files: config.go (mapping settings and the secret), auth.go (the shared,
-// refresh-once token cache), client.go (Upsert, Delete), batch.go
+// Files: config.go (mapping settings and the secret), auth.go (the token
+// request and session; targetkit caches it and refreshes it once per 401),
+// client.go (Upsert, Delete), batch.go
 // (UpsertBatch: sObject Collections upserts of up to 200 records with
 // per-record results), errors.go (the error body and its classification).
 // The fake API for tests and the local stack lives in
@@ -12,11 +13,9 @@
 package salesforce
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // maxBody bounds how much of a response is read.
@@ -37,7 +37,7 @@ const DefaultTimeout = 30 * time.Second
 type Client struct {
 	settings Settings
 	hc       *http.Client
-	tokens   *tokenSource
+	tokens   *targetkit.ClientCredentials[session]
 }
 
 var _ target.Connector = (*Client)(nil)
@@ -149,7 +149,7 @@ func (c *Client) body(fields map[string]any) map[string]any {
 // or token failures, already classified.
 func (c *Client) call(ctx context.Context, method, path string, body []byte) (int, http.Header, []byte, error) {
 	for attempt := 0; ; attempt++ {
-		s, err := c.tokens.get(ctx)
+		s, err := c.tokens.Get(ctx)
 		if err != nil {
 			return 0, nil, nil, err
 		}
@@ -157,7 +157,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte) (in
 		if err != nil || status != http.StatusUnauthorized {
 			return status, h, resp, err
 		}
-		c.tokens.invalidate(s)
+		c.tokens.Invalidate(s)
 		if attempt == 1 {
 			return 0, nil, nil, classify(status, h, resp, nil)
 		}
@@ -165,27 +165,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte) (in
 }
 
 func (c *Client) send(ctx context.Context, s *session, method, path string, body []byte) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.instanceURL+path, rd)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	h := targetkit.JSONHeader(body)
+	h.Set("Authorization", "Bearer "+s.token)
+	return targetkit.Call(ctx, c.hc, method, s.instanceURL+path, h, body, maxBody)
 }

@@ -1,14 +1,18 @@
 package scim
 
-import "net/http"
+import (
+	"net/http"
 
-// authorize sets the secret's credentials on req: SCIM leaves auth to the
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
+)
+
+// authorize sets the secret's credentials on h: SCIM leaves auth to the
 // provider, and in practice it is an OAuth bearer token (a long-lived one
 // issued in the provider's admin console) or Basic.
-func (c *Client) authorize(req *http.Request) {
+func (c *Client) authorize(h http.Header) {
 	if c.creds.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.creds.Token)
+		h.Set("Authorization", "Bearer "+c.creds.Token)
 		return
 	}
-	req.SetBasicAuth(c.creds.Username, c.creds.Password)
+	h.Set("Authorization", targetkit.BasicAuth(c.creds.Username, c.creds.Password))
 }

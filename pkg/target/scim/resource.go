@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -13,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/fault"
-	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // resource is what the lookup found: the provider's id, its version (for
@@ -226,34 +225,17 @@ func (c *Client) resourceURL(id string) string { return c.endpoint + "/" + url.P
 
 // do sends one request; errors are transport failures, already classified.
 func (c *Client) do(ctx context.Context, method, u string, payload any, ifMatch string) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if payload != nil {
-		b, err := json.Marshal(payload)
-		if err != nil {
-			return 0, nil, nil, fault.Wrap(fault.Permanent, fmt.Errorf("encode body: %w", err))
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	b, err := targetkit.EncodeJSON(payload, "body")
 	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, target.RedactURLError(err))
+		return 0, nil, nil, err
 	}
-	req.Header.Set("Accept", "application/scim+json, application/json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
+	h := http.Header{"Accept": {"application/scim+json, application/json"}}
+	if b != nil {
+		h.Set("Content-Type", "application/scim+json")
 	}
 	if ifMatch != "" {
-		req.Header.Set("If-Match", ifMatch)
+		h.Set("If-Match", ifMatch)
 	}
-	c.authorize(req)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	c.authorize(h)
+	return targetkit.Call(ctx, c.hc, method, u, h, b, maxBody)
 }

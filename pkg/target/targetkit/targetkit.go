@@ -1,7 +1,17 @@
-// Package targetkit holds the little every connector shares when it reads
-// its configuration: strict decoding of a mapping's settings block and of a
-// secret, with errors that name the field and never quote a value (it may
-// be a secret). It knows nothing about any one back-end.
+// Package targetkit holds the plumbing every connector shares, and knows
+// nothing about any one back-end:
+//
+//   - targetkit.go: strict decoding of a mapping's settings block and of a
+//     secret, with errors that name the field and never quote a value (it
+//     may be a secret);
+//   - call.go: sending one HTTP request with a bounded response read and
+//     classified, URL-free transport errors, and the OAuth 2.0 client
+//     credentials token request;
+//   - token.go: a token cache shared by a Client's goroutines that
+//     refreshes once per rejected token.
+//
+// What stays in each connector: its headers and auth, its error bodies and
+// their classification, its token answer's shape, and when it retries.
 package targetkit
 
 import (

@@ -11,20 +11,18 @@
 // Zuora contacts have no consent state, so there is no OptOut.
 //
 // Files: config.go (mapping settings and the secret), auth.go (the token
-// cache), client.go (Upsert, Delete, the request loop), lookup.go (finding
+// request; targetkit caches it), client.go (Upsert, Delete, the request loop), lookup.go (finding
 // a contact by key), errors.go (response bodies and classification). The
 // fake API lives in pkg/sandbox/zuora.
 package zuora
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,6 +30,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/target"
+	"github.com/profilesync/profilesync/pkg/target/targetkit"
 )
 
 // FieldAccountID is the mapped field naming a new contact's account; the
@@ -51,7 +50,7 @@ type Client struct {
 	base     string
 	hc       *http.Client
 	now      func() time.Time
-	tokens   *tokenSource
+	tokens   *targetkit.ClientCredentials[token]
 }
 
 var _ target.Connector = (*Client)(nil)
@@ -170,16 +169,12 @@ func idempotencyKey(r target.Record) string {
 // A 2xx answer with "success": false is a failure like any other. An auth
 // failure drops the token and resends once; a second one is an Auth fault.
 func (c *Client) do(ctx context.Context, method, path string, body any, idemKey string, sent []string) ([]byte, error) {
-	var payload []byte
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fault.Wrap(fault.Permanent, fmt.Errorf("encode fields: %w", err))
-		}
-		payload = b
+	payload, err := targetkit.EncodeJSON(body, "fields")
+	if err != nil {
+		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.get(ctx)
+		tok, err := c.tokens.Get(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -194,40 +189,20 @@ func (c *Client) do(ctx context.Context, method, path string, body any, idemKey 
 		if fe.Class != fault.Auth || attempt == 1 {
 			return nil, fe
 		}
-		c.tokens.invalidate(tok)
+		c.tokens.Invalidate(tok)
 	}
 }
 
 func (c *Client) send(ctx context.Context, tok *token, method, path string, body []byte, idemKey string) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, target.RedactURLError(err))
-	}
-	req.Header.Set("Authorization", "Bearer "+tok.value)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	h := targetkit.JSONHeader(body)
+	h.Set("Authorization", "Bearer "+tok.value)
 	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
+		h.Set("Idempotency-Key", idemKey)
 	}
 	if c.settings.EntityID != "" {
-		req.Header.Set("Zuora-Entity-Ids", c.settings.EntityID)
+		h.Set("Zuora-Entity-Ids", c.settings.EntityID)
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, target.RedactURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Transient, err)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	return targetkit.Call(ctx, c.hc, method, c.base+path, h, body, maxBody)
 }
 
 // notFound reports a classified "no such object" answer.
