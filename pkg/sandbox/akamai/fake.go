@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // keysKept is how many keys the JWKS publishes; Akamai keeps three pairs.
@@ -41,18 +42,16 @@ type Fake struct {
 	clientID, clientSecret string
 	mux                    *http.ServeMux
 
-	mu        sync.Mutex
-	keys      []signingKey // newest last; the newest signs
-	records   map[string]map[string]any
-	failN     int
-	failCode  int
-	failAfter time.Duration
-	calls     map[string]int
+	mu       sync.Mutex
+	keys     []signingKey // newest last; the newest signs
+	records  map[string]map[string]any
+	failures fakekit.Injector[fakekit.Failure] // FailNext replaces, not queues
+	calls    fakekit.Counter                   // by request path
 }
 
 // NewFake returns a Fake with one signing key that accepts one API client.
 func NewFake(clientID, clientSecret string) (*Fake, error) {
-	f := &Fake{clientID: clientID, clientSecret: clientSecret, records: map[string]map[string]any{}, calls: map[string]int{}}
+	f := &Fake{clientID: clientID, clientSecret: clientSecret, records: map[string]map[string]any{}}
 	if err := f.Rotate(); err != nil {
 		return nil, err
 	}
@@ -64,19 +63,14 @@ func NewFake(clientID, clientSecret string) (*Fake, error) {
 
 // ServeHTTP implements http.Handler.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.calls[r.URL.Path]++
-	fail := f.failN > 0
-	code, after := f.failCode, f.failAfter
-	if fail {
-		f.failN--
-	}
-	f.mu.Unlock()
-	if fail {
-		if after > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(after/time.Second)))
+	f.calls.Inc(r.URL.Path)
+	if fl, ok := f.failures.Next(); ok {
+		// Truncated to whole seconds, as this fake has always sent it;
+		// fakekit.SetRetryAfter would round.
+		if fl.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(fl.RetryAfter/time.Second)))
 		}
-		http.Error(w, http.StatusText(code), code)
+		http.Error(w, http.StatusText(fl.Status), fl.Status)
 		return
 	}
 	f.mux.ServeHTTP(w, r)
@@ -153,16 +147,12 @@ func SignWith(priv *rsa.PrivateKey, header, claims any) ([]byte, error) {
 // FailNext answers the next n requests, to any path, with status; a
 // non-zero retryAfter adds a Retry-After header in whole seconds.
 func (f *Fake) FailNext(n, status int, retryAfter time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failN, f.failCode, f.failAfter = n, status, retryAfter
+	f.failures.Replace(n, fakekit.Failure{Status: status, RetryAfter: retryAfter})
 }
 
 // Calls reports how many requests reached path ("/entity", "/login/jwk").
 func (f *Fake) Calls(path string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[path]
+	return f.calls.Get(path)
 }
 
 // PutRecord seeds a raw Capture user record; rec["uuid"] is set to uuid.
@@ -282,6 +272,5 @@ func captureError(code int, name, desc string) map[string]any {
 
 // writeJSON answers 200, as Capture does for its own errors too.
 func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json", http.StatusOK, v)
 }

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // Limits Braze documents.
@@ -42,12 +44,6 @@ type Calls struct {
 	Delete int `json:"delete"`
 }
 
-type failure struct {
-	n          int
-	status     int
-	retryAfter time.Duration
-}
-
 // Fake is the API. Create it with NewFake; all methods are safe for
 // concurrent use.
 type Fake struct {
@@ -58,7 +54,7 @@ type Fake struct {
 	denied     map[string]bool // permissions the key lacks
 	unindexed  bool
 	users      map[string]map[string]any
-	failures   []failure
+	failures   fakekit.Injector[fakekit.Failure]
 	calls      Calls
 	remaining  int
 	resetEpoch int64
@@ -93,22 +89,13 @@ func (f *Fake) OmitErrorIndexes(omit bool) {
 }
 
 // FailNext makes the next n authenticated calls answer status.
-func (f *Fake) FailNext(n, status int) { f.inject(failure{n: n, status: status}) }
+func (f *Fake) FailNext(n, status int) { f.failures.Add(n, fakekit.Failure{Status: status}) }
 
 // ThrottleNext makes the next n authenticated calls answer 429 with
 // X-RateLimit-Remaining 0 and X-RateLimit-Reset retryAfter from now
 // (rounded up to the epoch second, as Braze sends it).
 func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
-	f.inject(failure{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
-}
-
-func (f *Fake) inject(fl failure) {
-	if fl.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, fl)
+	f.failures.Add(n, fakekit.Failure{Status: http.StatusTooManyRequests, RetryAfter: retryAfter})
 }
 
 // Calls returns the call counters.
@@ -124,7 +111,7 @@ func (f *Fake) Records() []User {
 	defer f.mu.Unlock()
 	out := make([]User, 0, len(f.users))
 	for id, attrs := range f.users {
-		out = append(out, User{ExternalID: id, Attributes: copyMap(attrs)})
+		out = append(out, User{ExternalID: id, Attributes: fakekit.CopyMap(attrs)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
 	return out
@@ -168,7 +155,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusForbidden, "The REST API key does not have the "+permission+" permission.")
 		return
 	}
-	if f.popFailure(w) {
+	if f.failures.Answer(w, f.writeInjected) {
 		return
 	}
 	f.rateHeaders(w)
@@ -201,17 +188,10 @@ func (f *Fake) rateHeaders(w http.ResponseWriter) {
 	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(f.resetEpoch, 10))
 }
 
-// popFailure answers an injected failure, if one is queued. Call with f.mu held.
-func (f *Fake) popFailure(w http.ResponseWriter) bool {
-	if len(f.failures) == 0 {
-		return false
-	}
-	fl := f.failures[0]
-	if f.failures[0].n--; f.failures[0].n <= 0 {
-		f.failures = f.failures[1:]
-	}
-	if fl.status == http.StatusTooManyRequests {
-		reset := f.now().Add(fl.retryAfter)
+// writeInjected answers an injected failure. Call with f.mu held.
+func (f *Fake) writeInjected(w http.ResponseWriter, fl fakekit.Failure) {
+	if fl.Status == http.StatusTooManyRequests {
+		reset := f.now().Add(fl.RetryAfter)
 		epoch := reset.Unix()
 		if reset.Nanosecond() > 0 {
 			epoch++
@@ -219,27 +199,16 @@ func (f *Fake) popFailure(w http.ResponseWriter) bool {
 		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(RateLimit))
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(epoch, 10))
-		writeMessage(w, fl.status, "Too Many Requests: rate limit exceeded")
-		return true
+		writeMessage(w, fl.Status, "Too Many Requests: rate limit exceeded")
+		return
 	}
-	writeMessage(w, fl.status, http.StatusText(fl.status))
-	return true
+	writeMessage(w, fl.Status, http.StatusText(fl.Status))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json", status, v)
 }
 
 func writeMessage(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"message": msg})
-}
-
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

@@ -14,14 +14,14 @@ package brevo
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // RateLimit is the per-second limit the fake reports in its headers (the
@@ -52,12 +52,6 @@ type Contact struct {
 	ModifiedAt       time.Time      `json:"modifiedAt"`
 }
 
-type injected struct {
-	n          int
-	status     int
-	retryAfter time.Duration
-}
-
 // Fake is an in-memory Brevo account. Create it with NewFake; all methods
 // are safe for concurrent use.
 type Fake struct {
@@ -65,7 +59,7 @@ type Fake struct {
 	apiKey     string
 	attributes map[string]bool // known attributes; nil admits any
 	contacts   map[int64]*Contact
-	failures   []injected
+	failures   fakekit.Injector[fakekit.Failure]
 	seq        int64
 	calls      Calls
 	now        func() time.Time
@@ -96,21 +90,12 @@ func (f *Fake) RotateKey(key string) {
 
 // FailNext makes the next n authenticated calls answer status with the
 // Brevo error code that fits it.
-func (f *Fake) FailNext(n, status int) { f.inject(injected{n: n, status: status}) }
+func (f *Fake) FailNext(n, status int) { f.failures.Add(n, fakekit.Failure{Status: status}) }
 
 // ThrottleNext makes the next n authenticated calls answer 429 with
 // x-sib-ratelimit-reset set to retryAfter (whole seconds, at least 1).
 func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
-	f.inject(injected{n: n, status: http.StatusTooManyRequests, retryAfter: max(retryAfter, time.Second)})
-}
-
-func (f *Fake) inject(in injected) {
-	if in.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, in)
+	f.failures.Add(n, fakekit.Failure{Status: http.StatusTooManyRequests, RetryAfter: max(retryAfter, time.Second)})
 }
 
 // Calls returns the call counters.
@@ -145,7 +130,7 @@ func (c *Contact) copy() Contact {
 // ServeHTTP routes /v3/contacts, /v3/contacts/{identifier} and the sandbox
 // listing.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	segs, ok := splitPath(r.URL.EscapedPath())
+	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
 	switch {
 	case !ok:
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "Invalid URL path")
@@ -189,20 +174,21 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, counter *int, h htt
 	hdr.Set("x-sib-ratelimit-limit", strconv.Itoa(RateLimit))
 	hdr.Set("x-sib-ratelimit-remaining", strconv.Itoa(RateLimit-1))
 	hdr.Set("x-sib-ratelimit-reset", "1")
-	if len(f.failures) > 0 {
-		in := f.failures[0]
-		if f.failures[0].n--; f.failures[0].n <= 0 {
-			f.failures = f.failures[1:]
-		}
-		if in.status == http.StatusTooManyRequests {
-			hdr.Set("x-sib-ratelimit-remaining", "0")
-			hdr.Set("x-sib-ratelimit-reset", strconv.Itoa(int(in.retryAfter.Round(time.Second)/time.Second)))
-		}
-		code, msg := injectedError(in.status)
-		writeError(w, in.status, code, msg)
+	if f.failures.Answer(w, writeInjected) {
 		return
 	}
 	h(w, r)
+}
+
+// writeInjected answers an injected failure with the Brevo error code that
+// fits its status; a 429 also empties the rate-limit window.
+func writeInjected(w http.ResponseWriter, fl fakekit.Failure) {
+	if fl.Status == http.StatusTooManyRequests {
+		w.Header().Set("x-sib-ratelimit-remaining", "0")
+		w.Header().Set("x-sib-ratelimit-reset", fakekit.Seconds(fl.RetryAfter))
+	}
+	code, msg := injectedError(fl.Status)
+	writeError(w, fl.Status, code, msg)
 }
 
 func injectedError(status int) (code, msg string) {
@@ -226,9 +212,7 @@ func injectedError(status int) (code, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json; charset=utf-8", status, v)
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
@@ -237,18 +221,4 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 		body["code"] = code
 	}
 	writeJSON(w, status, body)
-}
-
-// splitPath splits an escaped path into unescaped segments, so "%2F" inside
-// an identifier stays inside its segment.
-func splitPath(escaped string) ([]string, bool) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		s, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, false
-		}
-		parts[i] = s
-	}
-	return parts, true
 }

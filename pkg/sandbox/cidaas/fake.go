@@ -14,13 +14,13 @@ package cidaas
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // DefaultTokenTTL is the expires_in of issued tokens unless TokenTTL is set.
@@ -32,14 +32,12 @@ type Fake struct {
 	clientID, clientSecret string
 	mux                    *http.ServeMux
 
-	mu        sync.Mutex
-	tokenTTL  time.Duration
-	tokens    map[string]bool // issued token → still valid
-	users     map[string]map[string]any
-	failN     int
-	failCode  int
-	failAfter time.Duration
-	calls     map[string]int
+	mu       sync.Mutex
+	tokenTTL time.Duration
+	tokens   map[string]bool // issued token → still valid
+	users    map[string]map[string]any
+	failures fakekit.Injector[fakekit.Failure] // FailNext replaces, not queues
+	calls    fakekit.Counter                   // by request path
 }
 
 // NewFake returns a Fake that accepts one API client.
@@ -49,7 +47,6 @@ func NewFake(clientID, clientSecret string) *Fake {
 		tokenTTL: DefaultTokenTTL,
 		tokens:   map[string]bool{},
 		users:    map[string]map[string]any{},
-		calls:    map[string]int{},
 	}
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /token-srv/token", f.token)
@@ -59,19 +56,14 @@ func NewFake(clientID, clientSecret string) *Fake {
 
 // ServeHTTP implements http.Handler.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.calls[r.URL.Path]++
-	fail := f.failN > 0
-	code, after := f.failCode, f.failAfter
-	if fail {
-		f.failN--
-	}
-	f.mu.Unlock()
-	if fail {
-		if after > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(after/time.Second)))
+	f.calls.Inc(r.URL.Path)
+	if fl, ok := f.failures.Next(); ok {
+		// Truncated to whole seconds, as this fake has always sent it;
+		// fakekit.SetRetryAfter would round.
+		if fl.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(fl.RetryAfter/time.Second)))
 		}
-		writeJSON(w, code, apiError(code, "injected_failure", http.StatusText(code)))
+		writeJSON(w, fl.Status, apiError(fl.Status, "injected_failure", http.StatusText(fl.Status)))
 		return
 	}
 	f.mux.ServeHTTP(w, r)
@@ -97,17 +89,13 @@ func (f *Fake) ExpireTokens() {
 // FailNext answers the next n requests, to any path, with status; a
 // non-zero retryAfter adds a Retry-After header in whole seconds.
 func (f *Fake) FailNext(n, status int, retryAfter time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failN, f.failCode, f.failAfter = n, status, retryAfter
+	f.failures.Replace(n, fakekit.Failure{Status: status, RetryAfter: retryAfter})
 }
 
 // Calls reports how many requests reached path ("/token-srv/token",
 // "/users-srv/user/<sub>"), injected failures included.
 func (f *Fake) Calls(path string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[path]
+	return f.calls.Get(path)
 }
 
 // TokenCalls is Calls("/token-srv/token").
@@ -235,7 +223,5 @@ func apiError(status int, code, msg string) map[string]any {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json", status, v)
 }

@@ -12,12 +12,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // Auth is what the fake demands of callers.
@@ -42,12 +42,6 @@ type Record struct {
 	LastEventType string         `json:"last_event_type,omitempty"`
 }
 
-type failure struct {
-	n          int
-	status     int
-	retryAfter time.Duration
-}
-
 // Fake is the API. Create it with NewFake; all methods are safe for
 // concurrent use.
 type Fake struct {
@@ -56,7 +50,7 @@ type Fake struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	records  map[string]*Record
-	failures []failure
+	failures fakekit.Injector[fakekit.Failure]
 	seq      int
 	calls    int
 }
@@ -82,21 +76,12 @@ func (f *Fake) SetClock(now func() time.Time) {
 // ThrottleNext makes the next n authenticated calls answer 429 with a
 // Retry-After of retryAfter (whole seconds).
 func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
-	f.inject(failure{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+	f.failures.Add(n, fakekit.Failure{Status: http.StatusTooManyRequests, RetryAfter: retryAfter})
 }
 
 // FailNext makes the next n authenticated calls answer status.
 func (f *Fake) FailNext(n, status int) {
-	f.inject(failure{n: n, status: status})
-}
-
-func (f *Fake) inject(fl failure) {
-	if fl.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, fl)
+	f.failures.Add(n, fakekit.Failure{Status: status})
 }
 
 // Calls counts the /contacts calls answered, failed ones included.
@@ -113,7 +98,7 @@ func (f *Fake) Records() []Record {
 	out := make([]Record, 0, len(f.records))
 	for _, r := range f.records {
 		c := *r
-		c.Fields = copyMap(r.Fields)
+		c.Fields = fakekit.CopyMap(r.Fields)
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
@@ -122,7 +107,7 @@ func (f *Fake) Records() []Record {
 
 // ServeHTTP routes /contacts, /contacts/{key} and /_sandbox/records.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	segs, ok := splitPath(r.URL.EscapedPath())
+	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
 	switch {
 	case ok && len(segs) == 2 && segs[0] == "_sandbox" && segs[1] == "records" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, f.Records())
@@ -151,15 +136,7 @@ func (f *Fake) serveContacts(w http.ResponseWriter, r *http.Request, key string,
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid credentials")
 		return
 	}
-	if len(f.failures) > 0 {
-		fl := f.failures[0]
-		if f.failures[0].n--; f.failures[0].n <= 0 {
-			f.failures = f.failures[1:]
-		}
-		if fl.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(fl.retryAfter.Round(time.Second)/time.Second)))
-		}
-		writeError(w, fl.status, "injected", http.StatusText(fl.status))
+	if f.failures.Answer(w, writeInjected) {
 		return
 	}
 	switch {
@@ -239,34 +216,15 @@ func (f *Fake) write(w http.ResponseWriter, body []byte, pathKey string, merge b
 	writeJSON(w, status, rec)
 }
 
-// splitPath splits an escaped path into unescaped segments, so "%2F" inside
-// a key stays inside its segment.
-func splitPath(escaped string) ([]string, bool) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		s, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, false
-		}
-		parts[i] = s
-	}
-	return parts, true
+func writeInjected(w http.ResponseWriter, fl fakekit.Failure) {
+	fakekit.SetRetryAfter(w.Header(), fl.RetryAfter)
+	writeError(w, fl.Status, "injected", http.StatusText(fl.Status))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json", status, v)
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]string{"error": code, "message": msg})
-}
-
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

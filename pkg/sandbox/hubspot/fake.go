@@ -14,15 +14,15 @@ package hubspot
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // Published limits the fake reports in its rate-limit headers (a
@@ -57,7 +57,6 @@ type Contact struct {
 }
 
 type injected struct {
-	n        int
 	status   int
 	policy   string        // for 429: TEN_SECONDLY_ROLLING, SECONDLY, DAILY
 	interval time.Duration // for 429: the window reported in the headers
@@ -73,7 +72,7 @@ type Fake struct {
 	contacts    map[string]*Contact
 	blocked     map[string]bool            // emails blocklisted by GDPR delete
 	unsub       map[string]map[string]bool // email -> subscription ids left
-	failures    []injected
+	failures    fakekit.Injector[injected]
 	seq         int
 	calls       Calls
 	now         func() time.Time
@@ -123,7 +122,7 @@ func (f *Fake) RotateToken(token string) {
 
 // FailNext makes the next n authenticated API calls answer status with a
 // HubSpot error body whose category fits the status.
-func (f *Fake) FailNext(n, status int) { f.inject(injected{n: n, status: status}) }
+func (f *Fake) FailNext(n, status int) { f.failures.Add(n, injected{status: status}) }
 
 // ThrottleNext makes the next n authenticated calls answer 429 for the
 // TEN_SECONDLY_ROLLING policy, reporting a window of retryAfter in
@@ -133,22 +132,13 @@ func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
 	if retryAfter <= 0 {
 		retryAfter = 10 * time.Second
 	}
-	f.inject(injected{n: n, status: http.StatusTooManyRequests, policy: "TEN_SECONDLY_ROLLING", interval: retryAfter})
+	f.failures.Add(n, injected{status: http.StatusTooManyRequests, policy: "TEN_SECONDLY_ROLLING", interval: retryAfter})
 }
 
 // ExhaustDaily makes the next n authenticated calls answer 429 for the
 // DAILY policy, with X-HubSpot-RateLimit-Daily-Remaining 0.
 func (f *Fake) ExhaustDaily(n int) {
-	f.inject(injected{n: n, status: http.StatusTooManyRequests, policy: "DAILY", interval: 10 * time.Second})
-}
-
-func (f *Fake) inject(in injected) {
-	if in.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, in)
+	f.failures.Add(n, injected{status: http.StatusTooManyRequests, policy: "DAILY", interval: 10 * time.Second})
 }
 
 // Calls returns the call counters.
@@ -193,7 +183,7 @@ func (f *Fake) Blocklisted(email string) bool {
 // ServeHTTP routes the contacts API, the unsubscribe endpoint and the
 // sandbox listing.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	segs, ok := splitPath(r.URL.EscapedPath())
+	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
 	if !ok {
 		f.writeError(w, http.StatusBadRequest, "VALIDATION_ERROR", "Invalid URL path")
 		return
@@ -230,12 +220,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, counter *int, h htt
 		return
 	}
 	f.setLimitHeaders(w, nil)
-	if len(f.failures) > 0 {
-		in := f.failures[0]
-		if f.failures[0].n--; f.failures[0].n <= 0 {
-			f.failures = f.failures[1:]
-		}
-		f.writeInjected(w, in)
+	if f.failures.Answer(w, f.writeInjected) {
 		return
 	}
 	h(w, r)
@@ -301,21 +286,5 @@ func (f *Fake) writeError(w http.ResponseWriter, status int, category, msg strin
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// splitPath splits an escaped path into unescaped segments, so "%2F" inside
-// a key stays inside its segment.
-func splitPath(escaped string) ([]string, bool) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		s, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, false
-		}
-		parts[i] = s
-	}
-	return parts, true
+	fakekit.WriteJSON(w, "application/json;charset=utf-8", status, v)
 }

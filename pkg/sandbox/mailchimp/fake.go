@@ -16,14 +16,14 @@ import (
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // DefaultMaxConnections is Mailchimp's limit of simultaneous connections.
@@ -54,12 +54,6 @@ type Calls struct {
 // Total is the sum of every kind.
 func (c Calls) Total() int { return c.Put + c.Patch + c.Get + c.Archive + c.DeletePermanent }
 
-type failure struct {
-	n          int
-	status     int
-	retryAfter time.Duration
-}
-
 // Fake is the API. Create it with NewFake; all methods are safe for
 // concurrent use.
 type Fake struct {
@@ -70,7 +64,7 @@ type Fake struct {
 	inFlight  int
 	lists     map[string]map[string]*Member // list id -> hash -> member
 	forgotten map[string]bool               // list id + "/" + hash
-	failures  []failure
+	failures  fakekit.Injector[fakekit.Failure]
 	seq       int
 	calls     Calls
 }
@@ -95,22 +89,13 @@ func (f *Fake) SetMaxConnections(n int) {
 
 // FailNext makes the next n authenticated calls answer status with a
 // problem body titled after it.
-func (f *Fake) FailNext(n, status int) { f.inject(failure{n: n, status: status}) }
+func (f *Fake) FailNext(n, status int) { f.failures.Add(n, fakekit.Failure{Status: status}) }
 
 // ThrottleNext makes the next n authenticated calls answer 429 "Too Many
 // Requests". Mailchimp documents no reset header; a non-zero retryAfter
 // adds a Retry-After so both paths can be exercised.
 func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
-	f.inject(failure{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
-}
-
-func (f *Fake) inject(fl failure) {
-	if fl.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, fl)
+	f.failures.Add(n, fakekit.Failure{Status: http.StatusTooManyRequests, RetryAfter: retryAfter})
 }
 
 // Calls returns the call counters.
@@ -129,8 +114,8 @@ func (f *Fake) Records() []Member {
 	for _, members := range f.lists {
 		for _, m := range members {
 			c := *m
-			c.MergeFields = copyMap(m.MergeFields)
-			c.Other = copyMap(m.Other)
+			c.MergeFields = fakekit.CopyMap(m.MergeFields)
+			c.Other = fakekit.CopyMap(m.Other)
 			out = append(out, c)
 		}
 	}
@@ -157,7 +142,7 @@ func (f *Fake) Put(listID, email, status string) {
 // ServeHTTP routes /3.0/lists/{list}/members/{hash}[/actions/delete-permanent]
 // and GET /_sandbox/records.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	segs, ok := splitPath(r.URL.EscapedPath())
+	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
 	switch {
 	case ok && len(segs) == 2 && segs[0] == "_sandbox" && segs[1] == "records" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, f.Records())
@@ -206,20 +191,11 @@ func (f *Fake) authorized(r *http.Request) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(f.apiKey)) == 1
 }
 
-// popFailure answers an injected failure, if one is queued. Call with f.mu held.
-func (f *Fake) popFailure(w http.ResponseWriter) bool {
-	if len(f.failures) == 0 {
-		return false
-	}
-	fl := f.failures[0]
-	if f.failures[0].n--; f.failures[0].n <= 0 {
-		f.failures = f.failures[1:]
-	}
-	if fl.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(fl.retryAfter.Round(time.Second)/time.Second)))
-	}
-	writeProblem(w, fl.status, http.StatusText(fl.status), "injected failure")
-	return true
+// writeInjected answers an injected failure with a problem titled after
+// its status.
+func writeInjected(w http.ResponseWriter, fl fakekit.Failure) {
+	fakekit.SetRetryAfter(w.Header(), fl.RetryAfter)
+	writeProblem(w, fl.Status, http.StatusText(fl.Status), "injected failure")
 }
 
 func (f *Fake) newMember(listID, h, email, status string) *Member {
@@ -234,23 +210,8 @@ func hash(email string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// splitPath splits an escaped path into unescaped segments.
-func splitPath(escaped string) ([]string, bool) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		s, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, false
-		}
-		parts[i] = s
-	}
-	return parts, true
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json; charset=utf-8", status, v)
 }
 
 // fieldError is one entry of a validation problem's "errors".
@@ -271,15 +232,5 @@ func writeProblem(w http.ResponseWriter, status int, title, detail string, errs 
 	if len(errs) > 0 {
 		p["errors"] = errs
 	}
-	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(p)
-}
-
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	fakekit.WriteJSON(w, "application/problem+json; charset=utf-8", status, p)
 }

@@ -33,7 +33,7 @@ func (f *Fake) serveMember(w http.ResponseWriter, r *http.Request, listID, h str
 	default:
 		f.calls.Get++
 	}
-	if f.popFailure(w) {
+	if f.failures.Answer(w, writeInjected) {
 		return
 	}
 	members, ok := f.lists[listID]

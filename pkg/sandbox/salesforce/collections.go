@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // maxCollection is the most records one sObject Collections call takes.
@@ -56,7 +58,7 @@ func (f *Fake) serveCollection(w http.ResponseWriter, r *http.Request, version s
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls.Collections++
-	if in, ok := f.popFailure(); ok {
+	if in, ok := f.failures.Next(); ok {
 		writeErrors(w, in.status, in.errorCode, in.message)
 		return
 	}
@@ -120,7 +122,7 @@ func (f *Fake) readCollection(r *http.Request, object, extField string) (collect
 // upsertOne applies one record of a Collections call and returns its
 // UpsertResult.
 func (f *Fake) upsertOne(txn *upsertTxn, object, extField string, fields map[string]any, repeated map[string]int) map[string]any {
-	fields = copyMap(fields)
+	fields = fakekit.CopyMap(fields)
 	delete(fields, "attributes")
 	v, ok := lookup(fields, extField)
 	if !ok || v == nil || v == "" {

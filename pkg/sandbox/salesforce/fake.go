@@ -13,12 +13,12 @@
 package salesforce
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // Calls counts the API calls the fake has answered, by kind.
@@ -34,9 +34,8 @@ type Calls struct {
 	CollectionRecords int `json:"collection_records"`
 }
 
-// injected is a queued failure: n more data calls answer status/errorCode.
+// injected is a queued failure: a data call answers status/errorCode.
 type injected struct {
-	n         int
 	status    int
 	errorCode string
 	message   string
@@ -54,7 +53,7 @@ type Fake struct {
 	tokens      map[string]bool
 	records     map[string][]*record // object (as first seen) -> live records
 	deleted     map[string]string    // Id -> object, for ENTITY_IS_DELETED
-	failures    []injected
+	failures    fakekit.Injector[injected]
 	recFailures map[string][]*sfError // External ID value -> queued per-record failures
 	seq         int
 	calls       Calls
@@ -118,14 +117,14 @@ func (f *Fake) ExpireTokens() {
 // FailNext makes the next n authenticated data calls answer status with
 // errorCode (e.g. 400 UNABLE_TO_LOCK_ROW, 503 SERVER_UNAVAILABLE).
 func (f *Fake) FailNext(n, status int, errorCode string) {
-	f.inject(injected{n: n, status: status, errorCode: errorCode, message: "injected failure"})
+	f.failures.Add(n, injected{status: status, errorCode: errorCode, message: "injected failure"})
 }
 
 // ThrottleNext makes the next n authenticated data calls answer 403
 // REQUEST_LIMIT_EXCEEDED, Salesforce's only throttling signal (no 429, no
 // Retry-After).
 func (f *Fake) ThrottleNext(n int) {
-	f.inject(injected{n: n, status: http.StatusForbidden, errorCode: "REQUEST_LIMIT_EXCEEDED",
+	f.failures.Add(n, injected{status: http.StatusForbidden, errorCode: "REQUEST_LIMIT_EXCEEDED",
 		message: "TotalRequests Limit exceeded."})
 }
 
@@ -154,15 +153,6 @@ func (f *Fake) popRecordFailure(key string) *sfError {
 	return q[0]
 }
 
-func (f *Fake) inject(in injected) {
-	if in.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, in)
-}
-
 // Calls returns the call counters.
 func (f *Fake) Calls() Calls {
 	f.mu.Lock()
@@ -184,7 +174,7 @@ func (f *Fake) Put(object string, fields map[string]any) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	key := f.objectKey(object)
-	rec := &record{id: f.newID(object), fields: copyMap(fields)}
+	rec := &record{id: f.newID(object), fields: fakekit.CopyMap(fields)}
 	f.records[key] = append(f.records[key], rec)
 	return rec.id
 }
@@ -193,7 +183,7 @@ func (f *Fake) snapshot(key string) []map[string]any {
 	recs := f.records[key]
 	out := make([]map[string]any, 0, len(recs))
 	for _, r := range recs {
-		m := copyMap(r.fields)
+		m := fakekit.CopyMap(r.fields)
 		m["Id"] = r.id
 		out = append(out, m)
 	}
@@ -215,7 +205,7 @@ func (f *Fake) objectKey(object string) string {
 // ServeHTTP routes the token endpoint, the sObject resources and the
 // sandbox listing.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	segs := splitPath(r.URL.EscapedPath())
+	segs, _ := fakekit.SplitPath(r.URL.EscapedPath()) // a bad escape routes as nil: 404
 	switch {
 	case len(segs) == 3 && segs[0] == "services" && segs[1] == "oauth2" && segs[2] == "token":
 		f.serveToken(w, r)
@@ -249,24 +239,8 @@ func (f *Fake) serveListing(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out) // encoding/json sorts map keys
 }
 
-// splitPath splits an escaped path into unescaped segments, so "%2F" inside
-// an External ID stays inside its segment. A bad escape yields nil.
-func splitPath(escaped string) []string {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		s, err := url.PathUnescape(p)
-		if err != nil {
-			return nil
-		}
-		parts[i] = s
-	}
-	return parts
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json;charset=UTF-8", status, v)
 }
 
 // writeErrors writes Salesforce's error body: a JSON array of
@@ -277,12 +251,4 @@ func writeErrors(w http.ResponseWriter, status int, code, msg string, fields ...
 		e["fields"] = fields
 	}
 	writeJSON(w, status, []any{e})
-}
-
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

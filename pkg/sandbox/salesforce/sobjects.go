@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 var versionRE = regexp.MustCompile(`^v([1-9][0-9]*)\.[0-9]$`)
@@ -40,7 +42,7 @@ func (f *Fake) serveData(w http.ResponseWriter, r *http.Request, version string,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count(r.Method)
-	if in, ok := f.popFailure(); ok {
+	if in, ok := f.failures.Next(); ok {
 		writeErrors(w, in.status, in.errorCode, in.message)
 		return
 	}
@@ -69,18 +71,6 @@ func (f *Fake) count(method string) {
 	case http.MethodGet, http.MethodHead:
 		f.calls.Get++
 	}
-}
-
-func (f *Fake) popFailure() (injected, bool) {
-	if len(f.failures) == 0 {
-		return injected{}, false
-	}
-	in := f.failures[0]
-	f.failures[0].n--
-	if f.failures[0].n <= 0 {
-		f.failures = f.failures[1:]
-	}
-	return in, true
 }
 
 func (f *Fake) objectExists(object string) bool {
@@ -251,7 +241,7 @@ func (f *Fake) apply(w http.ResponseWriter, object string, rec *record, fields m
 // fields; on failure rec is unchanged. It replaces rec.fields rather than
 // changing the map in place, so a saved map restores the record.
 func (f *Fake) merge(object string, rec *record, fields map[string]any) *sfError {
-	merged := copyMap(rec.fields)
+	merged := fakekit.CopyMap(rec.fields)
 	for k, v := range fields {
 		k = f.canonical(object, merged, k)
 		if v == nil {
@@ -281,7 +271,7 @@ func (f *Fake) remove(key string, idx int) {
 
 // render is a record as GET returns it, with its attributes map.
 func (f *Fake) render(object string, rec *record, base string) map[string]any {
-	m := copyMap(rec.fields)
+	m := fakekit.CopyMap(rec.fields)
 	m["Id"] = rec.id
 	if i := strings.Index(base, "/sobjects"); i >= 0 {
 		base = base[:i]

@@ -77,7 +77,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, segs []string) {
 		writeFailure(w, http.StatusUnauthorized, codeAuth, "This resource is protected, please sign in first")
 		return
 	}
-	if f.popFailure(w) {
+	if f.failures.Answer(w, writeInjected) {
 		return
 	}
 	switch route {

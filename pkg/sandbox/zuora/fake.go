@@ -17,14 +17,14 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
 // Contact is one stored contact.
@@ -45,8 +45,9 @@ type Calls struct {
 	Scrub  int `json:"scrub"`
 }
 
+// failure is an injected answer: HTTP status, Zuora reason code and, for
+// 429, the RateLimit-Reset delay.
 type failure struct {
-	n          int
 	status     int
 	code       int
 	retryAfter time.Duration
@@ -70,7 +71,7 @@ type Fake struct {
 	accounts map[string]bool
 	contacts map[string]*Contact
 	replays  map[string]replay // Idempotency-Key -> first answer
-	failures []failure
+	failures fakekit.Injector[failure]
 	seq      int
 	calls    Calls
 }
@@ -121,28 +122,19 @@ func (f *Fake) FailNext(n, status int) {
 	case status == http.StatusNotFound:
 		code = 50000040
 	}
-	f.inject(failure{n: n, status: status, code: code})
+	f.failures.Add(n, failure{status: status, code: code})
 }
 
 // FailNextCode makes the next n authenticated API calls answer HTTP 200
 // with {"success": false} and the given reason code: Zuora's way.
 func (f *Fake) FailNextCode(n, code int) {
-	f.inject(failure{n: n, status: http.StatusOK, code: code})
+	f.failures.Add(n, failure{status: http.StatusOK, code: code})
 }
 
 // ThrottleNext makes the next n authenticated API calls answer 429 with
 // RateLimit-Remaining 0 and RateLimit-Reset retryAfter (seconds).
 func (f *Fake) ThrottleNext(n int, retryAfter time.Duration) {
-	f.inject(failure{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
-}
-
-func (f *Fake) inject(fl failure) {
-	if fl.n <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, fl)
+	f.failures.Add(n, failure{status: http.StatusTooManyRequests, retryAfter: retryAfter})
 }
 
 // Calls returns the call counters.
@@ -159,7 +151,7 @@ func (f *Fake) Records() []Contact {
 	out := make([]Contact, 0, len(f.contacts))
 	for _, c := range f.contacts {
 		cp := *c
-		cp.Fields = copyMap(c.Fields)
+		cp.Fields = fakekit.CopyMap(c.Fields)
 		out = append(out, cp)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -177,13 +169,13 @@ func (f *Fake) Put(accountID string, fields map[string]any) string {
 func (f *Fake) store(accountID string, fields map[string]any) string {
 	f.seq++
 	id := "8ad0" + strconv.FormatInt(int64(1_000_000+f.seq), 16) + randomHex(8)
-	f.contacts[id] = &Contact{ID: id, AccountID: accountID, Fields: copyMap(fields)}
+	f.contacts[id] = &Contact{ID: id, AccountID: accountID, Fields: fakekit.CopyMap(fields)}
 	return id
 }
 
 // ServeHTTP routes the token endpoint, the API and GET /_sandbox/records.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	segs, ok := splitPath(r.URL.EscapedPath())
+	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
 	switch {
 	case !ok:
 		writeFailure(w, http.StatusNotFound, 50000040, "Not found")
@@ -232,58 +224,27 @@ func (f *Fake) authorized(r *http.Request) bool {
 	return ok && live && f.now().Before(exp)
 }
 
-// popFailure answers an injected failure, if one is queued. Call with f.mu held.
-func (f *Fake) popFailure(w http.ResponseWriter) bool {
-	if len(f.failures) == 0 {
-		return false
-	}
-	fl := f.failures[0]
-	if f.failures[0].n--; f.failures[0].n <= 0 {
-		f.failures = f.failures[1:]
-	}
+// writeInjected answers an injected failure.
+func writeInjected(w http.ResponseWriter, fl failure) {
 	if fl.status == http.StatusTooManyRequests {
 		w.Header().Set("RateLimit-Limit", "50000")
 		w.Header().Set("RateLimit-Remaining", "0")
-		w.Header().Set("RateLimit-Reset", strconv.Itoa(int(fl.retryAfter.Round(time.Second)/time.Second)))
+		w.Header().Set("RateLimit-Reset", fakekit.Seconds(fl.retryAfter))
 		writeJSON(w, fl.status, map[string]any{"success": false, "reasons": []map[string]any{
 			{"code": "REQUEST_EXCEEDED_RATE", "message": "The total number of requests has exceeded the rate limit."}}})
-		return true
+		return
 	}
 	writeFailure(w, fl.status, fl.code, "injected failure")
-	return true
-}
-
-// splitPath splits an escaped path into unescaped segments.
-func splitPath(escaped string) ([]string, bool) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		s, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, false
-		}
-		parts[i] = s
-	}
-	return parts, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, "application/json; charset=utf-8", status, v)
 }
 
 // writeFailure writes the v1 failure body.
 func writeFailure(w http.ResponseWriter, status, code int, msg string) {
 	writeJSON(w, status, map[string]any{"success": false, "processId": randomHex(8),
 		"reasons": []map[string]any{{"code": code, "message": msg}}})
-}
-
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
