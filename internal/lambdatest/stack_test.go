@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -122,7 +124,7 @@ func (s *stack) createSecrets(t *testing.T) {
 func (s *stack) createResources(t *testing.T) {
 	t.Helper()
 	res := mapOf(s.tpl["Resources"])
-	var plain, redriven, tables []string
+	var plain, redriven, tables, buses []string
 	for _, id := range sortedKeys(res) {
 		r := mapOf(res[id])
 		switch r["Type"] {
@@ -134,7 +136,19 @@ func (s *stack) createResources(t *testing.T) {
 			}
 		case "AWS::DynamoDB::Table":
 			tables = append(tables, id)
+		case "AWS::Events::EventBus":
+			buses = append(buses, id)
 		}
+	}
+	for _, id := range buses {
+		name := s.resolve(t, mapOf(mapOf(res[id])["Properties"])["Name"])
+		// moto is shared by the package's tests: the bus may exist already.
+		_, err := eventbridge.NewFromConfig(s.aws).CreateEventBus(t.Context(), &eventbridge.CreateEventBusInput{Name: &name})
+		var exists *ebtypes.ResourceAlreadyExistsException
+		if err != nil && !errors.As(err, &exists) {
+			t.Fatalf("create event bus %s: %v", name, err)
+		}
+		s.refs[id] = name
 	}
 	for _, id := range append(plain, redriven...) {
 		s.createQueue(t, id, mapOf(mapOf(res[id])["Properties"]))

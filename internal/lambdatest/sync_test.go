@@ -73,6 +73,9 @@ func TestSync(t *testing.T) {
 	})
 	t.Run("logs carry no personal data", func(t *testing.T) {
 		for _, fn := range []*function{ingress, syncFn} {
+			if strings.Contains(fn.logs(), "notify failed") {
+				t.Errorf("%s could not publish its notices to the event bus", fn.name)
+			}
 			for _, pii := range []string{"jane.doe@example.com", "+4915112345678", "Hauptstr"} {
 				if strings.Contains(fn.logs(), pii) {
 					t.Errorf("%s logged %q", fn.name, pii)

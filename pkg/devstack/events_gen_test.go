@@ -77,7 +77,8 @@ func writeSamples(t *testing.T) {
 	for _, target := range []string{"salesforce", "webhook"} {
 		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
-			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq"}
+			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
+			"EVENT_BUS": "profilesync-dev"}
 	}
 	write("env.json", env)
 }
