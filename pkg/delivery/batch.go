@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -41,6 +42,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		plans  = map[int]plan{}
 		seen   = map[string]bool{}
 	)
+	var firsts []int
 	for i := range res {
 		if res[i].err != nil {
 			continue
@@ -51,7 +53,11 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 			continue
 		}
 		seen[e.Subject] = true
-		pl, err := h.prepare(ctx, e)
+		firsts = append(firsts, i)
+	}
+	prepared := h.prepareAll(ctx, res, firsts)
+	for _, i := range firsts {
+		pl, err := prepared[i].pl, prepared[i].err
 		switch {
 		case err != nil || pl.decided != "":
 			res[i].out, res[i].recordID, res[i].err = pl.decided, pl.next.RecordID, err
@@ -69,6 +75,45 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
 	}
 	return res
+}
+
+// prepareWorkers bounds the state reads and profile fetches a large batch
+// runs at once: a batch of 100 thin events would otherwise fetch one
+// profile after another and could outlast the function's timeout.
+const prepareWorkers = 8
+
+type prepared struct {
+	pl  plan
+	err error
+}
+
+// prepareAll prepares the events at idx (distinct subjects) concurrently.
+func (h *Handler) prepareAll(ctx context.Context, res []result, idx []int) map[int]prepared {
+	out := make(map[int]prepared, len(idx))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, prepareWorkers)
+	for _, i := range idx {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			var p prepared
+			defer func() {
+				// A panic here would kill the whole runtime, not one message.
+				if r := recover(); r != nil {
+					p = prepared{err: fmt.Errorf("prepare: panic: %v", r)}
+				}
+				mu.Lock()
+				out[i] = p
+				mu.Unlock()
+				<-sem
+				wg.Done()
+			}()
+			p.pl, p.err = h.prepare(ctx, res[i].env.Event)
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // upsertChunk sends one UpsertBatch call and settles each record.

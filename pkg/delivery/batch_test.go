@@ -9,6 +9,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/target"
 )
 
@@ -83,5 +84,48 @@ func TestBatcherGroupsUpsertsAndSettlesEachRecord(t *testing.T) {
 	}
 	if len(names) != 2 || names["u-1"] != "Anne" || names["u-5"] != "Ed" {
 		t.Errorf("contacts %v: want u-1 Anne (later event applied after the batch) and u-5 (u-4 deleted)", names)
+	}
+}
+
+// barrierFetcher answers only once `want` fetches are in flight together,
+// so a batch whose profile fetches ran one after another would never get
+// past the first (it gives up after a generous deadline and fails).
+type barrierFetcher struct {
+	want    int
+	mu      sync.Mutex
+	waiting int
+	release chan struct{}
+}
+
+func (f *barrierFetcher) Fetch(ctx context.Context, sub string) (*profile.Profile, error) {
+	f.mu.Lock()
+	f.waiting++
+	if f.waiting == f.want {
+		close(f.release)
+	}
+	f.mu.Unlock()
+	select {
+	case <-f.release:
+		return person(sub, "Thin"), nil
+	case <-time.After(10 * time.Second):
+		return nil, fault.New(fault.Transient, 0, "", "fetches ran one at a time")
+	}
+}
+
+func TestBatchFetchesThinProfilesConcurrently(t *testing.T) {
+	f := &barrierFetcher{want: 4, release: make(chan struct{})}
+	r := newRig(t, nil)
+	r.h.Fetchers = map[string]source.Fetcher{"clerk": f}
+	r.h.Connector = &sfBatcher{Connector: r.h.Connector, max: 10}
+	var evs []profile.Event
+	for _, sub := range []string{"u-1", "u-2", "u-3", "u-4"} {
+		evs = append(evs, event("e-"+sub, profile.Created, sub, t0, nil))
+	}
+	resp, err := r.h.Handle(context.Background(), batch(t, evs...))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v, err %v", resp.BatchItemFailures, err)
+	}
+	if n := len(contacts(r)); n != 4 {
+		t.Fatalf("%d contacts, want 4", n)
 	}
 }
