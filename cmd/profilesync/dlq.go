@@ -44,6 +44,7 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	queueURL := f.String("queue-url", os.Getenv("QUEUE_URL"), "TARGET's SQS queue `url` (redrive destination)")
 	dlqURL := f.String("dlq-url", os.Getenv("DLQ_URL"), "TARGET's SQS dead-letter queue `url`: work on SQS, not locally")
 	clientSide := f.Bool("client-side", false, "SQS redrive by receive, send, delete instead of a message move task")
+	mappingsDir := f.String("mappings", "", "mapping files `dir`ectory the local stack ran with (default: the ones built in)")
 	pos, err := f.parse(c, args, 2, 2)
 	if err != nil {
 		return err
@@ -52,7 +53,11 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	if action != "list" && action != "redrive" {
 		return f.usageErr("unknown subcommand %q (want list or redrive)", action)
 	}
-	ms, err := stack.LoadMappings(mappings.FS, ".")
+	var mfs fs.FS = mappings.FS
+	if *mappingsDir != "" {
+		mfs = os.DirFS(*mappingsDir)
+	}
+	ms, err := stack.LoadMappings(mfs, ".")
 	if err != nil {
 		return err
 	}
