@@ -15,14 +15,14 @@ func TestStateRefusesOlderEvents(t *testing.T) {
 	s := NewState(openDB(t, t.TempDir()))
 	ctx := context.Background()
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if err := s.Put(ctx, "crm", "u-1", StateRecord{LastEventAt: at, LastEventID: "new"}); err != nil {
+	if err := s.Put(ctx, "crm", "u-1", delivery.State{LastEventAt: at, LastEventID: "new"}); err != nil {
 		t.Fatal(err)
 	}
-	err := s.Put(ctx, "crm", "u-1", StateRecord{LastEventAt: at.Add(-time.Nanosecond), LastEventID: "old"})
+	err := s.Put(ctx, "crm", "u-1", delivery.State{LastEventAt: at.Add(-time.Nanosecond), LastEventID: "old"})
 	if !errors.Is(err, delivery.ErrStaleState) {
 		t.Fatalf("older Put: %v, want ErrStaleState", err)
 	}
-	if err := s.Put(ctx, "crm", "u-1", StateRecord{LastEventAt: at, LastEventID: "new", Hash: "h"}); err != nil {
+	if err := s.Put(ctx, "crm", "u-1", delivery.State{LastEventAt: at, LastEventID: "new", Hash: "h"}); err != nil {
 		t.Fatalf("replay of the same event: %v", err)
 	}
 	if got, _, _ := s.Get(ctx, "crm", "u-1"); got.LastEventID != "new" || got.Hash != "h" {

@@ -10,9 +10,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 )
 
-// StateRecord is what the sync handler remembers per (target, subject).
-type StateRecord = delivery.State
-
 var _ delivery.StateStore = (*State)(nil)
 
 // State is the SQLite twin of the DynamoDB state table.
@@ -27,17 +24,17 @@ func NewState(db *DB) *State {
 
 // Get returns the record of subject for target; found is false when there is
 // none.
-func (s *State) Get(ctx context.Context, target, subject string) (rec StateRecord, found bool, err error) {
+func (s *State) Get(ctx context.Context, target, subject string) (rec delivery.State, found bool, err error) {
 	var lastEventAt sql.NullInt64
 	err = s.db.sql.QueryRowContext(ctx, `
 		select last_event_at, last_event_id, record_id, hash, deleted
 		from sync_state where target = ? and subject = ?`, target, subject).
 		Scan(&lastEventAt, &rec.LastEventID, &rec.RecordID, &rec.Hash, &rec.Deleted)
 	if errors.Is(err, sql.ErrNoRows) {
-		return StateRecord{}, false, nil
+		return delivery.State{}, false, nil
 	}
 	if err != nil {
-		return StateRecord{}, false, fmt.Errorf("get state %s/%s: %w", target, subject, err)
+		return delivery.State{}, false, fmt.Errorf("get state %s/%s: %w", target, subject, err)
 	}
 	if lastEventAt.Valid {
 		rec.LastEventAt = time.Unix(0, lastEventAt.Int64).UTC()
@@ -48,7 +45,7 @@ func (s *State) Get(ctx context.Context, target, subject string) (rec StateRecor
 // Put stores rec as the record of subject for target, replacing any that
 // is not newer: state from a later event stays, and Put returns an error
 // wrapping delivery.ErrStaleState, as the DynamoDB store's condition does.
-func (s *State) Put(ctx context.Context, target, subject string, rec StateRecord) error {
+func (s *State) Put(ctx context.Context, target, subject string, rec delivery.State) error {
 	if target == "" || subject == "" {
 		return fmt.Errorf("put state: target and subject are required")
 	}

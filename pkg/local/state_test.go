@@ -1,6 +1,8 @@
 package local
 
 import (
+	"github.com/profilesync/profilesync/pkg/delivery"
+
 	"context"
 	"testing"
 	"time"
@@ -17,11 +19,11 @@ func TestState(t *testing.T) {
 	}
 	steps := []struct {
 		target, subject string
-		put             StateRecord
+		put             delivery.State
 	}{
-		{"hubspot", "u-1", StateRecord{LastEventAt: at, LastEventID: "e1", RecordID: "101", Hash: "h1"}},
-		{"hubspot", "u-1", StateRecord{LastEventAt: at.Add(time.Second), LastEventID: "e2", RecordID: "101", Hash: "h2", Deleted: true}},
-		{"brevo", "u-1", StateRecord{LastEventID: "e3"}}, // zero time stays zero
+		{"hubspot", "u-1", delivery.State{LastEventAt: at, LastEventID: "e1", RecordID: "101", Hash: "h1"}},
+		{"hubspot", "u-1", delivery.State{LastEventAt: at.Add(time.Second), LastEventID: "e2", RecordID: "101", Hash: "h2", Deleted: true}},
+		{"brevo", "u-1", delivery.State{LastEventID: "e3"}}, // zero time stays zero
 	}
 	for _, st := range steps {
 		if err := s.Put(ctx, st.target, st.subject, st.put); err != nil {
@@ -42,7 +44,7 @@ func TestState(t *testing.T) {
 	if got, _, _ := s.Get(ctx, "hubspot", "u-1"); got.LastEventID != "e2" {
 		t.Errorf("targets share state: %+v", got)
 	}
-	if err := s.Put(ctx, "", "u", StateRecord{}); err == nil {
+	if err := s.Put(ctx, "", "u", delivery.State{}); err == nil {
 		t.Error("Put without target accepted")
 	}
 }
