@@ -25,7 +25,7 @@ build:
 	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/ingress/bootstrap ./functions/ingress
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/sync/bootstrap ./functions/sync
-	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB\n", $$9, $$5/1048576}'
+	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB (%d bytes)\n", $$9, $$5/1e6, $$5}'
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...

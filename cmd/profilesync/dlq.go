@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/profilesync/profilesync/mappings"
@@ -119,9 +120,12 @@ func printDeadLetters(c *cli, target string, dls []local.DeadLetter) {
 }
 
 func runDLQOnSQS(ctx context.Context, c *cli, action, target, queueURL, dlqURL string, clientSide bool) error {
-	cfg, err := awsadapter.LoadConfig(ctx)
+	// The CLI runs on an operator's machine: the SDK's full configuration
+	// chain (profiles, SSO, the shared files), unlike the Lambdas'
+	// awsenv.Config. AWS_ENDPOINT_URL[_SQS] aim it at a local SQS.
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("load aws config: %w", err)
 	}
 	d := awsadapter.NewDLQ(sqs.NewFromConfig(cfg), queueURL, dlqURL)
 	switch {

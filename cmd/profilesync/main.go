@@ -19,6 +19,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/mapping/phone"
 )
 
 func main() {
@@ -64,6 +67,8 @@ func commands() []command {
 }
 
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Every subcommand may evaluate fields (mapping test, dev, invoke).
+	mapping.UsePhone(phone.E164)
 	c := &cli{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil))}
 	if len(args) == 0 {
 		topUsage(stderr)

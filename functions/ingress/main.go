@@ -1,5 +1,6 @@
 // Command ingress is the webhook Lambda: POST /webhooks/{source} behind API
-// Gateway (HTTP API, payload v2). Wiring only; see pkg/ingress.
+// Gateway (HTTP API, payload v2). Wiring only; see pkg/ingress. It imports
+// pkg/lambdaenv, not pkg/stack, so it links no connector.
 package main
 
 import (
@@ -8,12 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/profilesync/profilesync/pkg/stack"
+	"github.com/profilesync/profilesync/pkg/lambdaenv"
 )
 
 func main() {
-	log := stack.LambdaLogger()
-	h, err := stack.IngressFromEnv(context.Background(), log)
+	log := lambdaenv.Logger()
+	h, err := lambdaenv.Ingress(context.Background(), log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)

@@ -9,11 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/profilesync/profilesync/pkg/lambdaenv"
 	"github.com/profilesync/profilesync/pkg/stack"
 )
 
 func main() {
-	log := stack.LambdaLogger()
+	log := lambdaenv.Logger()
 	h, err := stack.SyncFromEnv(context.Background(), log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())

@@ -10,23 +10,52 @@ import (
 	"testing"
 )
 
-// maxBootstrapBytes caps a deployment binary: growth past it means
-// something heavy (a database, an embedded adapter) got linked in. The
-// issue's goal was 15 MB; github.com/nyaruka/phonenumbers (E.164
-// normalisation in mappings) alone adds 5.7 MB of metadata, so the binaries
-// are about 19-21 MB and the cap sits above that, not at the goal.
-const maxBootstrapBytes = 24 << 20
+// maxBytes caps each deployment binary (decimal megabytes, as the issue
+// states the goal). The goal is 15 MB, and the ingress function meets it
+// with room (about 11.3 MB). The sync function is about 17 MB: it links
+// github.com/nyaruka/phonenumbers for the mappings' e164 transform, which
+// with its metadata, google.golang.org/protobuf and
+// golang.org/x/text/language/display weighs about 4.2 MB on its own; without
+// it the function would be about 12.8 MB. Growth past these caps means
+// something heavy got linked in: look before raising them.
+var maxBytes = map[string]int64{
+	"ingress": 15_000_000,
+	"sync":    18_000_000,
+}
 
 const module = "github.com/profilesync/profilesync"
 
-// forbidden are the modules and packages of the local stack (embedded SQLite
-// queue, dev wiring, sandbox fakes). None may reach a Lambda binary.
+// forbidden are the modules and packages no Lambda binary may link: the
+// local stack (embedded SQLite queue, dev wiring, sandbox fakes), and the
+// SDK's full configuration chain with the API clients it brings (shared
+// files, SSO, STS, IMDS); the functions read their configuration from the
+// environment (pkg/awsenv).
 var forbidden = []string{
 	"modernc.org/sqlite",
 	"maragu.dev/goqite",
 	module + "/pkg/local",
 	module + "/pkg/devstack",
 	module + "/pkg/sandbox",
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+}
+
+// forbiddenIn are more that one function may not link: the ingress
+// function verifies, routes and enqueues, so it needs no connector, no
+// delivery wiring and no phone normaliser.
+var forbiddenIn = map[string][]string{
+	"ingress": {
+		module + "/pkg/stack",
+		module + "/pkg/target/registry",
+		module + "/pkg/mapping/phone",
+		"github.com/nyaruka/phonenumbers",
+		"google.golang.org/protobuf",
+		"github.com/go-ldap/ldap/v3",
+	},
 }
 
 // TestDeploymentBinaries builds the functions as `make build` does (linux,
@@ -46,39 +75,41 @@ func TestDeploymentBinaries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s/bootstrap (linux/arm64): %d bytes (%.1f MB)", fn, st.Size(), float64(st.Size())/(1<<20))
-			if st.Size() > maxBootstrapBytes {
-				t.Errorf("%s/bootstrap is %d bytes, over the %d byte cap", fn, st.Size(), maxBootstrapBytes)
+			t.Logf("%s/bootstrap (linux/arm64): %d bytes (%.1f MB)", fn, st.Size(), float64(st.Size())/1e6)
+			if st.Size() > maxBytes[fn] {
+				t.Errorf("%s/bootstrap is %d bytes, over the %d byte cap", fn, st.Size(), maxBytes[fn])
 			}
-			checkBuildInfo(t, bins[fn])
+			checkBuildInfo(t, fn, bins[fn])
 		})
 	}
-	t.Run("go list -deps", func(t *testing.T) {
-		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/...")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list: %v\n%s", err, stderrOf(err))
-		}
-		pkgs := strings.Fields(string(out))
-		// Guard against a vacuous pass (an empty or wrong listing).
-		for _, want := range []string{"github.com/aws/aws-lambda-go/lambda", module + "/functions/ingress", module + "/functions/sync"} {
-			if !slices.Contains(pkgs, want) {
-				t.Fatalf("go list -deps does not list %s; output:\n%s", want, out)
+	for _, fn := range functions {
+		t.Run("go list -deps "+fn, func(t *testing.T) {
+			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/"+fn)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, stderrOf(err))
 			}
-		}
-		for _, p := range pkgs {
-			if f := forbiddenMatch(p); f != "" {
-				t.Errorf("functions depend on %s (forbidden: %s)", p, f)
+			pkgs := strings.Fields(string(out))
+			// Guard against a vacuous pass (an empty or wrong listing).
+			for _, want := range []string{"github.com/aws/aws-lambda-go/lambda", module + "/functions/" + fn, module + "/pkg/mapping"} {
+				if !slices.Contains(pkgs, want) {
+					t.Fatalf("go list -deps does not list %s; output:\n%s", want, out)
+				}
 			}
-		}
-	})
+			for _, p := range pkgs {
+				if f := forbiddenMatch(fn, p); f != "" {
+					t.Errorf("%s depends on %s (forbidden: %s)", fn, p, f)
+				}
+			}
+		})
+	}
 }
 
 // checkBuildInfo reads `go version -m`: the binary must have been built as
 // shipped, and no forbidden module may be among its dependencies.
-func checkBuildInfo(t *testing.T, bin string) {
+func checkBuildInfo(t *testing.T, fn, bin string) {
 	t.Helper()
 	out, err := exec.Command("go", "version", "-m", bin).Output()
 	if err != nil {
@@ -95,7 +126,7 @@ func checkBuildInfo(t *testing.T, bin string) {
 		switch f[0] {
 		case "dep", "=>", "mod", "path":
 			deps++
-			if m := forbiddenMatch(f[1]); m != "" {
+			if m := forbiddenMatch(fn, f[1]); m != "" {
 				t.Errorf("%s links %s (forbidden: %s)", bin, f[1], m)
 			}
 		case "build":
@@ -112,8 +143,8 @@ func checkBuildInfo(t *testing.T, bin string) {
 	}
 }
 
-func forbiddenMatch(path string) string {
-	for _, f := range forbidden {
+func forbiddenMatch(fn, path string) string {
+	for _, f := range slices.Concat(forbidden, forbiddenIn[fn]) {
 		if path == f || strings.HasPrefix(path, f+"/") {
 			return f
 		}

@@ -10,7 +10,7 @@ import (
 
 func TestAbandonedTableOnMoto(t *testing.T) {
 	f := newStateFixture(t)
-	log := paws.NewAbandonedTable(f.client, f.table)
+	log := paws.NewAbandonedTable(paws.DynamoDBOf(f.client), f.table) // as the sync function hands it over
 	ctx := ctxFor(t)
 	// State beside the abandoned records must not show up in the listing.
 	if err := f.store.Put(ctx, "crm", "u-1", delivery.State{LastEventAt: f.now, LastEventID: "e0"}); err != nil {

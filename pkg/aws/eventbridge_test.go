@@ -16,6 +16,7 @@ import (
 
 	"github.com/profilesync/profilesync/internal/moto"
 	paws "github.com/profilesync/profilesync/pkg/aws"
+	"github.com/profilesync/profilesync/pkg/awsenv"
 	"github.com/profilesync/profilesync/pkg/delivery"
 )
 
@@ -127,19 +128,20 @@ func TestNoticesReachARuleTarget(t *testing.T) {
 }
 
 // TestNoticesHonourServiceEndpointURL aims the general endpoint at a closed
-// port: only AWS_ENDPOINT_URL_EVENTBRIDGE can make publishing work, as the
-// sync function's LoadConfig sees it.
+// port: only AWS_ENDPOINT_URL_EVENTBRIDGE can make publishing work, with
+// the configuration the sync function builds (awsenv.Config) and the
+// client handed over as a method value, as the sync function does.
 func TestNoticesHonourServiceEndpointURL(t *testing.T) {
 	srv := moto.Start(t)
 	isolateEnv(t, srv)
 	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
 	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", srv.Endpoint())
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	cfg, err := paws.LoadConfig(ctxFor(t))
+	cfg, err := awsenv.Config("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := paws.NewNotices(eventbridge.NewFromConfig(cfg), "default").Notify(ctxFor(t), notices(1)); err != nil {
+	if err := paws.NewNotices(paws.EventBridgeOf(eventbridge.NewFromConfig(cfg)), "default").Notify(ctxFor(t), notices(1)); err != nil {
 		t.Fatalf("via AWS_ENDPOINT_URL_EVENTBRIDGE: %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package aws_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -31,3 +33,16 @@ func (c *countingHTTP) Do(r *http.Request) (*http.Response, error) {
 func (c *countingHTTP) Count() int { return int(c.n.Load()) }
 
 func ctxFor(t *testing.T) context.Context { return t.Context() }
+
+// isolateEnv gives the code under test moto's environment and no shared
+// files, as a Lambda aimed at a local endpoint would see it.
+func isolateEnv(t *testing.T, srv *moto.Server) {
+	none := filepath.Join(t.TempDir(), "none")
+	t.Setenv("AWS_CONFIG_FILE", none)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
+	t.Setenv("AWS_PROFILE", "")
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}

@@ -34,7 +34,7 @@ func TestRetryQueueOnMoto(t *testing.T) {
 	srv := moto.Start(t)
 	client := sqs.NewFromConfig(srv.AWSConfig(ctxFor(t)))
 	pair := createQueuePair(t, client, 10, "300")
-	if err := paws.NewQueues(client, map[string]string{"crm": pair.url}).SendBatch(ctxFor(t), "crm", messages(1, "rq")); err != nil {
+	if err := paws.NewQueues(paws.SQSOf(client), map[string]string{"crm": pair.url}).SendBatch(ctxFor(t), "crm", messages(1, "rq")); err != nil {
 		t.Fatal(err)
 	}
 	got := receiveRecords(t, client, pair.url)
@@ -42,7 +42,7 @@ func TestRetryQueueOnMoto(t *testing.T) {
 		t.Fatalf("received %d", len(got))
 	}
 	rec := paws.LambdaRecord(got[0], "")
-	rq := paws.NewRetryQueue(client, pair.url, pair.dlqURL)
+	rq := paws.NewRetryQueue(paws.SQSOf(client), pair.url, pair.dlqURL) // as the sync function hands it over
 	// Visible again at once instead of after the queue's 300 s.
 	if err := rq.ChangeVisibility(ctxFor(t), rec.ReceiptHandle, 0); err != nil {
 		t.Fatal(err)

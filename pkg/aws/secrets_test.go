@@ -54,7 +54,7 @@ func newSecretsFixture(t *testing.T, value string) *secretsFixture {
 	}
 	f.arn = *out.ARN
 	client := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.HTTPClient = f.counter })
-	f.secrets = paws.NewSecrets(client, map[string]string{"salesforce": f.arn, "missing": f.arn + "-nope"},
+	f.secrets = paws.NewSecrets(paws.SecretsManagerOf(client), map[string]string{"salesforce": f.arn, "missing": f.arn + "-nope"},
 		paws.WithClock(f.clock.Now))
 	return f
 }

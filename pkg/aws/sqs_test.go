@@ -241,7 +241,7 @@ func TestRedriveToDeadLetterQueue(t *testing.T) {
 	srv := moto.Start(t)
 	client := sqs.NewFromConfig(srv.AWSConfig(ctxFor(t)))
 	pair := createQueuePair(t, client, 2, "0") // visible again at once: no sleeps
-	q := paws.NewQueues(client, map[string]string{"salesforce": pair.url})
+	q := paws.NewQueues(paws.SQSOf(client), map[string]string{"salesforce": pair.url})
 	msg := messages(1, "redrive")
 	if err := q.SendBatch(ctxFor(t), "salesforce", msg); err != nil {
 		t.Fatal(err)

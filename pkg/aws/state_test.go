@@ -62,7 +62,7 @@ func newStateFixture(t *testing.T) *stateFixture {
 		t.Fatalf("enable ttl: %v", err)
 	}
 	f := &stateFixture{srv: srv, client: client, table: table, now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-	f.store = paws.NewStateTable(client, table, paws.WithStateClock(func() time.Time { return f.now }))
+	f.store = paws.NewStateTable(paws.DynamoDBOf(client), table, paws.WithStateClock(func() time.Time { return f.now }))
 	return f
 }
 

@@ -138,6 +138,9 @@ type Decision struct {
 // Decide says what the target does with e. p is the subject's profile
 // (e.Profile or fetched); it may be nil for a deleted event only.
 func (m *Mapping) Decide(e profile.Event, p *profile.Profile) (Decision, error) {
+	if err := m.canEvaluate(); err != nil {
+		return Decision{}, err
+	}
 	r := m.RulesFor(e)
 	if !r.Subscribes(e) {
 		return Decision{Action: Skip, Cause: CauseNotSubscribed,

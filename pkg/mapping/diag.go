@@ -42,8 +42,9 @@ func (e *Error) Error() string {
 
 // diags collects a file's problems so one run reports all of them.
 type diags struct {
-	file string
-	list []*Error
+	file  string
+	list  []*Error
+	phone bool // something in the file uses e164
 }
 
 func (d *diags) at(n *yaml.Node, field, format string, a ...any) {

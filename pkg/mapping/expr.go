@@ -10,7 +10,6 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Expressions are expr-lang/expr programs over env, compiled and
@@ -18,8 +17,9 @@ import (
 
 // program is one compiled expression.
 type program struct {
-	src  string
-	prog *vm.Program
+	src   string
+	prog  *vm.Program
+	phone bool // calls e164()
 }
 
 // exprFuncs are the functions expressions get on top of expr's built-ins
@@ -29,6 +29,9 @@ var exprFuncs = []expr.Option{
 	expr.Function("sha256", func(a ...any) (any, error) { return hashHex(sha256.New(), a[0].(string)), nil }, new(func(string) string)),
 	expr.Function("md5", func(a ...any) (any, error) { return hashHex(md5.New(), a[0].(string)), nil }, new(func(string) string)),
 	expr.Function("e164", func(a ...any) (any, error) {
+		if f := phoneFunc.Load(); f == nil || *f == nil {
+			return nil, ErrNoPhone
+		}
 		s, _ := e164(a[0].(string), a[1].(string))
 		return s, nil
 	}, new(func(string, string) string)),
@@ -48,7 +51,7 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("expression %s: %s", quote(src), oneLine(err))
 	}
-	return &program{src: src, prog: p}, nil
+	return &program{src: src, prog: p, phone: callsPhone(p.Node())}, nil
 }
 
 // compileSafe turns a panic inside the compiler (a bug there, reachable by
@@ -92,19 +95,4 @@ func hashHex(h interface {
 }, s string) string {
 	_, _ = h.Write([]byte(s))
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// e164 normalises a phone number to E.164; numbers without a country code
-// are read in region (ISO 3166 alpha-2). ok is false for a number that is
-// not valid.
-func e164(s, region string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", false
-	}
-	n, err := phonenumbers.Parse(s, strings.ToUpper(region))
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", false
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
 }

@@ -148,6 +148,7 @@ func (d *diags) parseFile(filename string, data []byte, check SettingsChecker) *
 			d.checkTargets(r, m.envs[env], l, fmt.Sprintf("clients.%s.(on environments.%s).", c, env))
 		}
 	}
+	m.phone = d.phone
 	return m
 }
 

@@ -20,6 +20,7 @@ type Mapping struct {
 	Warnings []*Error
 
 	keyPath attrPath
+	phone   bool // uses e164: see NeedsPhone
 	base    *Rules
 	envs    map[string]*Rules
 	clients map[string]*Rules    // client on top of the default

@@ -15,6 +15,9 @@ var ErrNoKey = errors.New("profile has no value at the key path")
 // an upsert never blanks a field the source simply did not send. It applies
 // no scope or consent rule; Decide does.
 func (m *Mapping) Record(r *Rules, p *profile.Profile) (string, map[string]any, error) {
+	if err := m.canEvaluate(); err != nil {
+		return "", nil, err
+	}
 	v := borrowEnv(p, nil)
 	defer v.release()
 	return m.record(r, v)

@@ -168,6 +168,8 @@ func (d *diags) parseLayer(m map[string]*yaml.Node, prefix string, tables map[st
 				p, err := compileExpr(s, true)
 				if err != nil {
 					d.at(n, prefix+"scope", "%v", err)
+				} else if p.phone {
+					d.phone = true
 				}
 				l.scope = p
 			}

@@ -43,6 +43,7 @@ func (d *diags) parseTransform(n *yaml.Node, field string, tables map[string]map
 	}
 	if arg == nil {
 		if name == "e164" { // no default region: numbers must carry a country code
+			d.phone = true
 			return phoneTransform("")
 		}
 		d.at(n, field, "unknown transform, or one that needs an argument; want one of: %s", strings.Join(transformNames, "; "))
@@ -54,6 +55,7 @@ func (d *diags) parseTransform(n *yaml.Node, field string, tables map[string]map
 		if ok && len(region) != 2 {
 			d.at(arg, field, "must be a two-letter region such as DE, got %q", region)
 		}
+		d.phone = true
 		return phoneTransform(region)
 	case "join", "split":
 		if arg.Kind != yaml.ScalarNode {

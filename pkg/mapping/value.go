@@ -67,6 +67,8 @@ func (d *diags) parseValue(n *yaml.Node, field string, tables map[string]map[str
 			prog, err := compileExpr(s, false)
 			if err != nil {
 				d.at(src, field+".expr", "%v", err)
+			} else if prog.phone {
+				d.phone = true
 			}
 			v.expr, v.desc = prog, "expr: "+s
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/mapping/phone"
 	"github.com/profilesync/profilesync/pkg/source"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
 	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
@@ -37,7 +38,12 @@ type Config struct {
 
 // LoadMappings loads and validates mapping files, checking each connector's
 // settings with the target registry.
+//
+// A stack built from here evaluates fields, so LoadMappings also gives the
+// mappings their phone normaliser (the ingress function, which only routes,
+// loads mappings through pkg/lambdaenv without one).
 func LoadMappings(fsys fs.FS, dir string) (*mapping.Set, error) {
+	mapping.UsePhone(phone.E164)
 	return mapping.LoadFS(fsys, dir, checkSettings)
 }
 
@@ -65,23 +71,7 @@ func (c Config) log() *slog.Logger {
 
 // BuildSources builds every configured source from its secret.
 func (c Config) BuildSources(ctx context.Context) (map[string]source.Parser, map[string]source.Fetcher, error) {
-	parsers := map[string]source.Parser{}
-	fetchers := map[string]source.Fetcher{}
-	for _, name := range c.Sources {
-		raw, err := c.Secrets.Secret(ctx, name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: read secret: %w", name, err)
-		}
-		p, f, err := sourcereg.New(name, raw, c.httpClient())
-		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", name, err)
-		}
-		parsers[name] = p
-		if f != nil {
-			fetchers[name] = f
-		}
-	}
-	return parsers, fetchers, nil
+	return sourcereg.BuildAll(ctx, c.Sources, c.Secrets, c.httpClient())
 }
 
 // Ingress builds the webhook handler writing to q.

@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -84,4 +85,32 @@ func Kinds() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SecretReader returns a named secret's JSON (Secrets Manager on AWS,
+// files locally).
+type SecretReader interface {
+	Secret(ctx context.Context, name string) ([]byte, error)
+}
+
+// BuildAll builds every named source from its secret (the secret has the
+// source's name). The fetchers map holds only the sources with a fetch API.
+func BuildAll(ctx context.Context, names []string, secrets SecretReader, hc *http.Client) (map[string]source.Parser, map[string]source.Fetcher, error) {
+	parsers := map[string]source.Parser{}
+	fetchers := map[string]source.Fetcher{}
+	for _, name := range names {
+		raw, err := secrets.Secret(ctx, name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("source %s: read secret: %w", name, err)
+		}
+		p, f, err := New(name, raw, hc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("source %s: %w", name, err)
+		}
+		parsers[name] = p
+		if f != nil {
+			fetchers[name] = f
+		}
+	}
+	return parsers, fetchers, nil
 }

@@ -15,16 +15,17 @@ package eventbridge
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awseb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/profilesync/profilesync/pkg/awsenv"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/target"
@@ -75,36 +76,34 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 	if err != nil {
 		return nil, fmt.Errorf("eventbridge target %s: %w", name, err)
 	}
-	return New(name, s, api)
+	return New(name, s, putEvents(api.PutEvents))
 }
 
-// NewAPI builds an SDK client the standard way (environment, shared files,
-// the Lambda role; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EVENTBRIDGE are
-// honoured), with c's region and endpoint over those when set.
+// NewAPI builds an SDK client from the function's environment (the Lambda
+// role; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EVENTBRIDGE are honoured; see
+// awsenv.Config), with c's region and endpoint over those when set.
 //
 // hc is used as given when it has a Transport of its own (a test's, a
 // proxy's). A plain client (the stack hands every connector one with just
 // a timeout) becomes the SDK's own client with that timeout instead: it
 // honours AWS_CA_BUNDLE, which the SDK refuses to add to a plain client.
-func NewAPI(ctx context.Context, c Credentials, hc *http.Client) (*awseb.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if c.Region != "" {
-		opts = append(opts, config.WithRegion(c.Region))
+func NewAPI(_ context.Context, c Credentials, hc *http.Client) (*awseb.Client, error) {
+	cfg, err := awsenv.Config(c.Region)
+	if errors.Is(err, awsenv.ErrNoRegion) {
+		return nil, fmt.Errorf("%w, or the secret's region", err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	var own *http.Client
 	switch {
 	case hc == nil:
 	case hc.Transport == nil || hc.Transport == http.DefaultTransport:
-		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(hc.Timeout)))
+		if b, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+			cfg.HTTPClient = b.WithTimeout(hc.Timeout)
+		}
 	default:
 		own = hc
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
-	}
-	if cfg.Region == "" {
-		return nil, fmt.Errorf("no AWS region: set AWS_REGION or the secret's region")
 	}
 	return awseb.NewFromConfig(cfg, func(o *awseb.Options) {
 		if c.Endpoint != "" {
@@ -114,6 +113,15 @@ func NewAPI(ctx context.Context, c Credentials, hc *http.Client) (*awseb.Client,
 			o.HTTPClient = own
 		}
 	}), nil
+}
+
+// putEvents hands New the client's one operation as a method value, not
+// the client: see pkg/aws/methods.go for why that keeps the rest of the
+// EventBridge API out of the binary.
+type putEvents func(context.Context, *awseb.PutEventsInput, ...func(*awseb.Options)) (*awseb.PutEventsOutput, error)
+
+func (f putEvents) PutEvents(ctx context.Context, in *awseb.PutEventsInput, optFns ...func(*awseb.Options)) (*awseb.PutEventsOutput, error) {
+	return f(ctx, in, optFns...)
 }
 
 // Detail is the detail of an upsert's event (ProfileChanged).
