@@ -56,7 +56,11 @@ func Config(region string) (awssdk.Config, error) {
 	}
 	env := environment{}
 	cfg.ConfigSources = []any{env}
-	if ep := os.Getenv("AWS_ENDPOINT_URL"); ep != "" && !env.ignoreEndpoints() {
+	ignore, _, err := env.GetIgnoreConfiguredEndpoints(context.Background())
+	if err != nil {
+		return awssdk.Config{}, fmt.Errorf("aws config: %w", err)
+	}
+	if ep := os.Getenv("AWS_ENDPOINT_URL"); ep != "" && !ignore {
 		cfg.BaseEndpoint = awssdk.String(ep)
 	}
 	if s := os.Getenv("AWS_MAX_ATTEMPTS"); s != "" {
@@ -159,7 +163,7 @@ func (environment) GetServiceBaseEndpoint(_ context.Context, sdkID string) (stri
 }
 
 // GetIgnoreConfiguredEndpoints reads AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
-func (e environment) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
+func (environment) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
 	v := os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 	if v == "" {
 		return false, false, nil
@@ -169,11 +173,6 @@ func (e environment) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, 
 		return false, false, fmt.Errorf("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=%q: want true or false", v)
 	}
 	return b, true, nil
-}
-
-func (e environment) ignoreEndpoints() bool {
-	b, _, _ := e.GetIgnoreConfiguredEndpoints(context.Background())
-	return b
 }
 
 func firstEnv(names ...string) string {

@@ -144,6 +144,7 @@ func TestRefusesIncompleteEnvironment(t *testing.T) {
 	}{
 		{"no region", map[string]string{"AWS_REGION": ""}, "no region"},
 		{"bad max attempts", map[string]string{"AWS_MAX_ATTEMPTS": "many"}, "AWS_MAX_ATTEMPTS"},
+		{"bad ignore switch", map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "yes please"}, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"},
 		{"missing CA bundle", map[string]string{"AWS_CA_BUNDLE": "/nonexistent/ca.pem"}, "AWS_CA_BUNDLE"},
 		{"CA bundle without certificates", map[string]string{"AWS_CA_BUNDLE": os.Args[0]}, "no PEM certificate"},
 	}

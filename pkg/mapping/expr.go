@@ -29,7 +29,7 @@ var exprFuncs = []expr.Option{
 	expr.Function("sha256", func(a ...any) (any, error) { return hashHex(sha256.New(), a[0].(string)), nil }, new(func(string) string)),
 	expr.Function("md5", func(a ...any) (any, error) { return hashHex(md5.New(), a[0].(string)), nil }, new(func(string) string)),
 	expr.Function("e164", func(a ...any) (any, error) {
-		if f := phoneFunc.Load(); f == nil || *f == nil {
+		if normaliser() == nil {
 			return nil, ErrNoPhone
 		}
 		s, _ := e164(a[0].(string), a[1].(string))

@@ -28,14 +28,21 @@ func UsePhone(f PhoneFunc) { phoneFunc.Store(&f) }
 // never called UsePhone.
 var ErrNoPhone = errors.New("e164 needs a phone normaliser and this binary has none (mapping.UsePhone was not called)")
 
+// normaliser returns the normaliser set by UsePhone, or nil.
+func normaliser() PhoneFunc {
+	if f := phoneFunc.Load(); f != nil {
+		return *f
+	}
+	return nil
+}
+
 // e164 normalises with the normaliser set by UsePhone. Callers check
 // canEvaluate first; without a normaliser every number is "not valid".
 func e164(s, region string) (string, bool) {
-	f := phoneFunc.Load()
-	if f == nil || *f == nil {
-		return "", false
+	if f := normaliser(); f != nil {
+		return f(s, region)
 	}
-	return (*f)(s, region)
+	return "", false
 }
 
 // NeedsPhone reports whether the mapping uses e164 anywhere (a transform
@@ -45,10 +52,8 @@ func (m *Mapping) NeedsPhone() bool { return m.phone }
 // canEvaluate refuses to evaluate a mapping that needs a phone normaliser
 // the binary does not have.
 func (m *Mapping) canEvaluate() error {
-	if m.phone {
-		if f := phoneFunc.Load(); f == nil || *f == nil {
-			return fmt.Errorf("mapping %s: %w", m.Name, ErrNoPhone)
-		}
+	if m.phone && normaliser() == nil {
+		return fmt.Errorf("mapping %s: %w", m.Name, ErrNoPhone)
 	}
 	return nil
 }

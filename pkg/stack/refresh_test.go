@@ -216,7 +216,7 @@ func TestRefreshingConnectorKeepsBatcher(t *testing.T) {
 	c := f.connector(t)
 	b, ok := c.(target.Batcher)
 	if !ok {
-		t.Skip("the Salesforce connector does not batch")
+		t.Fatal("the refreshing wrapper hides the Salesforce connector's UpsertBatch")
 	}
 	f.secrets.rotate(f.secretJSON("new-secret", ""))
 	_, errs := b.UpsertBatch(t.Context(), []target.Record{record("u-1"), record("u-2")})

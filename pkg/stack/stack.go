@@ -10,10 +10,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
+	"github.com/profilesync/profilesync/pkg/lambdaenv"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/mapping/phone"
 	"github.com/profilesync/profilesync/pkg/source"
@@ -59,7 +59,7 @@ func (c Config) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 20 * time.Second}
+	return &http.Client{Timeout: lambdaenv.HTTPTimeout}
 }
 
 func (c Config) log() *slog.Logger {
