@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/profilesync/profilesync/mappings"
-	awsadapter "github.com/profilesync/profilesync/pkg/aws"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/local"

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/profilesync/profilesync/internal/moto"
-	awsadapter "github.com/profilesync/profilesync/pkg/aws"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/local"

@@ -15,11 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/connector"
+	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
-	"github.com/profilesync/profilesync/pkg/target"
-	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
 const mappingHelp = `
@@ -176,7 +176,7 @@ func dryRun(ctx context.Context, c *cli, m *mapping.Mapping, e profile.Event, d 
 	if err != nil {
 		return err
 	}
-	r := target.Record{Key: d.Key, Fields: d.Fields, Event: e}
+	r := connector.Record{Key: d.Key, Fields: d.Fields, Event: e}
 	if d.Action == mapping.Delete {
 		err = conn.Delete(ctx, r)
 	} else {

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/profilesync/profilesync/mappings"
+	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/mapping"
-	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
 const validateHelp = `

@@ -50,7 +50,7 @@ var forbidden = []string{
 var forbiddenIn = map[string][]string{
 	"ingress": {
 		module + "/pkg/stack",
-		module + "/pkg/target/registry",
+		module + "/pkg/connector/registry",
 		module + "/pkg/mapping/phone",
 		"github.com/nyaruka/phonenumbers",
 		"google.golang.org/protobuf",

@@ -132,7 +132,7 @@ func (s *stack) sqsRecord(queueURL string, m sqstypes.Message) events.SQSMessage
 }
 
 // stateItem reads target's state of subject from the state table as stored
-// (keys as in pkg/aws/state.go).
+// (keys as in pkg/awsadapter/state.go).
 func (s *stack) stateItem(t *testing.T, target, subject string) map[string]dbtypes.AttributeValue {
 	t.Helper()
 	out, err := s.dynamo.GetItem(t.Context(), &dynamodb.GetItemInput{

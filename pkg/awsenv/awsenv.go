@@ -1,7 +1,7 @@
 // Package awsenv builds the AWS SDK configuration of code running in a
 // Lambda function from the environment Lambda gives it, without
 // github.com/aws/aws-sdk-go-v2/config. The CLI, which may run on a
-// developer's machine with profiles and SSO, uses pkg/aws.LoadConfig
+// developer's machine with profiles and SSO, uses pkg/awsadapter.LoadConfig
 // instead.
 package awsenv
 

@@ -7,13 +7,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
-	"github.com/profilesync/profilesync/pkg/target"
 )
 
 // deliverBatch applies a queue batch and returns one result per message.
 // The batch's subjects stay locked throughout. When the connector is a
-// target.Batcher, the first upsert of each subject goes out in calls of at
+// connector.Batcher, the first upsert of each subject goes out in calls of at
 // most MaxBatch records and each record's own error settles its message;
 // deletes and any later event of a subject already in the batch follow
 // one by one, in batch order, so they see the state the batch left.
@@ -27,7 +27,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		}
 	}
 	defer h.locks.lock(subjects...)()
-	b, ok := h.Connector.(target.Batcher)
+	b, ok := h.Connector.(connector.Batcher)
 	if !ok || b.MaxBatch() < 2 {
 		for i := range res {
 			if res[i].err == nil {
@@ -117,15 +117,15 @@ func (h *Handler) prepareAll(ctx context.Context, res []result, idx []int) map[i
 }
 
 // upsertChunk sends one UpsertBatch call and settles each record.
-func (h *Handler) upsertChunk(ctx context.Context, b target.Batcher, chunk []int, plans map[int]plan, res []result) {
-	recs := make([]target.Record, len(chunk))
+func (h *Handler) upsertChunk(ctx context.Context, b connector.Batcher, chunk []int, plans map[int]plan, res []result) {
+	recs := make([]connector.Record, len(chunk))
 	for j, i := range chunk {
 		recs[j] = plans[i].rec
 	}
 	results, errs, err := h.batchCall(ctx, b, recs)
 	for j, i := range chunk {
 		callErr := err
-		var r target.Result
+		var r connector.Result
 		if callErr == nil {
 			r, callErr = results[j], errs[j]
 		}
@@ -135,7 +135,7 @@ func (h *Handler) upsertChunk(ctx context.Context, b target.Batcher, chunk []int
 
 // batchCall runs UpsertBatch under the guard. A call whose every record
 // failed retryably tells the guard the back-end is struggling.
-func (h *Handler) batchCall(ctx context.Context, b target.Batcher, recs []target.Record) ([]target.Result, []error, error) {
+func (h *Handler) batchCall(ctx context.Context, b connector.Batcher, recs []connector.Record) ([]connector.Result, []error, error) {
 	if h.Guard != nil {
 		if err := h.Guard.Wait(ctx); err != nil {
 			return nil, nil, err

@@ -7,18 +7,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
-	"github.com/profilesync/profilesync/pkg/target"
 )
 
-// sfBatcher is a small target.Batcher over the Salesforce connector (and so
+// sfBatcher is a small connector.Batcher over the Salesforce connector (and so
 // the sandbox fake): each UpsertBatch upserts its records one by one, as a
 // Collections call would in one request, and records the call sizes. Keys
 // in fail get their error instead.
 type sfBatcher struct {
-	target.Connector
+	connector.Connector
 	max   int
 	fail  map[string]error
 	mu    sync.Mutex
@@ -27,11 +27,11 @@ type sfBatcher struct {
 
 func (b *sfBatcher) MaxBatch() int { return b.max }
 
-func (b *sfBatcher) UpsertBatch(ctx context.Context, rs []target.Record) ([]target.Result, []error) {
+func (b *sfBatcher) UpsertBatch(ctx context.Context, rs []connector.Record) ([]connector.Result, []error) {
 	b.mu.Lock()
 	b.calls = append(b.calls, len(rs))
 	b.mu.Unlock()
-	results, errs := make([]target.Result, len(rs)), make([]error, len(rs))
+	results, errs := make([]connector.Result, len(rs)), make([]error, len(rs))
 	for i, r := range rs {
 		if err := b.fail[r.Key]; err != nil {
 			errs[i] = err

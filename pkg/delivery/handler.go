@@ -9,18 +9,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
-	"github.com/profilesync/profilesync/pkg/target"
 )
 
 // Handler delivers one target's queue messages.
 type Handler struct {
 	Target    string
 	Mapping   *mapping.Mapping
-	Connector target.Connector
+	Connector connector.Connector
 	// Fetchers complete thin events, by source name.
 	Fetchers map[string]source.Fetcher
 	State    StateStore // required: MemoryState when nothing durable is at hand
@@ -170,17 +170,17 @@ func (h *Handler) deliver(ctx context.Context, e profile.Event) (Outcome, string
 	}
 	if pl.delete {
 		err = h.call(ctx, func(ctx context.Context) error { return h.Connector.Delete(ctx, pl.rec) })
-		return h.finish(ctx, pl, target.Result{}, err)
+		return h.finish(ctx, pl, connector.Result{}, err)
 	}
 	if pl.optOut {
-		o, ok := h.Connector.(target.OptOuter)
+		o, ok := h.Connector.(connector.OptOuter)
 		if !ok {
 			return "", "", fault.Wrap(fault.Permanent, fmt.Errorf("mapping %s asks for opt_out but its connector %s has none: use {deactivate: {...}}", h.Mapping.Name, h.Mapping.Connector))
 		}
 		err = h.call(ctx, func(ctx context.Context) error { return o.OptOut(ctx, pl.rec) })
-		return h.finish(ctx, pl, target.Result{}, err)
+		return h.finish(ctx, pl, connector.Result{}, err)
 	}
-	var res target.Result
+	var res connector.Result
 	err = h.call(ctx, func(ctx context.Context) (err error) {
 		res, err = h.Connector.Upsert(ctx, pl.rec)
 		return err
@@ -191,7 +191,7 @@ func (h *Handler) deliver(ctx context.Context, e profile.Event) (Outcome, string
 // plan is a prepared delivery: what to send, and the state to record.
 type plan struct {
 	e       profile.Event
-	rec     target.Record
+	rec     connector.Record
 	next    State
 	delete  bool
 	optOut  bool
@@ -250,7 +250,7 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 		return pl, h.putState(ctx, e.Subject, pl.next)
 	}
 	pl.cause = d.Cause
-	pl.rec = target.Record{Key: d.Key, Fields: d.Fields, Event: e}
+	pl.rec = connector.Record{Key: d.Key, Fields: d.Fields, Event: e}
 	pl.next.Deleted = d.Ends
 	if d.Action == mapping.Delete {
 		pl.delete = true
@@ -282,7 +282,7 @@ func (h *Handler) putState(ctx context.Context, subject string, st State) error 
 }
 
 // finish records the state after the connector call.
-func (h *Handler) finish(ctx context.Context, pl plan, res target.Result, callErr error) (Outcome, string, error) {
+func (h *Handler) finish(ctx context.Context, pl plan, res connector.Result, callErr error) (Outcome, string, error) {
 	if callErr != nil {
 		return "", "", callErr
 	}

@@ -10,11 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profilesync/profilesync/pkg/connector/salesforce"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/source"
-	"github.com/profilesync/profilesync/pkg/target/salesforce"
 )
 
 // rig is the sync handler for the shipped Salesforce mapping over the

@@ -6,40 +6,40 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
-	"github.com/profilesync/profilesync/pkg/target"
 )
 
 // failSecond injects a permanent failure on the second upsert, a failure
 // the Salesforce fake cannot target at one record of a batch.
 type failSecond struct {
-	inner target.Connector
+	inner connector.Connector
 	mu    sync.Mutex
 	n     int
 }
 
-func (f *failSecond) Upsert(ctx context.Context, r target.Record) (target.Result, error) {
+func (f *failSecond) Upsert(ctx context.Context, r connector.Record) (connector.Result, error) {
 	f.mu.Lock()
 	f.n++
 	n := f.n
 	f.mu.Unlock()
 	if n == 2 {
-		return target.Result{}, fault.New(fault.Permanent, 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "rejected by a validation rule")
+		return connector.Result{}, fault.New(fault.Permanent, 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "rejected by a validation rule")
 	}
 	return f.inner.Upsert(ctx, r)
 }
 
-func (f *failSecond) Delete(ctx context.Context, r target.Record) error {
+func (f *failSecond) Delete(ctx context.Context, r connector.Record) error {
 	return f.inner.Delete(ctx, r)
 }
 
 // failWith fails every call with err.
 type failWith struct{ err error }
 
-func (f *failWith) Upsert(context.Context, target.Record) (target.Result, error) {
-	return target.Result{}, f.err
+func (f *failWith) Upsert(context.Context, connector.Record) (connector.Result, error) {
+	return connector.Result{}, f.err
 }
-func (f *failWith) Delete(context.Context, target.Record) error { return f.err }
+func (f *failWith) Delete(context.Context, connector.Record) error { return f.err }
 
 type deadLetterFunc func() error
 
@@ -48,18 +48,18 @@ func (f deadLetterFunc) DeadLetter(context.Context, events.SQSMessage, Reason) e
 // failKeys fails the calls for some record keys with their error and
 // passes the rest to inner.
 type failKeys struct {
-	inner target.Connector
+	inner connector.Connector
 	errs  map[string]error
 }
 
-func (f *failKeys) Upsert(ctx context.Context, r target.Record) (target.Result, error) {
+func (f *failKeys) Upsert(ctx context.Context, r connector.Record) (connector.Result, error) {
 	if err := f.errs[r.Key]; err != nil {
-		return target.Result{}, err
+		return connector.Result{}, err
 	}
 	return f.inner.Upsert(ctx, r)
 }
 
-func (f *failKeys) Delete(ctx context.Context, r target.Record) error {
+func (f *failKeys) Delete(ctx context.Context, r connector.Record) error {
 	if err := f.errs[r.Key]; err != nil {
 		return err
 	}

@@ -5,11 +5,11 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/profilesync/profilesync/pkg/connector/brevo"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	brevosandbox "github.com/profilesync/profilesync/pkg/sandbox/brevo"
-	"github.com/profilesync/profilesync/pkg/target/brevo"
 )
 
 const optOutMapping = `version: 1

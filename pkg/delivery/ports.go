@@ -16,7 +16,7 @@ import (
 var ErrStaleState = errors.New("state store holds a newer event")
 
 // Visibility schedules a failed message's next attempt: SQS
-// ChangeMessageVisibility on the queue (pkg/aws), the embedded queue's
+// ChangeMessageVisibility on the queue (pkg/awsadapter), the embedded queue's
 // ChangeVisibility locally (pkg/local).
 type Visibility interface {
 	ChangeVisibility(ctx context.Context, receiptHandle string, d time.Duration) error

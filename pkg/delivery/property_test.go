@@ -16,10 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"pgregory.net/rapid"
 
+	"github.com/profilesync/profilesync/pkg/connector/generic"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	gensandbox "github.com/profilesync/profilesync/pkg/sandbox/generic"
-	"github.com/profilesync/profilesync/pkg/target/generic"
 )
 
 const propHMACKey = "property-hmac-key"

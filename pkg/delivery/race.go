@@ -8,11 +8,11 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
-	"github.com/profilesync/profilesync/pkg/target"
 )
 
 // reapplyRounds bounds how often reapply chases a state that keeps moving.
@@ -35,7 +35,7 @@ func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error)
 			return "", "", fmt.Errorf("re-read state after a stale write: %w", err)
 		}
 		log.Warn("a newer event was applied during this call; re-applying the newest state", "newest_event_id", st.LastEventID)
-		rec := target.Record{Key: pl.rec.Key, Event: pl.e}
+		rec := connector.Record{Key: pl.rec.Key, Event: pl.e}
 		rec.Event.ID, rec.Event.OccurredAt = st.LastEventID, st.LastEventAt
 		if st.Deleted {
 			rec.Event.Type = "deleted"
@@ -66,7 +66,7 @@ func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error)
 				return "", "", fault.Wrap(fault.Permanent, err)
 			}
 			rec.Key, rec.Fields = d.Key, d.Fields
-			var res target.Result
+			var res connector.Result
 			switch d.Action {
 			case mapping.Upsert:
 				if st.Hash, err = hashRecord(d.Key, d.Fields); err != nil {

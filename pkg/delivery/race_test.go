@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
-	"github.com/profilesync/profilesync/pkg/target"
 )
 
 // sourceProfiles is a CIAM's profile API: the source of truth.
@@ -40,7 +40,7 @@ func (s *sourceProfiles) set(p *profile.Profile) {
 // lateCall holds the call of one event until released, so the test can let
 // a newer event's call land first: the older call reaches the back-end last.
 type lateCall struct {
-	inner   target.Connector
+	inner   connector.Connector
 	eventID string
 	started chan struct{}
 	release chan struct{}
@@ -53,12 +53,12 @@ func (l *lateCall) hold(e profile.Event) {
 	}
 }
 
-func (l *lateCall) Upsert(ctx context.Context, r target.Record) (target.Result, error) {
+func (l *lateCall) Upsert(ctx context.Context, r connector.Record) (connector.Result, error) {
 	l.hold(r.Event)
 	return l.inner.Upsert(ctx, r)
 }
 
-func (l *lateCall) Delete(ctx context.Context, r target.Record) error {
+func (l *lateCall) Delete(ctx context.Context, r connector.Record) error {
 	l.hold(r.Event)
 	return l.inner.Delete(ctx, r)
 }

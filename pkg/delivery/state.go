@@ -17,7 +17,7 @@ type State struct {
 	Deleted     bool      `json:"deleted,omitempty"`   // a tombstone
 }
 
-// StateStore keeps State. The DynamoDB adapter (pkg/aws), the SQLite one
+// StateStore keeps State. The DynamoDB adapter (pkg/awsadapter), the SQLite one
 // (pkg/local) and MemoryState satisfy it.
 type StateStore interface {
 	Get(ctx context.Context, target, subject string) (State, bool, error)

@@ -14,7 +14,7 @@ type Message struct {
 }
 
 // Queue is the per-target queue the ingress writes to. The SQS adapter
-// (pkg/aws) and the embedded one (pkg/local) both satisfy it.
+// (pkg/awsadapter) and the embedded one (pkg/local) both satisfy it.
 type Queue interface {
 	// SendBatch enqueues msgs on target's queue. It returns nil only when
 	// every message was accepted; on error some may have been, and the

@@ -37,7 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/profilesync/profilesync/mappings"
-	awsadapter "github.com/profilesync/profilesync/pkg/aws"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/awsenv"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/mapping"

@@ -36,7 +36,7 @@ func queueARN(name string) string {
 }
 
 // normalizeMessage applies SendMessageBatch's rules the way the SQS adapter
-// (pkg/aws) does, so a batch fails locally exactly when it would on AWS: an
+// (pkg/awsadapter) does, so a batch fails locally exactly when it would on AWS: an
 // empty entry id becomes "m<i>", empty attribute values are dropped (SQS
 // refuses them; absent says the same); ids must then be unique and well
 // formed, the body non-empty and of characters SQS accepts, at most ten

@@ -103,7 +103,7 @@ const (
 	Upsert Action = "upsert"  // Connector.Upsert(Record{Key, Fields})
 	Delete Action = "delete"  // Connector.Delete(Record{Key})
 	Skip   Action = "skip"    // no call
-	OptOut Action = "opt_out" // target.OptOuter.OptOut(Record{Key, Fields})
+	OptOut Action = "opt_out" // connector.OptOuter.OptOut(Record{Key, Fields})
 )
 
 // Cause says why a decision was taken.

@@ -3,12 +3,12 @@ package samgen
 import (
 	"fmt"
 
+	"github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/target/registry"
 )
 
 // Queue batch sizes for the SQS event source. A connector that takes many
-// records per API call (registry.Kind.MaxBatch > 0, a target.Batcher) gets
+// records per API call (registry.Kind.MaxBatch > 0, a connector.Batcher) gets
 // batches as large as one call takes, capped at MaxBatchSize, gathered for
 // up to DefaultBatchingWindow seconds; the handler (pkg/delivery) groups
 // each batch into calls of at most MaxBatch records.

@@ -38,7 +38,7 @@ var Blocks = []string{BlockParameters, BlockQueueURLs, BlockIngressPolicies, Blo
 type Options struct {
 	// BatchingWindow, if set, returns the SQS event source's
 	// MaximumBatchingWindowInSeconds for a target (0: none). It is the hook
-	// for batching connectors (target.Batcher), which gain from fuller
+	// for batching connectors (connector.Batcher), which gain from fuller
 	// batches; nothing sets it yet.
 	BatchingWindow func(m *mapping.Mapping) int
 }

@@ -9,13 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/connector"
+	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/fault"
-	"github.com/profilesync/profilesync/pkg/target"
-	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
 // RefreshableSecrets is Secrets with a cache that can be dropped
-// (pkg/aws.Secrets), so a rotated secret is read at once.
+// (pkg/awsadapter.Secrets), so a rotated secret is read at once.
 type RefreshableSecrets interface {
 	Secrets
 	Invalidate(name string)
@@ -26,7 +26,7 @@ type RefreshableSecrets interface {
 // rotated must not turn every record into a Secrets Manager call.
 const recheckAfter = time.Minute
 
-// RefreshingConnector is a target.Connector that survives secret rotation:
+// RefreshingConnector is a connector.Connector that survives secret rotation:
 // when the back-end refuses the credentials it drops the cached secret,
 // reads it again and, if it changed, rebuilds the connector and retries the
 // call once. An unchanged secret means a retry cannot help, so the refusal
@@ -42,7 +42,7 @@ type RefreshingConnector struct {
 	name    string
 	secret  string
 	secrets RefreshableSecrets
-	build   func(secret []byte) (target.Connector, error)
+	build   func(secret []byte) (connector.Connector, error)
 	now     func() time.Time
 
 	cur atomic.Pointer[built]
@@ -53,24 +53,24 @@ type RefreshingConnector struct {
 
 // built is one connector and the digest of the secret it was built from.
 type built struct {
-	conn   target.Connector
+	conn   connector.Connector
 	digest [sha256.Size]byte
 }
 
-// refreshingBatcher is a RefreshingConnector over a target.Batcher, so
+// refreshingBatcher is a RefreshingConnector over a connector.Batcher, so
 // wrapping does not hide batching from the sync handler.
 type refreshingBatcher struct{ *RefreshingConnector }
 
 var (
-	_ target.Connector = (*RefreshingConnector)(nil)
-	_ target.Batcher   = refreshingBatcher{}
+	_ connector.Connector = (*RefreshingConnector)(nil)
+	_ connector.Batcher   = refreshingBatcher{}
 )
 
 // NewRefreshingConnector reads secretName and builds the first connector;
-// the result is a target.Batcher when that connector is one. name (the
+// the result is a connector.Batcher when that connector is one. name (the
 // target) is for errors only.
 func NewRefreshingConnector(ctx context.Context, name, secretName string, secrets RefreshableSecrets,
-	build func(secret []byte) (target.Connector, error)) (target.Connector, error) {
+	build func(secret []byte) (connector.Connector, error)) (connector.Connector, error) {
 	c := &RefreshingConnector{name: name, secret: secretName, secrets: secrets, build: build, now: time.Now}
 	raw, err := secrets.Secret(ctx, secretName)
 	if err != nil {
@@ -81,7 +81,7 @@ func NewRefreshingConnector(ctx context.Context, name, secretName string, secret
 		return nil, fmt.Errorf("target %s: %w", name, err)
 	}
 	c.cur.Store(&built{conn: conn, digest: sha256.Sum256(raw)})
-	if _, ok := conn.(target.Batcher); ok {
+	if _, ok := conn.(connector.Batcher); ok {
 		return refreshingBatcher{c}, nil
 	}
 	return c, nil
@@ -90,7 +90,7 @@ func NewRefreshingConnector(ctx context.Context, name, secretName string, secret
 // RefreshingConnector builds target's connector from its mapping and secret,
 // wrapped in a RefreshingConnector. It needs Secrets that can be
 // invalidated.
-func (c Config) RefreshingConnector(ctx context.Context, name string) (target.Connector, error) {
+func (c Config) RefreshingConnector(ctx context.Context, name string) (connector.Connector, error) {
 	m := c.Mappings.Get(name)
 	if m == nil {
 		return nil, fmt.Errorf("target %q has no mapping file", name)
@@ -104,13 +104,13 @@ func (c Config) RefreshingConnector(ctx context.Context, name string) (target.Co
 		return nil, fmt.Errorf("target %s: unknown connector %q", name, m.Connector)
 	}
 	hc := c.httpClient()
-	return NewRefreshingConnector(ctx, name, m.Secret, secrets, func(secret []byte) (target.Connector, error) {
+	return NewRefreshingConnector(ctx, name, m.Secret, secrets, func(secret []byte) (connector.Connector, error) {
 		return kind.New(name, m.Settings, secret, hc)
 	})
 }
 
-// Upsert implements target.Connector.
-func (c *RefreshingConnector) Upsert(ctx context.Context, r target.Record) (target.Result, error) {
+// Upsert implements connector.Connector.
+func (c *RefreshingConnector) Upsert(ctx context.Context, r connector.Record) (connector.Result, error) {
 	b := c.cur.Load()
 	res, err := b.conn.Upsert(ctx, r)
 	if !CredentialsRefused(err) {
@@ -123,8 +123,8 @@ func (c *RefreshingConnector) Upsert(ctx context.Context, r target.Record) (targ
 	return next.conn.Upsert(ctx, r)
 }
 
-// Delete implements target.Connector.
-func (c *RefreshingConnector) Delete(ctx context.Context, r target.Record) error {
+// Delete implements connector.Connector.
+func (c *RefreshingConnector) Delete(ctx context.Context, r connector.Record) error {
 	b := c.cur.Load()
 	err := b.conn.Delete(ctx, r)
 	if !CredentialsRefused(err) {
@@ -137,14 +137,14 @@ func (c *RefreshingConnector) Delete(ctx context.Context, r target.Record) error
 	return next.conn.Delete(ctx, r)
 }
 
-// MaxBatch implements target.Batcher.
-func (b refreshingBatcher) MaxBatch() int { return b.cur.Load().conn.(target.Batcher).MaxBatch() }
+// MaxBatch implements connector.Batcher.
+func (b refreshingBatcher) MaxBatch() int { return b.cur.Load().conn.(connector.Batcher).MaxBatch() }
 
-// UpsertBatch implements target.Batcher: the records refused for their
+// UpsertBatch implements connector.Batcher: the records refused for their
 // credentials are retried once, together, with the rebuilt connector.
-func (b refreshingBatcher) UpsertBatch(ctx context.Context, rs []target.Record) ([]target.Result, []error) {
+func (b refreshingBatcher) UpsertBatch(ctx context.Context, rs []connector.Record) ([]connector.Result, []error) {
 	used := b.cur.Load()
-	results, errs := used.conn.(target.Batcher).UpsertBatch(ctx, rs)
+	results, errs := used.conn.(connector.Batcher).UpsertBatch(ctx, rs)
 	var refused []int
 	for i, err := range errs {
 		if CredentialsRefused(err) {
@@ -158,11 +158,11 @@ func (b refreshingBatcher) UpsertBatch(ctx context.Context, rs []target.Record) 
 	if !ok {
 		return results, errs
 	}
-	nb, ok := next.conn.(target.Batcher)
+	nb, ok := next.conn.(connector.Batcher)
 	if !ok {
 		return results, errs
 	}
-	retry := make([]target.Record, len(refused))
+	retry := make([]connector.Record, len(refused))
 	for j, i := range refused {
 		retry[j] = rs[i]
 	}
@@ -229,12 +229,12 @@ func CredentialsRefused(err error) bool {
 	return false
 }
 
-// OptOut implements target.OptOuter for connectors that have an opt-out;
+// OptOut implements connector.OptOuter for connectors that have an opt-out;
 // for one that has none it fails permanently, as the unwrapped connector
 // would at the sync handler.
-func (c *RefreshingConnector) OptOut(ctx context.Context, r target.Record) error {
-	return c.optional(ctx, "opt-out", func(conn target.Connector) (bool, error) {
-		o, ok := conn.(target.OptOuter)
+func (c *RefreshingConnector) OptOut(ctx context.Context, r connector.Record) error {
+	return c.optional(ctx, "opt-out", func(conn connector.Connector) (bool, error) {
+		o, ok := conn.(connector.OptOuter)
 		if !ok {
 			return false, nil
 		}
@@ -242,10 +242,10 @@ func (c *RefreshingConnector) OptOut(ctx context.Context, r target.Record) error
 	})
 }
 
-// Deactivate implements target.Deactivator the same way.
-func (c *RefreshingConnector) Deactivate(ctx context.Context, r target.Record) error {
-	return c.optional(ctx, "deactivate", func(conn target.Connector) (bool, error) {
-		d, ok := conn.(target.Deactivator)
+// Deactivate implements connector.Deactivator the same way.
+func (c *RefreshingConnector) Deactivate(ctx context.Context, r connector.Record) error {
+	return c.optional(ctx, "deactivate", func(conn connector.Connector) (bool, error) {
+		d, ok := conn.(connector.Deactivator)
 		if !ok {
 			return false, nil
 		}
@@ -255,7 +255,7 @@ func (c *RefreshingConnector) Deactivate(ctx context.Context, r target.Record) e
 
 // optional runs an optional operation of the connector with the same
 // refresh-once on refused credentials as Upsert and Delete.
-func (c *RefreshingConnector) optional(ctx context.Context, what string, call func(target.Connector) (bool, error)) error {
+func (c *RefreshingConnector) optional(ctx context.Context, what string, call func(connector.Connector) (bool, error)) error {
 	b := c.cur.Load()
 	ok, err := call(b.conn)
 	if !ok {
@@ -273,6 +273,6 @@ func (c *RefreshingConnector) optional(ctx context.Context, what string, call fu
 }
 
 var (
-	_ target.OptOuter    = (*RefreshingConnector)(nil)
-	_ target.Deactivator = (*RefreshingConnector)(nil)
+	_ connector.OptOuter    = (*RefreshingConnector)(nil)
+	_ connector.Deactivator = (*RefreshingConnector)(nil)
 )

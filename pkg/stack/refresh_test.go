@@ -9,17 +9,17 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/connector/brevo"
+	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	brevosandbox "github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
-	"github.com/profilesync/profilesync/pkg/target"
-	"github.com/profilesync/profilesync/pkg/target/brevo"
-	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
-// rotatingSecrets caches like pkg/aws.Secrets: a read returns the cached
+// rotatingSecrets caches like pkg/awsadapter.Secrets: a read returns the cached
 // copy until Invalidate, so a rotation is seen only after one.
 type rotatingSecrets struct {
 	mu                   sync.Mutex
@@ -79,11 +79,11 @@ func (f *refreshFixture) secretJSON(clientSecret, pad string) string {
 
 // connector builds through the registry, as Config.RefreshingConnector does,
 // counting builds.
-func (f *refreshFixture) connector(t *testing.T) target.Connector {
+func (f *refreshFixture) connector(t *testing.T) connector.Connector {
 	t.Helper()
 	kind, _ := targetreg.Lookup("salesforce")
 	settings := map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c", "api_version": "v62.0"}
-	c, err := NewRefreshingConnector(t.Context(), "salesforce", "salesforce", f.secrets, func(secret []byte) (target.Connector, error) {
+	c, err := NewRefreshingConnector(t.Context(), "salesforce", "salesforce", f.secrets, func(secret []byte) (connector.Connector, error) {
 		f.builds.Add(1)
 		return kind.New("salesforce", settings, secret, f.hc)
 	})
@@ -93,8 +93,8 @@ func (f *refreshFixture) connector(t *testing.T) target.Connector {
 	return c
 }
 
-func record(key string) target.Record {
-	return target.Record{Key: key, Fields: map[string]any{"LastName": "Doe"}, Event: profile.Event{ID: "evt-" + key, Type: profile.Updated}}
+func record(key string) connector.Record {
+	return connector.Record{Key: key, Fields: map[string]any{"LastName": "Doe"}, Event: profile.Event{ID: "evt-" + key, Type: profile.Updated}}
 }
 
 // The client secret was rotated in Secrets Manager and in Salesforce; the
@@ -164,14 +164,14 @@ func TestRefreshingConnectorOnAuthFault(t *testing.T) {
 // secret.
 type stubConnector struct{ secret string }
 
-func (s stubConnector) Upsert(context.Context, target.Record) (target.Result, error) {
+func (s stubConnector) Upsert(context.Context, connector.Record) (connector.Result, error) {
 	if s.secret == "old" {
-		return target.Result{}, fault.New(fault.Auth, 401, "INVALID_SESSION_ID", "")
+		return connector.Result{}, fault.New(fault.Auth, 401, "INVALID_SESSION_ID", "")
 	}
-	return target.Result{ID: "r"}, nil
+	return connector.Result{ID: "r"}, nil
 }
 
-func (s stubConnector) Delete(ctx context.Context, r target.Record) error {
+func (s stubConnector) Delete(ctx context.Context, r connector.Record) error {
 	_, err := s.Upsert(ctx, r)
 	return err
 }
@@ -182,7 +182,7 @@ func TestRefreshingConnectorConcurrentRefusalsShareOneRebuild(t *testing.T) {
 	secrets := &rotatingSecrets{}
 	secrets.rotate("old")
 	var builds atomic.Int32
-	c, err := NewRefreshingConnector(t.Context(), "salesforce", "salesforce", secrets, func(b []byte) (target.Connector, error) {
+	c, err := NewRefreshingConnector(t.Context(), "salesforce", "salesforce", secrets, func(b []byte) (connector.Connector, error) {
 		builds.Add(1)
 		return stubConnector{string(b)}, nil
 	})
@@ -214,12 +214,12 @@ func TestRefreshingConnectorConcurrentRefusalsShareOneRebuild(t *testing.T) {
 func TestRefreshingConnectorKeepsBatcher(t *testing.T) {
 	f := newRefreshFixture(t, "new-secret", "old-secret")
 	c := f.connector(t)
-	b, ok := c.(target.Batcher)
+	b, ok := c.(connector.Batcher)
 	if !ok {
 		t.Fatal("the refreshing wrapper hides the Salesforce connector's UpsertBatch")
 	}
 	f.secrets.rotate(f.secretJSON("new-secret", ""))
-	_, errs := b.UpsertBatch(t.Context(), []target.Record{record("u-1"), record("u-2")})
+	_, errs := b.UpsertBatch(t.Context(), []connector.Record{record("u-1"), record("u-2")})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("record %d: %v", i, err)
@@ -282,23 +282,23 @@ func TestRefreshingConnectorOptionalOperations(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	secrets := &rotatingSecrets{stored: []byte(`{"api_key":"k","base_url":"` + srv.URL + `"}`)}
-	c, err := NewRefreshingConnector(context.Background(), "brevo", "salesforce", secrets, func(secret []byte) (target.Connector, error) {
+	c, err := NewRefreshingConnector(context.Background(), "brevo", "salesforce", secrets, func(secret []byte) (connector.Connector, error) {
 		return brevo.Build("brevo", map[string]any{"opt_out": "blocklist"}, secret, srv.Client())
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := target.Record{Key: "u-1", Fields: map[string]any{"email": "jane@example.com"}}
+	rec := connector.Record{Key: "u-1", Fields: map[string]any{"email": "jane@example.com"}}
 	if _, err := c.Upsert(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.(target.OptOuter).OptOut(context.Background(), rec); err != nil {
+	if err := c.(connector.OptOuter).OptOut(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
 	if cs := fake.Records(); len(cs) != 1 || !cs[0].EmailBlacklisted {
 		t.Fatalf("contacts after opt-out: %+v", cs)
 	}
-	if err := c.(target.Deactivator).Deactivate(context.Background(), rec); fault.ClassOf(err) != fault.Permanent {
+	if err := c.(connector.Deactivator).Deactivate(context.Background(), rec); fault.ClassOf(err) != fault.Permanent {
 		t.Fatalf("Deactivate on brevo = %v, want a permanent error", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/lambdaenv"
@@ -18,7 +19,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/mapping/phone"
 	"github.com/profilesync/profilesync/pkg/source"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
-	targetreg "github.com/profilesync/profilesync/pkg/target/registry"
 )
 
 // Secrets returns a named secret's JSON (Secrets Manager on AWS, files

@@ -8,7 +8,7 @@
 //
 // Paths are relative to the fake's root; mount it with http.StripPrefix and
 // give the connector the mount as base_url. It imports nothing from
-// pkg/target.
+// pkg/connector.
 package braze
 
 import (

@@ -9,7 +9,7 @@
 //
 // Paths are relative to the fake's root (/v3/contacts...); mount it with
 // http.StripPrefix. It is not a connector and imports nothing from
-// pkg/target.
+// pkg/connector.
 package brevo
 
 import (

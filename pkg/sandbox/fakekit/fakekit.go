@@ -5,7 +5,7 @@
 // It knows nothing about any vendor: what a failure carries and how it is
 // written on the wire (status, headers, error body) stays in each fake, as
 // does which requests consult the queue. It imports nothing from
-// pkg/target.
+// pkg/connector.
 package fakekit
 
 import (

@@ -9,7 +9,7 @@
 // in memory and has knobs to inject failures.
 //
 // Paths are relative to the fake's root; mount it with http.StripPrefix. It
-// is not a connector and imports nothing from pkg/target.
+// is not a connector and imports nothing from pkg/connector.
 package hubspot
 
 import (

@@ -9,7 +9,7 @@
 //
 // Paths are relative to the fake's root; mount it with http.StripPrefix and
 // give the connector <mount>/3.0 as base_url. It imports nothing from
-// pkg/target.
+// pkg/connector.
 package mailchimp
 
 import (

@@ -9,7 +9,7 @@
 // The fake serves paths relative to its root; mount it under a prefix with
 // http.StripPrefix and tell it with SetPathPrefix (or SetInstanceURL) so the
 // instance_url it hands out points back at it. It is not a connector and
-// imports nothing from pkg/target.
+// imports nothing from pkg/connector.
 package salesforce
 
 import (

@@ -10,7 +10,7 @@
 // RateLimit-* headers. It keeps contacts in memory and injects failures.
 //
 // Paths are relative to the fake's root; mount it with http.StripPrefix. It
-// imports nothing from pkg/target.
+// imports nothing from pkg/connector.
 package zuora
 
 import (
