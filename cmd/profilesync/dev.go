@@ -60,11 +60,11 @@ func printStack(c *cli, s *devstack.Stack, data string) {
 	w := c.stdout
 	fmt.Fprintf(w, "ProfileSync is running on %s (data in %s)\n\n", s.URL, filepath.Clean(data))
 	fmt.Fprintln(w, "Webhooks:")
-	for _, src := range s.Config.Sources {
+	for _, src := range s.Function.Sources {
 		fmt.Fprintf(w, "  %-10s POST %s/webhooks/%s\n", src, s.URL, src)
 	}
 	fmt.Fprintln(w, "\nSandbox records:")
-	for _, m := range s.Config.Mappings.All() {
+	for _, m := range s.Function.Mappings.All() {
 		if !slices.Contains(sandboxTargets, m.Name) {
 			continue // a target of its own, not one of the sandbox's fakes
 		}

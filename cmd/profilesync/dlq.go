@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,7 +20,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/local"
-	"github.com/profilesync/profilesync/pkg/stack"
 )
 
 const dlqHelp = `
@@ -58,7 +58,7 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	if *mappingsDir != "" {
 		mfs = os.DirFS(*mappingsDir)
 	}
-	ms, err := stack.LoadMappings(mfs, ".")
+	ms, err := plugins.All.LoadMappings(mfs, ".")
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func printDeadLetters(c *cli, target string, dls []local.DeadLetter) {
 func runDLQOnSQS(ctx context.Context, c *cli, action, target, queueURL, dlqURL string, clientSide bool) error {
 	// The CLI runs on an operator's machine: the SDK's full configuration
 	// chain (profiles, SSO, the shared files), unlike the Lambdas'
-	// awsenv.Config. AWS_ENDPOINT_URL[_SQS] aim it at a local SQS.
+	// awsadapter.ConfigFromEnv. AWS_ENDPOINT_URL[_SQS] aim it at a local SQS.
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("load aws config: %w", err)

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"os"
 	"time"
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/devstack"
-	"github.com/profilesync/profilesync/pkg/stack"
 )
 
 const invokeHelp = `
@@ -47,7 +47,7 @@ func runInvoke(ctx context.Context, c *cli, args []string) error {
 	if event == "" {
 		return f.usageErr("-e FILE is required")
 	}
-	ms, err := stack.LoadMappings(mappings.FS, ".")
+	ms, err := plugins.All.LoadMappings(mappings.FS, ".")
 	if err != nil {
 		return err
 	}
@@ -83,6 +83,12 @@ func runInvoke(ctx context.Context, c *cli, args []string) error {
 	if res.Records != nil {
 		fmt.Fprintf(c.stdout, "\nSandbox records of %s after the invoke:\n", res.Function.Target)
 		printJSON(c, res.Records)
+	}
+	if len(res.DeadLetters) > 0 {
+		fmt.Fprintf(c.stdout, "\nDead-lettered (deployed, these would be in %s's DLQ):\n", res.Function.Target)
+		for _, d := range res.DeadLetters {
+			fmt.Fprintf(c.stdout, "  %s: %s\n", d.Msg.MessageId, d.Reason)
+		}
 	}
 	return nil
 }

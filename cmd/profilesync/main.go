@@ -2,7 +2,7 @@
 // whole stack (dev), signed sample webhooks (send), a Docker-free `sam
 // local invoke` (invoke), the sandbox's records, the local dead-letter
 // queues, and mapping validation. Each subcommand is a thin shell over
-// pkg/devstack, pkg/local and pkg/stack; the Lambdas never import it.
+// pkg/devstack, pkg/local and pkg/wiring; the Lambdas never import it.
 //
 // Output for humans goes to stdout, logs (text slog) to stderr. Exit
 // status: 0 done, 1 failed, 2 usage error.
@@ -19,9 +19,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/mapping/phone"
 )
 
 func main() {
@@ -67,8 +64,6 @@ func commands() []command {
 }
 
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	// Every subcommand may evaluate fields (mapping test, dev, invoke).
-	mapping.UsePhone(phone.E164)
 	c := &cli{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil))}
 	if len(args) == 0 {
 		topUsage(stderr)

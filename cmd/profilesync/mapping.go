@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,7 +65,7 @@ func runMapping(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return f.usageErr("%v", err)
 	}
-	set, err := mapping.LoadFS(fsys, ".", checkSettings)
+	set, err := plugins.All.LoadMappings(fsys, ".")
 	if err != nil {
 		return err
 	}

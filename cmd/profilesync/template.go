@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"os"
 	"path/filepath"
 
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/samgen"
-	"github.com/profilesync/profilesync/pkg/stack"
 )
 
 const templateHelp = `
@@ -42,7 +42,7 @@ func runTemplate(_ context.Context, c *cli, args []string) error {
 	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
 		return f.usageErr("%s: not a directory", *dir)
 	}
-	set, err := stack.LoadMappings(os.DirFS(*dir), ".")
+	set, err := plugins.All.LoadMappings(os.DirFS(*dir), ".")
 	if err != nil {
 		for _, p := range leaves(err) {
 			var me *mapping.Error

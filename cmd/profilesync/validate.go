@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/profilesync/profilesync/mappings"
-	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
-	"github.com/profilesync/profilesync/pkg/mapping"
 )
 
 const validateHelp = `
@@ -32,7 +31,7 @@ func runValidate(_ context.Context, c *cli, args []string) error {
 	if err != nil {
 		return f.usageErr("%v", err)
 	}
-	set, problems, err := mapping.CheckFS(fsys, ".", checkSettings)
+	set, problems, err := plugins.All.Loader().CheckFS(fsys, ".")
 	if err != nil {
 		return err
 	}
@@ -72,16 +71,6 @@ func mappingDir(pos []string) (fsys fs.FS, dir string, onDisk bool, err error) {
 		fsys = os.DirFS(dir)
 	}
 	return fsys, dir, onDisk, nil
-}
-
-// checkSettings is stack.LoadMappings' settings check, kept here so
-// validate can report warnings as well as errors.
-func checkSettings(connector string, settings map[string]any) error {
-	k, ok := targetreg.Lookup(connector)
-	if !ok {
-		return fmt.Errorf("unknown connector %q; known: %v", connector, targetreg.Names())
-	}
-	return k.CheckSettings(settings)
 }
 
 // leaves flattens errors.Join trees into their single errors.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"io"
 	"maps"
 	"net/http"
@@ -20,7 +21,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source"
 	cidaassrc "github.com/profilesync/profilesync/pkg/source/cidaas"
-	"github.com/profilesync/profilesync/pkg/stack"
 )
 
 // Report is what a run found.
@@ -177,7 +177,7 @@ func compareTarget(ctx context.Context, r *Report, p *plan, w *world) error {
 	if err != nil {
 		return err
 	}
-	ms, err := stack.LoadMappings(fsys, ".")
+	ms, err := plugins.All.LoadMappings(fsys, ".")
 	if err != nil {
 		return err
 	}

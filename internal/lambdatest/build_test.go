@@ -29,7 +29,7 @@ const module = "github.com/profilesync/profilesync"
 // local stack (embedded SQLite queue, dev wiring, sandbox fakes), and the
 // SDK's full configuration chain with the API clients it brings (shared
 // files, SSO, STS, IMDS); the functions read their configuration from the
-// environment (pkg/awsenv).
+// environment (awsadapter.ConfigFromEnv).
 var forbidden = []string{
 	"modernc.org/sqlite",
 	"maragu.dev/goqite",
@@ -49,7 +49,7 @@ var forbidden = []string{
 // delivery wiring and no phone normaliser.
 var forbiddenIn = map[string][]string{
 	"ingress": {
-		module + "/pkg/stack",
+		module + "/pkg/wiring/plugins",
 		module + "/pkg/connector/registry",
 		module + "/pkg/mapping/phone",
 		"github.com/nyaruka/phonenumbers",

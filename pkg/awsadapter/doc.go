@@ -1,7 +1,9 @@
-// Package aws holds the AWS adapters behind ProfileSync's ports: the SQS
-// queue the ingress writes to, Secrets Manager credentials, and the SDK
-// configuration they share. Only the Lambda composition roots
-// (functions/*/main.go) and tests import it; domain packages declare the
-// interfaces and never see the SDK. The embedded adapters for local runs
-// live in pkg/local, not here, so Lambda binaries do not link them.
+// Package awsadapter holds the AWS adapters behind ProfileSync's ports:
+// the SQS queues the ingress writes to and the sync function retries and
+// dead-letters on, the DynamoDB state table and abandoned log, cached
+// Secrets Manager secrets, EventBridge notices, and the SDK configuration
+// the Lambdas read from their environment (ConfigFromEnv). pkg/lambdaenv
+// builds them for the Lambda roots; the CLI's dlq commands and tests use
+// them too. Domain packages declare the interfaces and never see the SDK.
+// The local twins live in pkg/local, so Lambda binaries do not link them.
 package awsadapter

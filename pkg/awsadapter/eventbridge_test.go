@@ -15,8 +15,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/profilesync/profilesync/internal/moto"
-	paws "github.com/profilesync/profilesync/pkg/awsadapter"
-	"github.com/profilesync/profilesync/pkg/awsenv"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/delivery"
 )
 
@@ -70,7 +69,7 @@ func TestNoticesReachARuleTarget(t *testing.T) {
 	counter := newCountingHTTP()
 	client := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.HTTPClient = counter })
 	sent := notices(23)
-	if err := paws.NewNotices(client, bus).Notify(ctxFor(t), sent); err != nil {
+	if err := awsadapter.NewNotices(client, bus).Notify(ctxFor(t), sent); err != nil {
 		t.Fatal(err)
 	}
 	if n := counter.Count(); n != 3 {
@@ -129,7 +128,7 @@ func TestNoticesReachARuleTarget(t *testing.T) {
 
 // TestNoticesHonourServiceEndpointURL aims the general endpoint at a closed
 // port: only AWS_ENDPOINT_URL_EVENTBRIDGE can make publishing work, with
-// the configuration the sync function builds (awsenv.Config) and the
+// the configuration the sync function builds (awsadapter.ConfigFromEnv) and the
 // client handed over as a method value, as the sync function does.
 func TestNoticesHonourServiceEndpointURL(t *testing.T) {
 	srv := moto.Start(t)
@@ -137,11 +136,11 @@ func TestNoticesHonourServiceEndpointURL(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
 	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", srv.Endpoint())
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := paws.NewNotices(paws.EventBridgeOf(eventbridge.NewFromConfig(cfg)), "default").Notify(ctxFor(t), notices(1)); err != nil {
+	if err := awsadapter.NewNotices(awsadapter.EventBridgeOf(eventbridge.NewFromConfig(cfg)), "default").Notify(ctxFor(t), notices(1)); err != nil {
 		t.Fatalf("via AWS_ENDPOINT_URL_EVENTBRIDGE: %v", err)
 	}
 }
@@ -244,7 +243,7 @@ func subjects(entries []ebtypes.PutEventsRequestEntry) string {
 
 func TestNoticesRetryOnlyRefusedEntriesOnce(t *testing.T) {
 	f := &fakeEventBridge{refuse: map[string]int{"user-02": 1, "user-05": 1}, code: "ThrottlingException"}
-	if err := paws.NewNotices(f, "bus").Notify(ctxFor(t), notices(12)); err != nil {
+	if err := awsadapter.NewNotices(f, "bus").Notify(ctxFor(t), notices(12)); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -264,7 +263,7 @@ func TestNoticesRetryOnlyRefusedEntriesOnce(t *testing.T) {
 
 func TestNoticesErrorsNameCountsAndCodes(t *testing.T) {
 	f := &fakeEventBridge{refuse: map[string]int{"user-00": 2, "user-01": 2}, code: "InternalFailure"}
-	err := paws.NewNotices(f, "bus").Notify(ctxFor(t), notices(3))
+	err := awsadapter.NewNotices(f, "bus").Notify(ctxFor(t), notices(3))
 	if err == nil || err.Error() != "eventbridge notices: 2 of 3 not published: 2× InternalFailure" {
 		t.Fatalf("err = %v", err)
 	}
@@ -273,7 +272,7 @@ func TestNoticesErrorsNameCountsAndCodes(t *testing.T) {
 	}
 
 	f = &fakeEventBridge{callErr: context.DeadlineExceeded}
-	err = paws.NewNotices(f, "bus").Notify(ctxFor(t), notices(12))
+	err = awsadapter.NewNotices(f, "bus").Notify(ctxFor(t), notices(12))
 	if err == nil || !strings.HasPrefix(err.Error(), "eventbridge notices: 12 of 12 not published: 12× call failed; notices 1-10: ") {
 		t.Fatalf("err = %v", err)
 	}
@@ -293,13 +292,13 @@ func TestNoticesSplitByBytes(t *testing.T) {
 		ns[i].Reason = strings.Repeat("x", 100<<10)
 	}
 	f := &fakeEventBridge{}
-	if err := paws.NewNotices(f, "bus").Notify(ctxFor(t), ns); err != nil {
+	if err := awsadapter.NewNotices(f, "bus").Notify(ctxFor(t), ns); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.calls) != 3 || len(f.calls[0]) != 2 || len(f.calls[2]) != 1 {
 		t.Fatalf("%d calls for 5 notices of 100 KiB, want 2+2+1", len(f.calls))
 	}
-	if err := paws.NewNotices(f, "bus").Notify(ctxFor(t), []delivery.Notice{{Subject: "s"}}); err == nil {
+	if err := awsadapter.NewNotices(f, "bus").Notify(ctxFor(t), []delivery.Notice{{Subject: "s"}}); err == nil {
 		t.Fatal("a notice without Type was published")
 	}
 }

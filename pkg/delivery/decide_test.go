@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 )
 
@@ -29,7 +28,7 @@ fields:
 
 func rulesRig(t *testing.T) *rig {
 	r := newRig(t, nil)
-	m, err := mapping.Parse("crm.yaml", []byte(rulesMapping), nil)
+	m, err := withPhone.Parse("crm.yaml", []byte(rulesMapping))
 	if err != nil {
 		t.Fatal(err)
 	}

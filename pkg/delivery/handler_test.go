@@ -26,6 +26,12 @@ type rig struct {
 
 func newRig(t *testing.T, fetchers map[string]source.Fetcher) *rig {
 	t.Helper()
+	return newRigLoaded(t, withPhone, fetchers)
+}
+
+// newRigLoaded is newRig with the shipped mapping loaded by l.
+func newRigLoaded(t *testing.T, l mapping.Loader, fetchers map[string]source.Fetcher) *rig {
+	t.Helper()
 	fake := sfsandbox.NewFake("cid", "csecret")
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
@@ -33,7 +39,7 @@ func newRig(t *testing.T, fetchers map[string]source.Fetcher) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mapping.Parse("salesforce.yaml", data, func(string, map[string]any) error { return nil })
+	m, err := l.Parse("salesforce.yaml", data)
 	if err != nil {
 		t.Fatal(err)
 	}

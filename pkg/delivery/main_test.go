@@ -8,9 +8,10 @@ import (
 	"github.com/profilesync/profilesync/pkg/mapping/phone"
 )
 
-// The shipped salesforce mapping normalises phones, as the sync function
-// does (pkg/stack.LoadMappings gives it the normaliser there).
+// withPhone loads mappings as the sync function does, with the phone
+// normaliser: the shipped salesforce mapping normalises phones.
+var withPhone = mapping.Loader{Phone: phone.E164}
+
 func TestMain(m *testing.M) {
-	mapping.UsePhone(phone.E164)
 	os.Exit(m.Run())
 }

@@ -29,7 +29,7 @@ func TestConsentRevokedCallsTheConnectorsOptOut(t *testing.T) {
 	fake := brevosandbox.NewFake("k")
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	m, err := mapping.Parse("brevo.yaml", []byte(optOutMapping), nil)
+	m, err := withPhone.Parse("brevo.yaml", []byte(optOutMapping))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/mapping/phone"
 	"github.com/profilesync/profilesync/pkg/profile"
 )
 
@@ -16,9 +15,7 @@ import (
 // phones, so the message goes to the DLQ at once, with the reason, and
 // nothing reaches Salesforce.
 func TestWithoutPhoneNormaliserDeadLetters(t *testing.T) {
-	mapping.UsePhone(nil)
-	t.Cleanup(func() { mapping.UsePhone(phone.E164) })
-	r := newRig(t, nil)
+	r := newRigLoaded(t, mapping.Loader{}, nil)
 	q, _ := withQueue(r)
 	p := jane("Jane")
 	p.PhoneNumber = "0151 12345678"

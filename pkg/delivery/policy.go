@@ -19,34 +19,65 @@ import (
 // last one waits for the end of the window, so a two-hour outage cannot
 // burn every attempt in its first ten minutes.
 //
+// Every zero field takes its default from DefaultPolicy, so setting one
+// field never clears another; NoWindow and NoJitter switch the window and
+// the jitter off explicitly.
+//
 // The queue's maxReceiveCount (the RedrivePolicy) must stay above
 // MaxAttempts: it is the backstop for a handler that dies mid-batch, not
-// the retry policy. MaxAttempts+2 leaves room for the one extra receive
-// that waits out the window.
+// the retry policy. ForQueue derives MaxAttempts from it.
 type Policy struct {
 	MaxAttempts int           // receives before a message may be abandoned (default 8)
-	MinWindow   time.Duration // time since the first failure before it may be (default 1 h)
+	MinWindow   time.Duration // time since the first failure before it may be (default 1 h; NoWindow: none)
 	BaseDelay   time.Duration // first retry delay (default 5 s)
 	MaxDelay    time.Duration // cap of one delay (default 15 min; SQS allows 12 h)
 	// Jitter is the fraction of each delay drawn at random (0..1, default
-	// 0.5): equal jitter keeps retries of one outage from arriving together.
+	// 0.5; NoJitter: none): equal jitter keeps retries of one outage from
+	// arriving together.
 	Jitter float64
 	// Rand returns a float in [0,1); default math/rand/v2.
 	Rand func() float64
 }
 
+// NoWindow and NoJitter switch off what a zero field would default.
+const (
+	NoWindow time.Duration = -1
+	NoJitter float64       = -1
+)
+
 // maxVisibility is SQS's ceiling for ChangeMessageVisibility.
 const maxVisibility = 12 * time.Hour
 
-// DefaultPolicy is the policy of a Handler whose Policy is zero.
+// spareReceives are the receives a queue's maxReceiveCount keeps above
+// MaxAttempts: one for the attempt that waits out the window, one for the
+// dead-letter send itself, so the handler gives up (and dead-letters with
+// a reason) before SQS's blind redrive would.
+const spareReceives = 2
+
+// DefaultPolicy is what every zero field of a Policy takes.
 var DefaultPolicy = Policy{MaxAttempts: 8, MinWindow: time.Hour, BaseDelay: 5 * time.Second, MaxDelay: 15 * time.Minute, Jitter: 0.5}
 
+// ForQueue is p for a queue that redrives after maxReceiveCount receives:
+// unless p sets MaxAttempts, it is maxReceiveCount less the spare
+// receives. The sync function on AWS and the local stack both take their
+// policy from here.
+func (p Policy) ForQueue(maxReceiveCount int) Policy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = max(1, maxReceiveCount-spareReceives)
+	}
+	return p.withDefaults()
+}
+
+// withDefaults fills every zero field from DefaultPolicy.
 func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = d.MaxAttempts
 	}
-	if p.MinWindow < 0 {
+	switch {
+	case p.MinWindow == 0:
+		p.MinWindow = d.MinWindow
+	case p.MinWindow < 0:
 		p.MinWindow = 0
 	}
 	if p.BaseDelay <= 0 {
@@ -56,8 +87,11 @@ func (p Policy) withDefaults() Policy {
 		p.MaxDelay = d.MaxDelay
 	}
 	p.MaxDelay = min(p.MaxDelay, maxVisibility)
-	if p.Jitter < 0 || p.Jitter > 1 {
+	switch {
+	case p.Jitter == 0 || p.Jitter > 1:
 		p.Jitter = d.Jitter
+	case p.Jitter < 0:
+		p.Jitter = 0
 	}
 	if p.Rand == nil {
 		p.Rand = rand.Float64

@@ -90,3 +90,40 @@ func TestAttemptOf(t *testing.T) {
 		t.Errorf("attempt without attributes: %+v", a)
 	}
 }
+
+// Setting one field of a Policy must not clear the others: the sync
+// function once set only MaxAttempts and so ran with no window and no
+// jitter, dead-lettering every message of a 3-minute outage.
+func TestPartialPolicyKeepsDefaults(t *testing.T) {
+	d := DefaultPolicy
+	for name, p := range map[string]Policy{
+		"only MaxAttempts": {MaxAttempts: 6},
+		"only BaseDelay":   {BaseDelay: time.Second},
+		"ForQueue":         Policy{}.ForQueue(8),
+	} {
+		got := p.withDefaults()
+		if got.MinWindow != d.MinWindow || got.Jitter != d.Jitter || got.MaxDelay != d.MaxDelay {
+			t.Errorf("%s: window %s, jitter %v, max delay %s; want the defaults %s, %v, %s",
+				name, got.MinWindow, got.Jitter, got.MaxDelay, d.MinWindow, d.Jitter, d.MaxDelay)
+		}
+	}
+	if got := (Policy{}).ForQueue(8).MaxAttempts; got != 6 {
+		t.Errorf("ForQueue(8).MaxAttempts = %d, want 8 less the 2 spare receives", got)
+	}
+	if got := (Policy{MaxAttempts: 16}).ForQueue(18).MaxAttempts; got != 16 {
+		t.Errorf("ForQueue keeps a set MaxAttempts: got %d", got)
+	}
+	if got := (Policy{}).ForQueue(1).MaxAttempts; got != 1 {
+		t.Errorf("ForQueue(1).MaxAttempts = %d, want at least 1", got)
+	}
+	off := Policy{MinWindow: NoWindow, Jitter: NoJitter}.withDefaults()
+	if off.MinWindow != 0 || off.Jitter != 0 {
+		t.Errorf("NoWindow/NoJitter: window %s, jitter %v; want both off", off.MinWindow, off.Jitter)
+	}
+	// A partial policy abandons only after the default window: attempt 6
+	// of 6 five minutes into an outage is retried, not dead-lettered.
+	a := Attempt{N: 6, FirstFailure: t0, Now: t0.Add(5 * time.Minute)}
+	if (Policy{MaxAttempts: 6}).Abandon(a, errors.New("503")) {
+		t.Error("a policy with only MaxAttempts abandoned inside the default one-hour window")
+	}
+}

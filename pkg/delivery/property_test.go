@@ -45,7 +45,7 @@ func webhookMapping(t *testing.T) *mapping.Mapping {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mapping.Parse("webhook.yaml", data, func(string, map[string]any) error { return nil })
+	m, err := withPhone.Parse("webhook.yaml", data)
 	if err != nil {
 		t.Fatal(err)
 	}

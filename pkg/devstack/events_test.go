@@ -21,7 +21,8 @@ import (
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
-	"github.com/profilesync/profilesync/pkg/stack"
+	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 // events/ holds a sample per function and case: each is what `sam local
@@ -45,6 +46,7 @@ type want struct {
 	status   int      // ingress: HTTP status
 	enqueued int      // ingress: messages enqueued
 	failures []string // sync: message ids reported failed
+	dead     []string // sync: message ids dead-lettered (and so not reported failed)
 	records  int      // sync: records at the target afterwards
 }
 
@@ -59,7 +61,7 @@ var expectations = map[string]want{
 	"ingress-unknown-source.json":          {status: 404},
 	"ingress-cidaas-malformed.json":        {status: 400},
 	"sync-salesforce.json":                 {records: 1},
-	"sync-salesforce-partial-failure.json": {failures: []string{"5f0b6c1e-0000-4000-8000-000000000002"}, records: 1},
+	"sync-salesforce-partial-failure.json": {dead: []string{"5f0b6c1e-0000-4000-8000-000000000002"}, records: 1},
 	"sync-webhook.json":                    {records: 2},
 }
 
@@ -114,7 +116,7 @@ func sampleSecrets(sbURL string) MemorySecrets {
 	return secrets
 }
 
-func quietConfig(t *testing.T) (stack.Config, *sandbox.Sandbox) {
+func quietConfig(t *testing.T) (wiring.Function, *sandbox.Sandbox) {
 	sb, err := sandbox.New()
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +127,7 @@ func quietConfig(t *testing.T) (stack.Config, *sandbox.Sandbox) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return stack.Config{Mappings: ms, Sources: DefaultSources, Secrets: sampleSecrets(srv.URL),
+	return wiring.Function{Mappings: ms, Sources: DefaultSources, Secrets: sampleSecrets(srv.URL),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sb
 }
 
@@ -134,13 +136,13 @@ func runIngressSample(t *testing.T, raw []byte, w want) {
 	if err := json.Unmarshal(raw, &req); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := quietConfig(t)
+	fn, _ := quietConfig(t)
+	fn.Now = func() time.Time { return fixtureTime } // the samples' signatures are dated
 	q := &ingress.MemoryQueue{}
-	h, err := cfg.Ingress(context.Background(), q)
+	h, err := wiring.Ingress(context.Background(), wiring.IngressPorts{Function: fn, Queue: q})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Now = func() time.Time { return fixtureTime }
 	resp, err := h.Handle(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +158,10 @@ func runSyncSample(t *testing.T, target string, raw []byte, w want) {
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatal(err)
 	}
-	cfg, sb := quietConfig(t)
-	h, err := cfg.Sync(context.Background(), target, &delivery.MemoryState{})
+	fn, sb := quietConfig(t)
+	q := &delivery.MemoryQueue{}
+	h, err := wiring.Sync(context.Background(), wiring.SyncPorts{Function: fn, Plugins: plugins.All, Target: target,
+		State: &delivery.MemoryState{}, Queue: q, Abandoned: q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +176,13 @@ func runSyncSample(t *testing.T, target string, raw []byte, w want) {
 	if !reflect.DeepEqual(got, w.failures) {
 		t.Errorf("failures %v, want %v", got, w.failures)
 	}
+	var dead []string
+	for _, d := range q.Dead() {
+		dead = append(dead, d.Msg.MessageId)
+	}
+	if !reflect.DeepEqual(dead, w.dead) {
+		t.Errorf("dead-lettered %v, want %v", dead, w.dead)
+	}
 	n := len(sb.Webhook.Records())
 	if target == "salesforce" {
 		n = len(sb.Salesforce.Records("Contact"))
@@ -182,7 +193,7 @@ func runSyncSample(t *testing.T, target string, raw []byte, w want) {
 }
 
 // checkEnvJSON checks events/env.json gives every function of the
-// template the variables pkg/stack reads.
+// template the variables pkg/lambdaenv reads.
 func checkEnvJSON(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(eventsDir, "env.json"))
 	if err != nil {

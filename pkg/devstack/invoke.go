@@ -21,7 +21,8 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/sandbox"
-	"github.com/profilesync/profilesync/pkg/stack"
+	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 // IngressFunctionID is the ingress function's logical id in template.yaml.
@@ -98,6 +99,9 @@ type InvokeResult struct {
 	// after the handler ran (GET /sandbox/<target>/_sandbox/records); nil
 	// for the ingress, or a target the sandbox has no fake of.
 	Records json.RawMessage
+	// DeadLetters are the messages the sync handler abandoned: on AWS they
+	// would now be in the target's DLQ, with these reasons.
+	DeadLetters []delivery.DeadMessage
 }
 
 // Invoke runs one function's handler in-process on an event:
@@ -124,7 +128,7 @@ func Invoke(ctx context.Context, o InvokeOptions) (*InvokeResult, error) {
 	if fn.Target == "" {
 		res.Response, err = invokeIngress(ctx, o, ms)
 	} else {
-		res.Response, res.Records, err = invokeSync(ctx, o, ms, fn.Target)
+		res.Response, res.Records, res.DeadLetters, err = invokeSync(ctx, o, ms, fn.Target)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", fn.LogicalID, err)
@@ -175,12 +179,12 @@ func invokeIngress(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.
 	if err != nil {
 		return nil, err
 	}
-	cfg := stack.Config{Mappings: ms, Sources: o.Sources, Secrets: FileSecrets{Dir: dir, BaseURL: o.URL}, HTTP: hc, Log: o.Log}
-	h, err := cfg.Ingress(ctx, queues)
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: FileSecrets{Dir: dir, BaseURL: o.URL}, HTTP: hc, Log: o.Log,
+		Now: func() time.Time { return o.Now }}
+	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues})
 	if err != nil {
 		return nil, err
 	}
-	h.Now = func() time.Time { return o.Now }
 	resp, err := h.Handle(ctx, ev)
 	if err != nil {
 		return nil, err
@@ -241,40 +245,49 @@ func (t *sandboxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func invokeSync(ctx context.Context, o InvokeOptions, ms *mapping.Set, target string) (json.RawMessage, json.RawMessage, error) {
+func invokeSync(ctx context.Context, o InvokeOptions, ms *mapping.Set, target string) (json.RawMessage, json.RawMessage, []delivery.DeadMessage, error) {
 	var ev events.SQSEvent
 	if err := json.Unmarshal(o.Event, &ev); err != nil {
-		return nil, nil, fmt.Errorf("event is not an SQS event: %w", err)
+		return nil, nil, nil, fmt.Errorf("event is not an SQS event: %w", err)
 	}
 	if len(ev.Records) == 0 {
-		return nil, nil, errors.New("SQS event has no records")
+		return nil, nil, nil, errors.New("SQS event has no records")
 	}
 	base, stop, err := serveSandbox(o.Log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer stop()
-	cfg := stack.Config{Mappings: ms, Sources: o.Sources, Secrets: MemorySecrets(sandbox.DevSecrets(base)), Log: o.Log}
-	h, err := cfg.Sync(ctx, target, &delivery.MemoryState{})
+	q := &delivery.MemoryQueue{}
+	h, err := wiring.Sync(ctx, invokePorts(o, ms, target, base, q))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	resp, err := h.Handle(ctx, ev)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if resp.BatchItemFailures == nil {
 		resp.BatchItemFailures = []events.SQSBatchItemFailure{} // Lambda prints [] too
 	}
 	out, err := json.Marshal(resp)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	recs, err := SandboxRecords(ctx, &http.Client{Timeout: 10 * time.Second}, base, target)
 	if errors.Is(err, errNoFake) {
-		return out, nil, nil
+		return out, nil, q.Dead(), nil
 	}
-	return out, recs, err
+	return out, recs, q.Dead(), err
+}
+
+// invokePorts are a one-shot sync function's ports: the sandbox's
+// development secrets, in-memory state, and q, which keeps what the
+// handler schedules or dead-letters, so an invoke touches nothing on disk.
+func invokePorts(o InvokeOptions, ms *mapping.Set, target, base string, q *delivery.MemoryQueue) wiring.SyncPorts {
+	state := &delivery.MemoryState{}
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: MemorySecrets(sandbox.DevSecrets(base)), Log: o.Log}
+	return wiring.SyncPorts{Function: fn, Plugins: plugins.All, Target: target, State: state, Queue: q, Abandoned: q}
 }
 
 // serveSandbox serves a fresh sandbox on an ephemeral loopback port.

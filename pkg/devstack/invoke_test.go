@@ -174,12 +174,12 @@ func TestInvokeSync(t *testing.T) {
 		function     string
 		target       string
 		ids          []string
-		wantFailures string
+		wantDead     string // the message the handler dead-letters, as the Lambda would
 		wantRecord   string
 	}{
-		{"SalesforceSyncFunction", "salesforce", []string{"m-1"}, `[]`, `"LastName":"Doe"`},
-		{"sync:webhook", "webhook", []string{"m-1"}, `[]`, `"family":"Doe"`},
-		{"SalesforceSyncFunction", "salesforce", []string{"m-1", "wrong-target"}, `[{"itemIdentifier":"wrong-target"}]`, `"LastName":"Doe"`},
+		{"SalesforceSyncFunction", "salesforce", []string{"m-1"}, "", `"LastName":"Doe"`},
+		{"sync:webhook", "webhook", []string{"m-1"}, "", `"family":"Doe"`},
+		{"SalesforceSyncFunction", "salesforce", []string{"m-1", "wrong-target"}, "wrong-target", `"LastName":"Doe"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function+"/"+strings.Join(tt.ids, ","), func(t *testing.T) {
@@ -190,8 +190,15 @@ func TestInvokeSync(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := `{"batchItemFailures":` + tt.wantFailures + `}`; string(res.Response) != want {
+			if want := `{"batchItemFailures":[]}`; string(res.Response) != want {
 				t.Errorf("response %s, want %s", res.Response, want)
+			}
+			var dead string
+			for _, d := range res.DeadLetters {
+				dead += d.Msg.MessageId
+			}
+			if dead != tt.wantDead {
+				t.Errorf("dead-lettered %q, want %q", dead, tt.wantDead)
 			}
 			if !strings.Contains(string(res.Records), tt.wantRecord) {
 				t.Errorf("records %s lack %s", res.Records, tt.wantRecord)

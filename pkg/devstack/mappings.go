@@ -7,14 +7,14 @@ import (
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/stack"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 func loadMappings(fsys fs.FS) (*mapping.Set, error) {
 	if fsys == nil {
 		fsys = mappings.FS
 	}
-	return stack.LoadMappings(fsys, ".")
+	return plugins.All.LoadMappings(fsys, ".")
 }
 
 // OpenQueues opens the local database in dataDir with one queue (and DLQ)

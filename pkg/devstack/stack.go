@@ -1,8 +1,11 @@
 // Package devstack runs the whole of ProfileSync on one machine, with no AWS
-// and no Docker: the same ingress and sync handlers the Lambdas run, driven
-// with the same Lambda event types, over the embedded adapters of pkg/local
-// (a durable SQLite queue per target with a DLQ, SQLite state) and the
-// sandbox's fakes of the CIAM and back-end APIs.
+// and no Docker (`profilesync dev`, `invoke`, `send`): it builds the local
+// ports — the embedded adapters of pkg/local (a durable SQLite queue per
+// target with a DLQ, SQLite state, notices), secret files, the sandbox's
+// fakes of the CIAM and back-end APIs — and hands them to the same
+// pkg/wiring constructors the Lambdas use, then drives the handlers with
+// the same Lambda event types. It is the local counterpart of
+// pkg/lambdaenv.
 package devstack
 
 import (
@@ -21,7 +24,8 @@ import (
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/sandbox"
-	"github.com/profilesync/profilesync/pkg/stack"
+	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 // DefaultSources are the webhook sources the shipped configuration has.
@@ -34,11 +38,11 @@ type Options struct {
 	Mappings fs.FS  // mapping files at the root; default the embedded ones
 	Sources  []string
 	// Secrets overrides the secret files in DataDir/secrets (tests).
-	Secrets stack.Secrets
+	Secrets wiring.Secrets
 	// VisibilityTimeout of every queue (default 30 s).
 	VisibilityTimeout time.Duration
-	// Policy is every target's retry policy; zero means delivery's
-	// defaults, with MaxAttempts two below the queue's maxReceiveCount.
+	// Policy tunes every target's retries as wiring.SyncPorts.Policy does
+	// (zero: the Lambda's policy).
 	Policy delivery.Policy
 	// Guard returns a target's rate limit and down-detection; nil gives
 	// each target a default Guard (no rate limit).
@@ -52,8 +56,11 @@ type Stack struct {
 	DB      *local.DB
 	Queues  *local.Queues
 	Sandbox *sandbox.Sandbox
-	Config  stack.Config
+	Notices local.Notices
+	// Function is what every handler of the stack was built from.
+	Function wiring.Function
 
+	sync   map[string]*delivery.Handler
 	srv    *http.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -124,8 +131,9 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := stack.Config{Mappings: ms, Sources: o.Sources, Secrets: secrets, Log: o.Log}
-	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Config: cfg}
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, Log: o.Log}
+	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
+		sync: map[string]*delivery.Handler{}}
 	if err := s.startRuntime(ctx, o); err != nil {
 		db.Close()
 		return nil, err
@@ -135,7 +143,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 
 // startRuntime builds the handlers, the HTTP routes and the pollers.
 func (s *Stack) startRuntime(ctx context.Context, o Options) error {
-	in, err := s.Config.Ingress(ctx, s.Queues)
+	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues})
 	if err != nil {
 		return err
 	}
@@ -147,22 +155,15 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	state := local.NewState(s.DB)
-	for _, m := range s.Config.Mappings.All() {
-		h, err := s.Config.Sync(ctx, m.Name, state)
+	for _, m := range s.Function.Mappings.All() {
+		h, err := wiring.Sync(ctx, s.syncPorts(o, m.Name))
 		if err != nil {
 			cancel()
 			return err
 		}
-		cfg, err := s.Queues.Config(m.Name)
-		if err != nil {
-			cancel()
-			return err
-		}
-		wireRetries(h, o, s.Queues, state, cfg)
-		workers := m.Delivery.Concurrency()
-		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: workers, BatchSize: samgen.BatchSize(m),
-			Ready: h.Guard.Ready, Logger: o.Log}
+		s.sync[m.Name] = h
+		p := &local.Poller{Queues: s.Queues, Target: m.Name, Handler: h.Handle, Workers: m.Delivery.Concurrency(),
+			BatchSize: samgen.BatchSize(m), Ready: h.Guard.Ready, Logger: o.Log}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -174,24 +175,21 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 	return nil
 }
 
-// wireRetries gives a target's handler the embedded queue's retry and DLQ
-// ports, the abandoned log, its policy and its guard.
-func wireRetries(h *delivery.Handler, o Options, q *local.Queues, state *local.State, cfg local.QueueConfig) {
-	rq := local.RetryQueue{Queues: q, Target: cfg.Target}
-	h.Visibility, h.DeadLetters, h.Abandoned = rq, rq, state
-	h.Policy = o.Policy
-	if h.Policy.MaxAttempts == 0 {
-		// The queue's own redrive stays a backstop: two receives spare,
-		// one for the attempt that waits out the window.
-		h.Policy.MaxAttempts = max(1, cfg.MaxReceiveCount-2)
-	}
+// syncPorts are target's local ports: the embedded queue for retries and
+// the DLQ, SQLite for state, the abandoned log and notices.
+func (s *Stack) syncPorts(o Options, target string) wiring.SyncPorts {
+	state := local.NewState(s.DB)
+	p := wiring.SyncPorts{Function: s.Function, Plugins: plugins.All, Target: target,
+		State: state, Queue: local.RetryQueue{Queues: s.Queues, Target: target}, Abandoned: state,
+		Notifier: s.Notices, Policy: o.Policy}
 	if o.Guard != nil {
-		h.Guard = o.Guard(cfg.Target)
+		p.Guard = o.Guard(target)
 	}
-	if h.Guard == nil {
-		h.Guard = &delivery.Guard{}
-	}
+	return p
 }
+
+// SyncHandler is the handler the stack built for target (nil if none).
+func (s *Stack) SyncHandler(target string) *delivery.Handler { return s.sync[target] }
 
 // Close stops serving, lets the batches in hand finish, and closes the
 // database. Undelivered messages stay queued for the next start.

@@ -1,11 +1,9 @@
-// Package lambdaenv reads what the deployed functions share from the
-// environment template.yaml gives them, and builds the ingress function.
-// The sync function's wiring (pkg/stack.SyncFromEnv) builds on it; the
-// ingress function imports only this, so it links no connector, no
-// delivery state store and no phone normaliser (see pkg/mapping/phone):
-// it verifies, routes and enqueues.
+// Package lambdaenv reads what a deployed function is given in its
+// environment and builds its AWS ports for pkg/wiring: the one thing the
+// Lambda composition roots (functions/*) do before they assemble. The
+// local stack's counterpart is pkg/devstack.
 //
-// The environment:
+// The environment (template.yaml sets it):
 //
 //	SOURCES      comma-separated source names (cidaas,akamai,clerk)
 //	SECRET_ARNS  {"<source or target secret name>": "<Secrets Manager ARN>"}
@@ -17,31 +15,27 @@
 //	             SyncAbandoned notices
 //
 // plus AWS_REGION, the role's credentials and the endpoint variables that
-// awsenv.Config reads, so the same binaries run against local
-// implementations of the AWS APIs.
+// awsadapter.ConfigFromEnv reads, so the same binaries run against local
+// implementations of the AWS APIs. It imports no connector: the sync
+// function passes the connector registry in as wiring.Plugins.
 package lambdaenv
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
-	"github.com/profilesync/profilesync/pkg/awsenv"
-	"github.com/profilesync/profilesync/pkg/ingress"
-	"github.com/profilesync/profilesync/pkg/mapping"
-	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
+	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
 // Logger logs JSON to stdout, as Lambda's JSON log format expects.
@@ -49,69 +43,74 @@ func Logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
 }
 
-// HTTPTimeout bounds every call a function makes to a CIAM or a back-end.
-const HTTPTimeout = 20 * time.Second
-
-// Env is what every function reads at init.
-type Env struct {
-	Mappings *mapping.Set
-	Sources  []string
-	Secrets  *awsadapter.Secrets
-	AWS      awssdk.Config
-}
-
-// Loader loads the embedded mappings: pkg/stack.LoadMappings for a
-// function that evaluates fields, RoutingMappings for one that only routes.
-type Loader func(fsys fs.FS, dir string) (*mapping.Set, error)
-
-// RoutingMappings loads mappings for routing only: no connector settings
-// check (the ingress function builds no connector; the sync function, the
-// template generator and `profilesync validate` check them) and no phone
-// normaliser.
-func RoutingMappings(fsys fs.FS, dir string) (*mapping.Set, error) {
-	return mapping.LoadFS(fsys, dir, nil)
-}
-
-// Load reads the embedded mappings, SOURCES, SECRET_ARNS and the AWS
-// configuration.
-func Load(load Loader) (Env, error) {
-	ms, err := load(mappings.FS, ".")
+// function reads what every function shares: the embedded mappings
+// (loaded with p), SOURCES, SECRET_ARNS and the SDK configuration.
+func function(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Config, error) {
+	ms, err := p.LoadMappings(mappings.FS, ".")
 	if err != nil {
-		return Env{}, err
+		return wiring.Function{}, awssdk.Config{}, err
 	}
 	arns, err := awsadapter.ParseSecretARNs(os.Getenv("SECRET_ARNS"))
 	if err != nil {
-		return Env{}, fmt.Errorf("SECRET_ARNS: %w", err)
+		return wiring.Function{}, awssdk.Config{}, fmt.Errorf("SECRET_ARNS: %w", err)
 	}
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
-		return Env{}, err
+		return wiring.Function{}, awssdk.Config{}, err
 	}
 	secrets := awsadapter.NewSecrets(awsadapter.SecretsManagerOf(secretsmanager.NewFromConfig(cfg)), arns)
-	return Env{Mappings: ms, Sources: splitList(os.Getenv("SOURCES")), Secrets: secrets, AWS: cfg}, nil
+	return wiring.Function{Mappings: ms, Sources: splitList(os.Getenv("SOURCES")), Secrets: secrets, Log: log}, cfg, nil
 }
 
-// Ingress builds the ingress function's handler.
-func Ingress(ctx context.Context, log *slog.Logger) (*ingress.Handler, error) {
-	env, err := Load(RoutingMappings)
+// Ingress reads the ingress function's environment. It loads the mappings
+// for routing only: no settings check and no phone normaliser.
+func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
+	fn, cfg, err := function(log, wiring.Plugins{})
 	if err != nil {
-		return nil, err
+		return wiring.IngressPorts{}, err
 	}
 	var urls map[string]string
 	if err := json.Unmarshal([]byte(os.Getenv("QUEUE_URLS")), &urls); err != nil {
-		return nil, fmt.Errorf("QUEUE_URLS: want a JSON object of target to queue URL: %w", err)
+		return wiring.IngressPorts{}, fmt.Errorf("QUEUE_URLS: want a JSON object of target to queue URL: %w", err)
 	}
-	for _, m := range env.Mappings.All() {
+	for _, m := range fn.Mappings.All() {
 		if urls[m.Name] == "" {
-			return nil, fmt.Errorf("QUEUE_URLS has no queue for target %q (regenerate template.yaml)", m.Name)
+			return wiring.IngressPorts{}, fmt.Errorf("QUEUE_URLS has no queue for target %q (regenerate template.yaml)", m.Name)
 		}
 	}
-	parsers, _, err := sourcereg.BuildAll(ctx, env.Sources, env.Secrets, &http.Client{Timeout: HTTPTimeout})
+	q := awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), urls)
+	return wiring.IngressPorts{Function: fn, Queue: q}, nil
+}
+
+// Sync reads the sync function's environment for $TARGET. Retries are
+// scheduled on the function's own queue (ChangeMessageVisibility) and
+// abandoned messages go to its DLQ with their reason; SQS's RedrivePolicy
+// stays the backstop. The SDK clients reach the adapters as method values
+// (awsadapter.DynamoDBOf, ...), which keeps the rest of each AWS API out of
+// the binary.
+func Sync(log *slog.Logger, p wiring.Plugins) (wiring.SyncPorts, error) {
+	fn, cfg, err := function(log, p)
 	if err != nil {
-		return nil, err
+		return wiring.SyncPorts{}, err
 	}
-	q := awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(env.AWS)), urls)
-	return &ingress.Handler{Sources: parsers, Router: env.Mappings, Queue: q, Log: log}, nil
+	target, table := os.Getenv("TARGET"), os.Getenv("STATE_TABLE")
+	queueURL, dlqURL := os.Getenv("QUEUE_URL"), os.Getenv("DLQ_URL")
+	if target == "" || table == "" || queueURL == "" || dlqURL == "" {
+		return wiring.SyncPorts{}, fmt.Errorf("TARGET, STATE_TABLE, QUEUE_URL and DLQ_URL must be set")
+	}
+	ddb := awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg))
+	ports := wiring.SyncPorts{
+		Function:  fn,
+		Plugins:   p,
+		Target:    target,
+		State:     awsadapter.NewStateTable(ddb, table),
+		Queue:     awsadapter.NewRetryQueue(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), queueURL, dlqURL),
+		Abandoned: awsadapter.NewAbandonedTable(ddb, table),
+	}
+	if bus := os.Getenv("EVENT_BUS"); bus != "" {
+		ports.Notifier = awsadapter.NewNotices(awsadapter.EventBridgeOf(eventbridge.NewFromConfig(cfg)), bus)
+	}
+	return ports, nil
 }
 
 func splitList(s string) []string {

@@ -7,7 +7,8 @@
 // redrive to a per-target DLQ), a poller that feeds SQS batches to a sync
 // handler the way the Lambda event source mapping does (Poller), an adapter
 // that turns net/http requests into API Gateway HTTP API v2 events
-// (APIGatewayHandler), and a SQLite state store (State).
+// (APIGatewayHandler), a SQLite state store and abandoned log (State), and
+// the notices table (Notices), the local twin of the EventBridge bus.
 //
 // What does not: business logic, and anything a Lambda binary needs. Lambda
 // binaries never import this package, so SQLite is never linked into them.

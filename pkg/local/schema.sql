@@ -43,3 +43,16 @@ create table if not exists abandoned (
   abandoned_at integer not null,
   primary key (target, subject, event_id)
 ) strict, without rowid;
+
+-- The sync handler's notices (ProfileSynced, SyncAbandoned): the local twin
+-- of the EventBridge bus they go to on AWS. Ids only, never profile data
+-- (since version 3).
+create table if not exists notice (
+  seq integer primary key autoincrement,
+  type text not null,
+  target text not null,
+  subject text not null default '',
+  event_id text not null default '',
+  detail text not null,
+  at integer not null
+) strict;

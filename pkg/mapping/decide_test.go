@@ -29,7 +29,7 @@ clients:
 `
 
 func TestDecide(t *testing.T) {
-	m, err := Parse("crm.yaml", []byte(scoped), nil)
+	m, err := withPhone.Parse("crm.yaml", []byte(scoped))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestDecideIgnoreAndNotSubscribed(t *testing.T) {
-	m, err := Parse("crm.yaml", []byte("version: 1\nconnector: generic\nevents: [deleted]\non_delete: ignore\n"), nil)
+	m, err := withPhone.Parse("crm.yaml", []byte("version: 1\nconnector: generic\nevents: [deleted]\non_delete: ignore\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestDecideIgnoreAndNotSubscribed(t *testing.T) {
 // would apply the delete policy to every subject.
 func TestScopeRuntimeErrorIsAnError(t *testing.T) {
 	y := "version: 1\nconnector: generic\nevents: [updated]\nscope: 'custom.tier.level == \"x\"'\n"
-	m, err := Parse("crm.yaml", []byte(y), nil)
+	m, err := withPhone.Parse("crm.yaml", []byte(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestScopeRuntimeErrorIsAnError(t *testing.T) {
 }
 
 func TestAnonymiseNamesMappedFields(t *testing.T) {
-	_, err := Parse("crm.yaml", []byte(strings.Replace(scoped, "on_delete: {deactivate: {Active: false}}", "on_delete: {anonymise: {Email: null}}", 1)), nil)
+	_, err := withPhone.Parse("crm.yaml", []byte(strings.Replace(scoped, "on_delete: {deactivate: {Active: false}}", "on_delete: {anonymise: {Email: null}}", 1)))
 	if err == nil || !strings.Contains(err.Error(), "on_delete.anonymise.Email: is not a mapped field") {
 		t.Fatalf("err = %v", err)
 	}

@@ -45,6 +45,9 @@ type diags struct {
 	file  string
 	list  []*Error
 	phone bool // something in the file uses e164
+
+	phoneFunc PhoneFunc // the Loader's normaliser, or nil
+	check     SettingsChecker
 }
 
 func (d *diags) at(n *yaml.Node, field, format string, a ...any) {

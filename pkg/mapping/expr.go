@@ -24,26 +24,29 @@ type program struct {
 
 // exprFuncs are the functions expressions get on top of expr's built-ins
 // (lower, upper, trim, split, join, date, now, len, ...): the transforms
-// that are not built in, under the same names.
-var exprFuncs = []expr.Option{
-	expr.Function("sha256", func(a ...any) (any, error) { return hashHex(sha256.New(), a[0].(string)), nil }, new(func(string) string)),
-	expr.Function("md5", func(a ...any) (any, error) { return hashHex(md5.New(), a[0].(string)), nil }, new(func(string) string)),
-	expr.Function("e164", func(a ...any) (any, error) {
-		if normaliser() == nil {
-			return nil, ErrNoPhone
-		}
-		s, _ := e164(a[0].(string), a[1].(string))
-		return s, nil
-	}, new(func(string, string) string)),
+// that are not built in, under the same names. e164 uses the loader's
+// phone normaliser, and refuses without one.
+func exprFuncs(phone PhoneFunc) []expr.Option {
+	return []expr.Option{
+		expr.Function("sha256", func(a ...any) (any, error) { return hashHex(sha256.New(), a[0].(string)), nil }, new(func(string) string)),
+		expr.Function("md5", func(a ...any) (any, error) { return hashHex(md5.New(), a[0].(string)), nil }, new(func(string) string)),
+		expr.Function("e164", func(a ...any) (any, error) {
+			if phone == nil {
+				return nil, ErrNoPhone
+			}
+			s, _ := phone.call(a[0].(string), a[1].(string))
+			return s, nil
+		}, new(func(string, string) string)),
+	}
 }
 
 // compileExpr type-checks src against the profile. asBool requires a
 // boolean result (scope rules).
-func compileExpr(src string, asBool bool) (*program, error) {
+func compileExpr(src string, asBool bool, phone PhoneFunc) (*program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("empty expression")
 	}
-	opts := append([]expr.Option{expr.Env(env{})}, exprFuncs...)
+	opts := append([]expr.Option{expr.Env(env{})}, exprFuncs(phone)...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}

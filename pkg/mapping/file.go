@@ -25,10 +25,47 @@ var (
 	levelKeys = layerKeys
 )
 
+// Loader loads mapping files with what the binary that loads them has.
+// A function that only routes events (the ingress) uses a zero Loader; one
+// that evaluates fields and builds connectors (sync, the local stack, the
+// CLI) gives it the connector registry's settings check and the phone
+// normaliser (pkg/wiring.FullLoader).
+type Loader struct {
+	// CheckSettings validates each mapping's connector settings (nil: not
+	// checked).
+	CheckSettings SettingsChecker
+	// Phone normalises numbers for the e164 transform and e164() (nil:
+	// mappings that use e164 load and route but refuse to evaluate, with
+	// ErrNoPhone).
+	Phone PhoneFunc
+}
+
+// LoadFS loads every *.yaml file in dir of fsys with a Loader that checks
+// settings with check and has no phone normaliser.
+func LoadFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, error) {
+	return Loader{CheckSettings: check}.LoadFS(fsys, dir)
+}
+
+// CheckFS is Loader.CheckFS for a Loader with check and no phone normaliser.
+func CheckFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, []*Error, error) {
+	return Loader{CheckSettings: check}.CheckFS(fsys, dir)
+}
+
+// Parse is Loader.Parse for a Loader with check and no phone normaliser.
+func Parse(filename string, data []byte, check SettingsChecker) (*Mapping, error) {
+	return Loader{CheckSettings: check}.Parse(filename, data)
+}
+
+// Diagnose is Loader.Diagnose for a Loader with check and no phone
+// normaliser.
+func Diagnose(filename string, data []byte, check SettingsChecker) (*Mapping, []*Error) {
+	return Loader{CheckSettings: check}.Diagnose(filename, data)
+}
+
 // LoadFS loads every *.yaml file in dir of fsys. The target name is the file
 // name without its extension. Warnings stay on each Mapping.
-func LoadFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, error) {
-	set, problems, err := CheckFS(fsys, dir, check)
+func (l Loader) LoadFS(fsys fs.FS, dir string) (*Set, error) {
+	set, problems, err := l.CheckFS(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +78,7 @@ func LoadFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, error) {
 // CheckFS loads every *.yaml file in dir and returns every problem, errors
 // and warnings, in file and line order. The set is nil when any error was
 // found; err is for a directory that cannot be read or holds no mappings.
-func CheckFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, []*Error, error) {
+func (l Loader) CheckFS(fsys fs.FS, dir string) (*Set, []*Error, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, nil, err
@@ -60,7 +97,7 @@ func CheckFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, []*Error, err
 			failed = true
 			continue
 		}
-		m, problems := Diagnose(n, b, check)
+		m, problems := l.Diagnose(n, b)
 		all = append(all, problems...)
 		if m == nil {
 			failed = true
@@ -76,8 +113,8 @@ func CheckFS(fsys fs.FS, dir string, check SettingsChecker) (*Set, []*Error, err
 
 // Parse decodes and validates one mapping file. filename is its path, used
 // in errors and for the target name. The error joins every problem found.
-func Parse(filename string, data []byte, check SettingsChecker) (*Mapping, error) {
-	m, problems := Diagnose(filename, data, check)
+func (l Loader) Parse(filename string, data []byte) (*Mapping, error) {
+	m, problems := l.Diagnose(filename, data)
 	if m == nil {
 		return nil, joined(problems)
 	}
@@ -86,9 +123,9 @@ func Parse(filename string, data []byte, check SettingsChecker) (*Mapping, error
 
 // Diagnose parses one mapping file and returns it (nil when it has
 // errors) with every error and warning, in line order.
-func Diagnose(filename string, data []byte, check SettingsChecker) (*Mapping, []*Error) {
-	d := &diags{file: filename}
-	m := d.parseFile(filename, data, check)
+func (l Loader) Diagnose(filename string, data []byte) (*Mapping, []*Error) {
+	d := &diags{file: filename, phoneFunc: l.Phone, check: l.CheckSettings}
+	m := d.parseFile(filename, data)
 	problems := d.sorted()
 	if d.errs() > 0 {
 		return nil, problems
@@ -97,7 +134,7 @@ func Diagnose(filename string, data []byte, check SettingsChecker) (*Mapping, []
 	return m, problems
 }
 
-func (d *diags) parseFile(filename string, data []byte, check SettingsChecker) *Mapping {
+func (d *diags) parseFile(filename string, data []byte) *Mapping {
 	name := strings.TrimSuffix(path.Base(filename), path.Ext(filename))
 	if !nameRE.MatchString(name) {
 		d.at(nil, "", "file name %q must be a target name: lower-case letters, digits and '-', starting with a letter, at most 40", name)
@@ -117,7 +154,7 @@ func (d *diags) parseFile(filename string, data []byte, check SettingsChecker) *
 	}
 	m := &Mapping{Name: name, File: filename, Secret: name, Key: "sub",
 		envs: map[string]*Rules{}, clients: map[string]*Rules{}, both: map[[2]string]*Rules{}}
-	d.header(top, root.Content[0], m, check)
+	d.header(top, root.Content[0], m)
 	tables := map[string]map[string]any{}
 	if n := top["lookups"]; n != nil {
 		kv, keys := d.mapNode(n, "lookups")
@@ -148,12 +185,12 @@ func (d *diags) parseFile(filename string, data []byte, check SettingsChecker) *
 			d.checkTargets(r, m.envs[env], l, fmt.Sprintf("clients.%s.(on environments.%s).", c, env))
 		}
 	}
-	m.phone = d.phone
+	m.phone, m.phoneFunc = d.phone, d.phoneFunc
 	return m
 }
 
 // header reads the keys that only the file's top level has.
-func (d *diags) header(top map[string]*yaml.Node, root *yaml.Node, m *Mapping, check SettingsChecker) {
+func (d *diags) header(top map[string]*yaml.Node, root *yaml.Node, m *Mapping) {
 	if n := top["version"]; n == nil {
 		d.at(root, "version", "is required: version: 1")
 	} else if n.Value != "1" {
@@ -172,8 +209,8 @@ func (d *diags) header(top map[string]*yaml.Node, root *yaml.Node, m *Mapping, c
 			d.at(n, "settings", "must be a map of the connector's settings")
 		}
 	}
-	if check != nil && m.Connector != "" {
-		if err := check(m.Connector, m.Settings); err != nil {
+	if d.check != nil && m.Connector != "" {
+		if err := d.check(m.Connector, m.Settings); err != nil {
 			at := top["settings"]
 			if at == nil {
 				at = top["connector"]

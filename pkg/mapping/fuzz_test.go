@@ -28,7 +28,7 @@ func FuzzParse(f *testing.F) {
 	p := sampleProfile(f)
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, _ := Diagnose("fuzz.yaml", data, nil)
+		m, _ := withPhone.Diagnose("fuzz.yaml", data)
 		if m == nil {
 			return
 		}
@@ -58,7 +58,7 @@ func FuzzExpr(f *testing.F) {
 	empty := newEnv(&profile.Profile{}, nil)
 	f.Fuzz(func(t *testing.T, src string) {
 		for _, asBool := range []bool{false, true} {
-			p, err := compileExpr(src, asBool)
+			p, err := compileExpr(src, asBool, withPhone.Phone)
 			if err != nil {
 				continue
 			}

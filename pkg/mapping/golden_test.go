@@ -52,7 +52,7 @@ func goldenCases(p *profile.Profile) map[string]profile.Event {
 // TestGoldenDecisions fixes, per shipped mapping (and the feature example),
 // what a sample profile becomes for each kind of event.
 func TestGoldenDecisions(t *testing.T) {
-	set, err := LoadFS(mappings.FS, ".", nil)
+	set, err := withPhone.LoadFS(mappings.FS, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestGoldenDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Parse("example-crm.yaml", ex, nil)
+	m, err := withPhone.Parse("example-crm.yaml", ex)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,10 @@ import (
 	"github.com/profilesync/profilesync/pkg/mapping/phone"
 )
 
-// The tests evaluate e164 fields, as the sync function does; phone_test.go
-// checks what happens in a binary without a normaliser.
+// withPhone loads as the sync function does, with the phone normaliser;
+// phone_test.go checks what happens without one.
+var withPhone = Loader{Phone: phone.E164}
+
 func TestMain(m *testing.M) {
-	UsePhone(phone.E164)
 	os.Exit(m.Run())
 }

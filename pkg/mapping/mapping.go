@@ -21,10 +21,13 @@ type Mapping struct {
 
 	keyPath attrPath
 	phone   bool // uses e164: see NeedsPhone
-	base    *Rules
-	envs    map[string]*Rules
-	clients map[string]*Rules    // client on top of the default
-	both    map[[2]string]*Rules // client on top of an environment
+	// phoneFunc is the normaliser the mapping was loaded with (nil: e164
+	// fields cannot be evaluated; see canEvaluate).
+	phoneFunc PhoneFunc
+	base      *Rules
+	envs      map[string]*Rules
+	clients   map[string]*Rules    // client on top of the default
+	both      map[[2]string]*Rules // client on top of an environment
 }
 
 // Delivery holds per-target queue settings the template generator, the

@@ -46,7 +46,7 @@ func testProfile() *profile.Profile {
 }
 
 func TestRecordAndOverrides(t *testing.T) {
-	m, err := Parse("mappings/crm.yaml", []byte(base), nil)
+	m, err := withPhone.Parse("mappings/crm.yaml", []byte(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +89,11 @@ func TestRecordAndOverrides(t *testing.T) {
 }
 
 func TestSubscribesAndRoute(t *testing.T) {
-	crm, err := Parse("crm.yaml", []byte(base), nil)
+	crm, err := withPhone.Parse("crm.yaml", []byte(base))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := Parse("audit.yaml", []byte("version: 1\nconnector: generic\nevents: [deleted]\n"), nil)
+	other, err := withPhone.Parse("audit.yaml", []byte("version: 1\nconnector: generic\nevents: [deleted]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestParseErrorsNameFileLineColumnAndField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("mappings/crm.yaml", []byte(tt.yaml), nil)
+			_, err := withPhone.Parse("mappings/crm.yaml", []byte(tt.yaml))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v\nwant it to contain %q", err, tt.want)
 			}
@@ -156,7 +156,7 @@ func TestUnknownProfileAttributesWarn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, problems := Diagnose("mappings/crm.yaml", []byte(tt.yaml), nil)
+			m, problems := withPhone.Diagnose("mappings/crm.yaml", []byte(tt.yaml))
 			if m == nil {
 				t.Fatalf("did not load: %v", problems)
 			}
@@ -166,7 +166,7 @@ func TestUnknownProfileAttributesWarn(t *testing.T) {
 		})
 	}
 	// custom.* is free-form: no warning at any depth.
-	m, _ := Diagnose("crm.yaml", []byte(strings.Replace(base, "custom.loyalty.tier", "custom.a.b.c.d", 1)), nil)
+	m, _ := withPhone.Diagnose("crm.yaml", []byte(strings.Replace(base, "custom.loyalty.tier", "custom.a.b.c.d", 1)))
 	if m == nil || len(m.Warnings) != 0 {
 		t.Fatalf("custom path: %v", m.Warnings)
 	}
@@ -175,7 +175,7 @@ func TestUnknownProfileAttributesWarn(t *testing.T) {
 // Every problem of a file is reported, not just the first.
 func TestParseReportsEveryError(t *testing.T) {
 	y := strings.Replace(base, "version: 1", "version: 3", 1) + "evnets: [x]\nscope: 'nope('\n"
-	_, problems := Diagnose("crm.yaml", []byte(y), nil)
+	_, problems := withPhone.Diagnose("crm.yaml", []byte(y))
 	if len(problems) != 3 {
 		t.Fatalf("problems = %v", problems)
 	}
@@ -195,7 +195,7 @@ func TestSettingsCheckerErrorsNameTheFile(t *testing.T) {
 }
 
 func TestNoKey(t *testing.T) {
-	m, err := Parse("crm.yaml", []byte(base), nil)
+	m, err := withPhone.Parse("crm.yaml", []byte(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestNoKey(t *testing.T) {
 }
 
 func TestShippedMappingsLoad(t *testing.T) {
-	set, err := LoadFS(mappings.FS, ".", nil)
+	set, err := withPhone.LoadFS(mappings.FS, ".")
 	if err != nil {
 		t.Fatal(err)
 	}

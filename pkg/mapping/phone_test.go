@@ -26,7 +26,7 @@ func TestNeedsPhone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := Parse("crm.yaml", []byte(head+tt.body), nil)
+			m, err := withPhone.Parse("crm.yaml", []byte(head+tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,9 +41,6 @@ func TestNeedsPhone(t *testing.T) {
 // mapping that uses e164 but refuses to evaluate it, so no record goes out
 // with its phone silently missing.
 func TestWithoutPhoneNormaliser(t *testing.T) {
-	UsePhone(nil)
-	t.Cleanup(func() { UsePhone(phone.E164) })
-
 	const body = "version: 1\nconnector: generic\nevents: [created]\n"
 	phoneMapping, err := Parse("crm.yaml", []byte(body+"fields: {Phone: {from: phone_number, transform: [{e164: DE}]}}\n"), nil)
 	if err != nil {
@@ -81,7 +78,10 @@ func TestWithoutPhoneNormaliser(t *testing.T) {
 		t.Errorf("a mapping without e164 must evaluate without a normaliser: %+v, %v", d, err)
 	}
 
-	UsePhone(phone.E164)
+	phoneMapping, err = Loader{Phone: phone.E164}.Parse("crm.yaml", []byte(body+"fields: {Phone: {from: phone_number, transform: [{e164: DE}]}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, err = phoneMapping.Decide(e, p)
 	if err != nil || d.Fields["Phone"] != "+4915112345678" {
 		t.Errorf("with the normaliser: %+v, %v", d, err)

@@ -165,7 +165,7 @@ func (d *diags) parseLayer(m map[string]*yaml.Node, prefix string, tables map[st
 		l.scopeSet = true
 		if !isNull(n) {
 			if s, ok := d.str(n, prefix+"scope", `a boolean expression, e.g. email != "" && address.country in ["DE", "AT"]`); ok {
-				p, err := compileExpr(s, true)
+				p, err := compileExpr(s, true, d.phoneFunc)
 				if err != nil {
 					d.at(n, prefix+"scope", "%v", err)
 				} else if p.phone {

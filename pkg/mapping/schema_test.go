@@ -104,7 +104,7 @@ func TestSchemaRejects(t *testing.T) {
 		if err := s.Validate(yamlToJSON(t, []byte(y))); err == nil {
 			t.Errorf("%s: schema accepted it", name)
 		}
-		if _, err := Parse("crm.yaml", []byte(y), nil); err == nil {
+		if _, err := withPhone.Parse("crm.yaml", []byte(y)); err == nil {
 			t.Errorf("%s: loader accepted it", name)
 		}
 	}

@@ -44,7 +44,7 @@ func (d *diags) parseTransform(n *yaml.Node, field string, tables map[string]map
 	if arg == nil {
 		if name == "e164" { // no default region: numbers must carry a country code
 			d.phone = true
-			return phoneTransform("")
+			return phoneTransform("", d.phoneFunc)
 		}
 		d.at(n, field, "unknown transform, or one that needs an argument; want one of: %s", strings.Join(transformNames, "; "))
 		return nil
@@ -56,7 +56,7 @@ func (d *diags) parseTransform(n *yaml.Node, field string, tables map[string]map
 			d.at(arg, field, "must be a two-letter region such as DE, got %q", region)
 		}
 		d.phone = true
-		return phoneTransform(region)
+		return phoneTransform(region, d.phoneFunc)
 	case "join", "split":
 		if arg.Kind != yaml.ScalarNode {
 			d.at(arg, field, "must be a separator string")
@@ -113,13 +113,13 @@ func mapString(f func(string) string) transform {
 	}
 }
 
-func phoneTransform(region string) transform {
+func phoneTransform(region string, phone PhoneFunc) transform {
 	return func(v any) (any, bool) {
 		s, ok := v.(string)
 		if !ok {
 			return nil, false
 		}
-		return e164(s, region)
+		return phone.call(s, region)
 	}
 }
 

@@ -16,7 +16,7 @@ func applyTransforms(t *testing.T, list string, in any) (any, bool) {
 	if err := yaml.Unmarshal([]byte(list), &n); err != nil {
 		t.Fatal(err)
 	}
-	d := &diags{file: "t.yaml"}
+	d := &diags{file: "t.yaml", phoneFunc: withPhone.Phone}
 	tables := map[string]map[string]any{"lang": {"de-DE": "de", "en-GB": "en"}}
 	out, ok := in, true
 	for _, c := range n.Content[0].Content {

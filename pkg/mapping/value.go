@@ -64,7 +64,7 @@ func (d *diags) parseValue(n *yaml.Node, field string, tables map[string]map[str
 		}
 	case src != nil:
 		if s, ok := d.str(src, field+".expr", "an expression such as given_name + \" \" + family_name"); ok {
-			prog, err := compileExpr(s, false)
+			prog, err := compileExpr(s, false, d.phoneFunc)
 			if err != nil {
 				d.at(src, field+".expr", "%v", err)
 			} else if prog.phone {

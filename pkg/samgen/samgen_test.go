@@ -11,7 +11,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/samgen"
-	"github.com/profilesync/profilesync/pkg/stack"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const (
@@ -30,7 +30,7 @@ func committedTemplate(t *testing.T) []byte {
 
 func loadDir(t *testing.T, dir string) *mapping.Set {
 	t.Helper()
-	set, err := stack.LoadMappings(os.DirFS(dir), ".")
+	set, err := plugins.All.LoadMappings(os.DirFS(dir), ".")
 	if err != nil {
 		t.Fatalf("load %s: %v", dir, err)
 	}

@@ -25,7 +25,7 @@ import (
 	awseb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/profilesync/profilesync/pkg/awsenv"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -81,15 +81,15 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 
 // NewAPI builds an SDK client from the function's environment (the Lambda
 // role; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EVENTBRIDGE are honoured; see
-// awsenv.Config), with c's region and endpoint over those when set.
+// awsadapter.ConfigFromEnv), with c's region and endpoint over those when set.
 //
 // hc is used as given when it has a Transport of its own (a test's, a
 // proxy's). A plain client (the stack hands every connector one with just
 // a timeout) becomes the SDK's own client with that timeout instead: it
 // honours AWS_CA_BUNDLE, which the SDK refuses to add to a plain client.
 func NewAPI(_ context.Context, c Credentials, hc *http.Client) (*awseb.Client, error) {
-	cfg, err := awsenv.Config(c.Region)
-	if errors.Is(err, awsenv.ErrNoRegion) {
+	cfg, err := awsadapter.ConfigFromEnv(c.Region)
+	if errors.Is(err, awsadapter.ErrNoRegion) {
 		return nil, fmt.Errorf("%w, or the secret's region", err)
 	}
 	if err != nil {

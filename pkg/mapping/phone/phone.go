@@ -6,8 +6,9 @@
 // google.golang.org/protobuf and golang.org/x/text/language/display, which
 // the library imports) and 15-19 ms and 2.4 MB of package initialisation at
 // every cold start. The binaries that evaluate fields (sync, the CLI, the
-// local stack) hand it to mapping.UsePhone; the ingress function only
-// routes events and does not link it.
+// local stack) load their mappings with it (mapping.Loader.Phone, through
+// pkg/wiring/plugins); the ingress function only routes events and does
+// not link it.
 package phone
 
 import (

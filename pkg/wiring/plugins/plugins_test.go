@@ -1,4 +1,4 @@
-package stack
+package plugins_test
 
 import (
 	"os"
@@ -7,16 +7,17 @@ import (
 	"testing"
 
 	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 // Every shipped mapping validates against its connector's settings, and the
 // embedded set is the directory on disk.
 func TestShippedMappingsValidate(t *testing.T) {
-	set, err := LoadMappings(mappings.FS, ".")
+	set, err := plugins.All.LoadMappings(mappings.FS, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("../../mappings/*.yaml")
+	files, _ := filepath.Glob("../../../mappings/*.yaml")
 	if len(files) == 0 || len(set.All()) != len(files) {
 		t.Fatalf("%d mappings loaded, %d files", len(set.All()), len(files))
 	}
@@ -31,7 +32,7 @@ func TestUnknownConnectorAndBadSettingsFailAtLoad(t *testing.T) {
 	}
 	write("crm.yaml", "version: 1\nconnector: hubspotx\nevents: [created]\n")
 	write("sf.yaml", "version: 1\nconnector: salesforce\nsettings: {object: Contact}\nevents: [created]\n")
-	_, err := LoadMappings(os.DirFS(dir), ".")
+	_, err := plugins.All.LoadMappings(os.DirFS(dir), ".")
 	if err == nil {
 		t.Fatal("bad mappings loaded")
 	}

@@ -1,19 +1,20 @@
-package stack
+package connector_test
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/brevo"
 	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
 	"github.com/profilesync/profilesync/pkg/fault"
-	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	brevosandbox "github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
@@ -83,7 +84,7 @@ func (f *refreshFixture) connector(t *testing.T) connector.Connector {
 	t.Helper()
 	kind, _ := targetreg.Lookup("salesforce")
 	settings := map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c", "api_version": "v62.0"}
-	c, err := NewRefreshingConnector(t.Context(), "salesforce", "salesforce", f.secrets, func(secret []byte) (connector.Connector, error) {
+	c, err := connector.NewRefreshingConnector(t.Context(), "salesforce", "salesforce", f.secrets, func(secret []byte) (connector.Connector, error) {
 		f.builds.Add(1)
 		return kind.New("salesforce", settings, secret, f.hc)
 	})
@@ -182,7 +183,7 @@ func TestRefreshingConnectorConcurrentRefusalsShareOneRebuild(t *testing.T) {
 	secrets := &rotatingSecrets{}
 	secrets.rotate("old")
 	var builds atomic.Int32
-	c, err := NewRefreshingConnector(t.Context(), "salesforce", "salesforce", secrets, func(b []byte) (connector.Connector, error) {
+	c, err := connector.NewRefreshingConnector(t.Context(), "salesforce", "salesforce", secrets, func(b []byte) (connector.Connector, error) {
 		builds.Add(1)
 		return stubConnector{string(b)}, nil
 	})
@@ -230,31 +231,6 @@ func TestRefreshingConnectorKeepsBatcher(t *testing.T) {
 	}
 }
 
-func TestConfigRefreshingConnector(t *testing.T) {
-	f := newRefreshFixture(t, "org-secret", "org-secret")
-	m, err := mapping.Parse("salesforce.yaml", []byte("version: 1\nconnector: salesforce\n"+
-		"settings: {object: Contact, external_id_field: ProfileSync_Id__c}\nevents: [updated]\n"), checkSettings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Mappings: mapping.NewSet(m), Secrets: f.secrets, HTTP: f.hc}
-	c, err := cfg.RefreshingConnector(t.Context(), "salesforce")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Upsert(t.Context(), record("u-1")); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Secrets = plainSecrets{}
-	if _, err := cfg.RefreshingConnector(t.Context(), "salesforce"); err == nil {
-		t.Fatal("Secrets without Invalidate accepted")
-	}
-}
-
-type plainSecrets struct{}
-
-func (plainSecrets) Secret(context.Context, string) ([]byte, error) { return nil, nil }
-
 func TestCredentialsRefused(t *testing.T) {
 	tests := []struct {
 		err  error
@@ -269,8 +245,8 @@ func TestCredentialsRefused(t *testing.T) {
 		{fmt.Errorf("plain"), false},
 	}
 	for _, tt := range tests {
-		if got := CredentialsRefused(tt.err); got != tt.want {
-			t.Errorf("CredentialsRefused(%v) = %v", tt.err, got)
+		if got := connector.CredentialsRefused(tt.err); got != tt.want {
+			t.Errorf("connector.CredentialsRefused(%v) = %v", tt.err, got)
 		}
 	}
 }
@@ -282,7 +258,7 @@ func TestRefreshingConnectorOptionalOperations(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	secrets := &rotatingSecrets{stored: []byte(`{"api_key":"k","base_url":"` + srv.URL + `"}`)}
-	c, err := NewRefreshingConnector(context.Background(), "brevo", "salesforce", secrets, func(secret []byte) (connector.Connector, error) {
+	c, err := connector.NewRefreshingConnector(context.Background(), "brevo", "salesforce", secrets, func(secret []byte) (connector.Connector, error) {
 		return brevo.Build("brevo", map[string]any{"opt_out": "blocklist"}, secret, srv.Client())
 	})
 	if err != nil {
@@ -300,5 +276,78 @@ func TestRefreshingConnectorOptionalOperations(t *testing.T) {
 	}
 	if err := c.(connector.Deactivator).Deactivate(context.Background(), rec); fault.ClassOf(err) != fault.Permanent {
 		t.Fatalf("Deactivate on brevo = %v, want a permanent error", err)
+	}
+}
+
+// connConnector is a connector holding a connection (like the LDAP
+// client): Close is counted, and Upsert blocks while gate is open so a
+// call can be kept in flight.
+type connConnector struct {
+	stubConnector
+	closed  *atomic.Int32
+	entered chan struct{} // closed when an upsert has started
+	gate    chan struct{} // an upsert waits for it
+}
+
+func (c *connConnector) Upsert(ctx context.Context, r connector.Record) (connector.Result, error) {
+	if c.gate != nil && r.Key == "slow" {
+		close(c.entered)
+		<-c.gate
+	}
+	return c.stubConnector.Upsert(ctx, r)
+}
+
+func (c *connConnector) Close() error { c.closed.Add(1); return nil }
+
+// A connector replaced after a rotation is closed, but only once the
+// calls still using it have returned; the current one stays open.
+func TestRefreshingConnectorClosesTheReplacedConnection(t *testing.T) {
+	secrets := &rotatingSecrets{}
+	secrets.rotate("old")
+	var oldClosed, newClosed atomic.Int32
+	first := &connConnector{stubConnector: stubConnector{"old"}, closed: &oldClosed,
+		entered: make(chan struct{}), gate: make(chan struct{})}
+	c, err := connector.NewRefreshingConnector(t.Context(), "ldap", "salesforce", secrets, func(b []byte) (connector.Connector, error) {
+		if string(b) == "old" {
+			return first, nil
+		}
+		return &connConnector{stubConnector: stubConnector{string(b)}, closed: &newClosed}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := make(chan error, 1)
+	go func() { _, err := c.Upsert(t.Context(), record("slow")); slow <- err }()
+	<-first.entered // a call is in flight on the old connection
+
+	secrets.rotate("new")
+	if _, err := c.Upsert(t.Context(), record("u-1")); err != nil {
+		t.Fatalf("upsert after rotation: %v", err)
+	}
+	if n := oldClosed.Load(); n != 0 {
+		t.Fatalf("old connection closed %d times while a call was still using it", n)
+	}
+	close(first.gate)
+	if err := <-slow; err != nil {
+		t.Fatalf("the in-flight call, retried on the new connector: %v", err)
+	}
+	waitFor(t, func() bool { return oldClosed.Load() == 1 })
+	if n := newClosed.Load(); n != 0 {
+		t.Fatalf("current connection closed %d times", n)
+	}
+	if err := c.(io.Closer).Close(); err != nil || newClosed.Load() != 1 {
+		t.Fatalf("Close: %v, current closed %d times, want once", err, newClosed.Load())
+	}
+}
+
+// waitFor polls cond until it holds or five seconds pass.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

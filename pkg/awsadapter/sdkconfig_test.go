@@ -1,4 +1,4 @@
-package awsenv_test
+package awsadapter_test
 
 import (
 	"encoding/json"
@@ -16,10 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/profilesync/profilesync/internal/moto"
-	"github.com/profilesync/profilesync/pkg/awsenv"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
 )
-
-func TestMain(m *testing.M) { moto.Main(m) }
 
 // lambdaEnv clears every variable Config reads and sets what Lambda sets
 // for a function, plus vars.
@@ -42,7 +40,7 @@ func lambdaEnv(t *testing.T, vars map[string]string) {
 func TestEndpointURL(t *testing.T) {
 	srv := moto.Start(t)
 	lambdaEnv(t, map[string]string{"AWS_ENDPOINT_URL": srv.Endpoint()})
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +59,7 @@ func TestServiceEndpointURL(t *testing.T) {
 	srv := moto.Start(t)
 	lambdaEnv(t, map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_MAX_ATTEMPTS": "1",
 		"AWS_ENDPOINT_URL_SQS": srv.Endpoint(), "AWS_ENDPOINT_URL_SECRETS_MANAGER": srv.Endpoint()})
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +70,7 @@ func TestServiceEndpointURL(t *testing.T) {
 		t.Fatalf("secrets manager via AWS_ENDPOINT_URL_SECRETS_MANAGER: %v", err)
 	}
 	t.Setenv("AWS_ENDPOINT_URL_SQS", "")
-	cfg, err = awsenv.Config("")
+	cfg, err = awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +84,7 @@ func TestServiceEndpointURL(t *testing.T) {
 func TestIgnoreConfiguredEndpoints(t *testing.T) {
 	lambdaEnv(t, map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:2",
 		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"})
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +95,7 @@ func TestIgnoreConfiguredEndpoints(t *testing.T) {
 		t.Fatalf("sqs BaseEndpoint = %q, want none", *got)
 	}
 	t.Setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false")
-	cfg, _ = awsenv.Config("")
+	cfg, _ = awsadapter.ConfigFromEnv("")
 	if got := awssdk.ToString(sqs.NewFromConfig(cfg).Options().BaseEndpoint); got != "http://127.0.0.1:2" {
 		t.Fatalf("sqs BaseEndpoint = %q, want AWS_ENDPOINT_URL_SQS", got)
 	}
@@ -107,7 +105,7 @@ func TestIgnoreConfiguredEndpoints(t *testing.T) {
 // without credentials), and the first call says what to set.
 func TestNoCredentials(t *testing.T) {
 	lambdaEnv(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +116,7 @@ func TestNoCredentials(t *testing.T) {
 
 func TestRegionAndCredentials(t *testing.T) {
 	lambdaEnv(t, map[string]string{"AWS_SESSION_TOKEN": "tok"})
-	cfg, err := awsenv.Config("eu-central-1")
+	cfg, err := awsadapter.ConfigFromEnv("eu-central-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +129,7 @@ func TestRegionAndCredentials(t *testing.T) {
 	}
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "eu-west-1")
-	if cfg, _ := awsenv.Config(""); cfg.Region != "eu-west-1" {
+	if cfg, _ := awsadapter.ConfigFromEnv(""); cfg.Region != "eu-west-1" {
 		t.Errorf("region = %q, want AWS_DEFAULT_REGION", cfg.Region)
 	}
 }
@@ -151,7 +149,7 @@ func TestRefusesIncompleteEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			lambdaEnv(t, tt.vars)
-			if _, err := awsenv.Config(""); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := awsadapter.ConfigFromEnv(""); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
@@ -175,7 +173,7 @@ func TestContainerCredentials(t *testing.T) {
 	}
 	lambdaEnv(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI": srv.URL + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile})
-	cfg, err := awsenv.Config("")
+	cfg, err := awsadapter.ConfigFromEnv("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +197,7 @@ func TestCABundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	get := func() error {
-		cfg, err := awsenv.Config("")
+		cfg, err := awsadapter.ConfigFromEnv("")
 		if err != nil {
 			t.Fatal(err)
 		}

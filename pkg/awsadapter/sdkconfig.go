@@ -1,9 +1,9 @@
-// Package awsenv builds the AWS SDK configuration of code running in a
-// Lambda function from the environment Lambda gives it, without
-// github.com/aws/aws-sdk-go-v2/config. The CLI, which may run on a
-// developer's machine with profiles and SSO, uses pkg/awsadapter.LoadConfig
-// instead.
-package awsenv
+package awsadapter
+
+// The AWS SDK configuration of code running in a Lambda function, from the
+// environment Lambda gives it, without github.com/aws/aws-sdk-go-v2/config.
+// The CLI, which may run on a developer's machine with profiles and SSO,
+// uses config.LoadDefaultConfig instead.
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 )
 
-// Config is the SDK configuration of the Lambda functions, read from the
+// ConfigFromEnv is the SDK configuration of the Lambda functions, read from the
 // environment Lambda gives every function; region, when not empty,
 // overrides the environment's. config.LoadDefaultConfig would do the same
 // there, but it links shared
@@ -45,7 +45,7 @@ import (
 // missing credentials are the first call's error, as with the SDK's own
 // chain (Lambda always sets them; a tool building a connector without
 // calling it needs none).
-func Config(region string) (awssdk.Config, error) {
+func ConfigFromEnv(region string) (awssdk.Config, error) {
 	cfg := awssdk.NewConfig()
 	cfg.Region = region
 	if cfg.Region == "" {

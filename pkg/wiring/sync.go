@@ -1,0 +1,90 @@
+package wiring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/delivery"
+	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
+)
+
+// RetryQueue is the target's own queue as the sync handler uses it:
+// scheduling a retry (ChangeMessageVisibility) and dead-lettering with a
+// reason.
+type RetryQueue interface {
+	delivery.Visibility
+	delivery.DeadLetters
+}
+
+// SyncPorts are one target's sync function's ports.
+type SyncPorts struct {
+	Function
+	Plugins
+	Target    string
+	State     delivery.StateStore // DynamoDB on AWS, SQLite locally
+	Queue     RetryQueue          // the target's queue and DLQ
+	Abandoned delivery.AbandonedLog
+	// Notifier hears of every synced and abandoned message: EventBridge on
+	// AWS (when the deployment has a bus), a table locally. Optional.
+	Notifier delivery.Notifier
+	// Policy tunes retries; its zero fields take delivery's defaults and a
+	// zero MaxAttempts follows the mapping's max_receive_count (see
+	// delivery.Policy.ForQueue). The chaos harness compresses time here.
+	Policy delivery.Policy
+	// Guard rate-limits and pauses calls to a failing back-end; nil gives
+	// the default guard.
+	Guard *delivery.Guard
+}
+
+// Sync builds the delivery handler of p.Target. Its connector is built
+// once, from the mapping's settings and the target's secret, inside a
+// connector.RefreshingConnector, so a rotated secret is picked up when the
+// back-end refuses the old one, not only when a cached copy expires.
+func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
+	m := p.Mappings.Get(p.Target)
+	if m == nil {
+		return nil, fmt.Errorf("target %q has no mapping file", p.Target)
+	}
+	if p.Secrets == nil || p.State == nil || p.Queue == nil || p.Abandoned == nil || p.Connectors == nil {
+		return nil, fmt.Errorf("target %s: secrets, state, queue, abandoned log and connectors are required", p.Target)
+	}
+	hc := p.httpClient()
+	conn, err := connector.NewRefreshingConnector(ctx, p.Target, m.Secret, p.Secrets, func(secret []byte) (connector.Connector, error) {
+		return p.Connectors(m.Connector, p.Target, m.Settings, secret, hc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	_, fetchers, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, hc)
+	if err != nil {
+		return nil, errors.Join(err, closeConnector(conn))
+	}
+	guard := p.Guard
+	if guard == nil {
+		guard = &delivery.Guard{}
+	}
+	return &delivery.Handler{
+		Target:      p.Target,
+		Mapping:     m,
+		Connector:   conn,
+		Fetchers:    fetchers,
+		State:       p.State,
+		Log:         p.log(),
+		Policy:      p.Policy.ForQueue(m.Delivery.Receives()),
+		Visibility:  p.Queue,
+		DeadLetters: p.Queue,
+		Abandoned:   p.Abandoned,
+		Notifier:    p.Notifier,
+		Guard:       guard,
+		Now:         p.now(),
+	}, nil
+}
+
+func closeConnector(c connector.Connector) error {
+	if closer, ok := c.(interface{ Close() error }); ok {
+		return closer.Close()
+	}
+	return nil
+}
