@@ -171,11 +171,11 @@ func TestInvokeSync(t *testing.T) {
 	now := time.Now().UTC()
 	created := profile.Event{ID: "evt-1", Source: "cidaas", Type: profile.Created, Subject: sendJaneSub, OccurredAt: now, ReceivedAt: now}
 	tests := []struct {
-		function     string
-		target       string
-		ids          []string
-		wantDead     string // the message the handler dead-letters, as the Lambda would
-		wantRecord   string
+		function   string
+		target     string
+		ids        []string
+		wantDead   string // the message the handler dead-letters, as the Lambda would
+		wantRecord string
 	}{
 		{"SalesforceSyncFunction", "salesforce", []string{"m-1"}, "", `"LastName":"Doe"`},
 		{"sync:webhook", "webhook", []string{"m-1"}, "", `"family":"Doe"`},
