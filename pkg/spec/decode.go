@@ -262,3 +262,21 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Validate runs Decode's checks on v, a struct built in Go rather than
+// decoded (a test's, a caller's): an empty string counts as absent, so a
+// required one is missing and an optional one skips its Enum check.
+func Validate(fields []Field, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	_, errs := check(fields, m, nil)
+	return errors.Join(errs...)
+}

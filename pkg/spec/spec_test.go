@@ -136,3 +136,19 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	err := Validate(testFields[:3], struct {
+		Name string `json:"name"`
+		Mode string `json:"mode"`
+		Size int    `json:"size"`
+	}{Mode: "bogus"})
+	if got := len(Leaves(err)); got != 2 || !strings.Contains(err.Error(), `"name": required`) || !strings.Contains(err.Error(), `"mode": not one of`) {
+		t.Fatalf("Validate = %v, want name required and mode not one of", err)
+	}
+	if err := Validate(testFields[:3], struct {
+		Name string `json:"name"`
+	}{Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+}
