@@ -54,7 +54,8 @@ func describe(f Field) string {
 	return d
 }
 
-// cell keeps a description inside its table cell.
+// cell keeps a description inside its table cell, and shows <name> as
+// text rather than an HTML tag.
 func cell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;").Replace(s)
 }
