@@ -1,6 +1,10 @@
 package main
 
-import "github.com/profilesync/profilesync/pkg/spec"
+import (
+	sourceregistry "github.com/profilesync/profilesync/pkg/source/registry"
+	"github.com/profilesync/profilesync/pkg/spec"
+)
 
-// sourceSpecs are the source kinds' specs (none yet).
-func sourceSpecs() []spec.Component { return nil }
+// sourceSpecs are the source platforms' specs, for the README's secret
+// tables.
+func sourceSpecs() []spec.Component { return sourceregistry.Specs() }
