@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -70,20 +69,4 @@ func Leaves(err error) []error {
 		out = append(out, Leaves(e)...)
 	}
 	return out
-}
-
-// prefixed returns err's *Errors with their paths below p.
-func prefixed(p Path, err error) error {
-	var out []error
-	for _, e := range Leaves(err) {
-		var se *Error
-		if errors.As(e, &se) {
-			c := *se
-			c.Path = append(append(Path{}, p...), se.Path...)
-			out = append(out, &c)
-			continue
-		}
-		out = append(out, e)
-	}
-	return errors.Join(out...)
 }
