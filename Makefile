@@ -5,7 +5,7 @@ LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS = -trimpath -ldflags='-s -w -buildid=' -tags lambda.norpc
 BUILD_DIR ?= build
 
-.PHONY: run test test-short build bench vet clean template template-check chaos
+.PHONY: run test test-short build bench vet clean template template-check docs chaos
 
 run:
 	$(GO) run ./cmd/profilesync dev --data $(DATA)
@@ -52,6 +52,12 @@ template:
 
 template-check:
 	$(GO) run ./cmd/profilesync template --check
+
+# Render the connector settings schemas in mappings/mapping.schema.json and
+# the settings and secret tables in README.md from the specs (make test
+# fails when they are stale).
+docs:
+	$(GO) run ./cmd/profilesync docs
 
 clean:
 	rm -rf $(BUILD_DIR) .aws-sam

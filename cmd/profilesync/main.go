@@ -60,6 +60,7 @@ func commands() []command {
 		{"mapping", "dry-run a mapping on a profile: decision, record, HTTP request", runMapping},
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
+		{"docs", "render the mapping schema's settings and the README's tables from the specs", runDocs},
 	}
 }
 

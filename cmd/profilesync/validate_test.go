@@ -92,3 +92,35 @@ func TestValidateErrorsAndWarnings(t *testing.T) {
 		})
 	}
 }
+
+// A settings problem is reported on its own line: an unknown key at the
+// key, a bad value at the value, a missing key at settings:.
+func TestValidateLocatesSettings(t *testing.T) {
+	b, err := os.ReadFile("../../mappings/salesforce.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(string(b), "  api_version: v62.0\n", "  api_verison: v62.0\n", 1) // line 9
+	y = strings.Replace(y, "  object: Contact\n", "  object: 7\n", 1)                      // line 7
+	y = strings.Replace(y, "  external_id_field:", "  external_id_fields:", 1)             // line 8
+	dir := t.TempDir()
+	file := filepath.Join(dir, "salesforce.yaml")
+	if err := os.WriteFile(file, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "validate", dir)
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		file + `:9:3: settings: field "api_verison": unknown (want one of object, external_id_field, api_version)`,
+		file + `:8:3: settings: field "external_id_fields": unknown`,
+		file + `:7:11: settings: field "object": want a string`,
+		file + `:7:3: settings: field "external_id_field": required`, // the settings block
+		"4 error(s), 0 warning(s)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -211,11 +211,7 @@ func (d *diags) header(top map[string]*yaml.Node, root *yaml.Node, m *Mapping) {
 	}
 	if d.check != nil && m.Connector != "" {
 		if err := d.check(m.Connector, m.Settings); err != nil {
-			at := top["settings"]
-			if at == nil {
-				at = top["connector"]
-			}
-			d.at(at, "settings", "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+			d.settingsErrors(top, err)
 		}
 	}
 	if n := top["delivery"]; n != nil {

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // MaxTrackBatch is the most attribute objects /users/track takes in one
@@ -15,6 +15,22 @@ const (
 	MaxTrackBatch  = 75
 	MaxDeleteBatch = 50
 )
+
+// Spec is the braze connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "braze",
+	Summary: "Braze user profiles by external_id (/users/track in batches, /users/delete).",
+	Settings: []spec.Field{
+		{Name: "max_batch", Type: spec.Int, Default: MaxTrackBatch, Description: "Attribute objects per /users/track request, 1 to 75; use 50 on the Monthly Active Users CY 24-25 plan."},
+		{Name: "update_existing_only", Type: spec.Bool, Default: false, Description: "Send _update_existing_only, so an upsert never creates a profile."},
+		{Name: "opt_out_subscription_groups", Type: spec.StringList, Description: "Subscription group ids that an opt-out also unsubscribes."},
+	},
+	Secret: []spec.Field{
+		{Name: "api_key", Type: spec.String, Required: true, Description: "A REST API key with users.track and users.delete."},
+		{Name: "base_url", Type: spec.String, Required: true, Description: "The workspace's REST endpoint, e.g. https://rest.iad-01.braze.com."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives a Braze target.
 type Settings struct {
@@ -39,17 +55,12 @@ type Credentials struct {
 	BaseURL string `json:"base_url"`
 }
 
-var settingsKeys = []string{"max_batch", "update_existing_only", "opt_out_subscription_groups"}
-
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if _, set := m["max_batch"]; !set {
-		s.MaxBatch = MaxTrackBatch
 	}
 	return s, s.Validate()
 }
@@ -62,13 +73,13 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
+	errs := []error{spec.Validate(Spec.Settings, s)}
 	if s.MaxBatch < 1 || s.MaxBatch > MaxTrackBatch {
-		errs = append(errs, fmt.Errorf(`field "max_batch": want 1 to %d`, MaxTrackBatch))
+		errs = append(errs, spec.Errorf(spec.At("max_batch"), "want 1 to %d", MaxTrackBatch))
 	}
 	for i, g := range s.OptOutSubscriptionGroups {
 		if strings.TrimSpace(g) == "" {
-			errs = append(errs, fmt.Errorf(`field "opt_out_subscription_groups[%d]": empty`, i))
+			errs = append(errs, spec.Errorf(spec.At("opt_out_subscription_groups", spec.Index(i)), "empty"))
 		}
 	}
 	return errors.Join(errs...)
@@ -78,20 +89,11 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("braze secret: %w", err)
 	}
-	var errs []error
-	if c.APIKey == "" {
-		errs = append(errs, errors.New(`field "api_key": required (a REST API key)`))
-	}
-	if c.BaseURL == "" {
-		errs = append(errs, errors.New(`field "base_url": required (the REST endpoint, e.g. https://rest.iad-01.braze.com)`))
-	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL such as https://rest.iad-01.braze.com`))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Credentials{}, fmt.Errorf("braze secret: %w", err)
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return Credentials{}, fmt.Errorf("braze secret: %w", spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL such as https://rest.iad-01.braze.com"))
 	}
 	return c, nil
 }

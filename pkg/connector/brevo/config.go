@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // DefaultBaseURL is Brevo's API host; paths start with /v3.
@@ -42,6 +42,24 @@ const (
 	OptOutUnlinkLists OptOutMode = "unlink_lists"
 )
 
+// Spec is the brevo connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "brevo",
+	Summary: "Brevo contacts by ext_id or email, with consent lists and a blocklist opt-out.",
+	Settings: []spec.Field{
+		{Name: "identifier", Type: spec.String, Enum: []string{string(ByExtID), string(ByEmail)}, Default: string(ByExtID),
+			Description: "What the key is to Brevo; with email the mapping's key must produce the email, and a new email makes a new contact."},
+		{Name: "list_ids", Type: spec.IntList, Description: "The consent lists: a record whose subscribed field is true joins them, false leaves them."},
+		{Name: "opt_out", Type: spec.String, Enum: []string{string(OptOutBlocklist), string(OptOutUnlinkLists)},
+			Description: "blocklist sets emailBlacklisted; unlink_lists (needs list_ids) leaves the lists. Default: unlink_lists with list_ids, else blocklist."},
+	},
+	Secret: []spec.Field{
+		{Name: "api_key", Type: spec.String, Required: true, Description: "An API v3 key (xkeysib-…)."},
+		{Name: "base_url", Type: spec.String, Default: DefaultBaseURL, Description: "The API host, without /v3 (set it for the sandbox)."},
+	},
+}
+
 // Settings are the non-secret options a mapping file gives a Brevo target.
 type Settings struct {
 	// Identifier is ext_id (default) or email.
@@ -62,19 +80,14 @@ type Credentials struct {
 	BaseURL string `json:"base_url"`
 }
 
-var settingsKeys = []string{"identifier", "list_ids", "opt_out"}
-
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
 	}
-	if s.Identifier == "" {
-		s.Identifier = ByExtID
-	}
-	if s.OptOut == "" {
+	if s.OptOut == "" { // its default depends on list_ids
 		s.OptOut = OptOutBlocklist
 		if len(s.ListIDs) > 0 {
 			s.OptOut = OptOutUnlinkLists
@@ -91,30 +104,25 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
-	switch s.Identifier {
-	case ByExtID, ByEmail:
-	default:
-		errs = append(errs, fmt.Errorf(`field "identifier": %q is not one of ext_id, email`, s.Identifier))
+	errs := []error{spec.Validate(Spec.Settings, s)}
+	if s.Identifier == "" {
+		errs = append(errs, spec.Errorf(spec.At("identifier"), "required"))
 	}
 	seen := map[int64]bool{}
 	for i, id := range s.ListIDs {
 		switch {
 		case id <= 0:
-			errs = append(errs, fmt.Errorf(`field "list_ids[%d]": %d is not a list id (a positive number)`, i, id))
+			errs = append(errs, spec.Errorf(spec.At("list_ids", spec.Index(i)), "%d is not a list id (a positive number)", id))
 		case seen[id]:
-			errs = append(errs, fmt.Errorf(`field "list_ids[%d]": %d is listed twice`, i, id))
+			errs = append(errs, spec.Errorf(spec.At("list_ids", spec.Index(i)), "%d is listed twice", id))
 		}
 		seen[id] = true
 	}
-	switch s.OptOut {
-	case OptOutBlocklist:
-	case OptOutUnlinkLists:
-		if len(s.ListIDs) == 0 {
-			errs = append(errs, errors.New(`field "opt_out": unlink_lists needs "list_ids"`))
-		}
-	default:
-		errs = append(errs, fmt.Errorf(`field "opt_out": %q is not one of blocklist, unlink_lists`, s.OptOut))
+	switch {
+	case s.OptOut == "":
+		errs = append(errs, spec.Errorf(spec.At("opt_out"), "required"))
+	case s.OptOut == OptOutUnlinkLists && len(s.ListIDs) == 0:
+		errs = append(errs, spec.Errorf(spec.At("opt_out"), `unlink_lists needs "list_ids"`))
 	}
 	return errors.Join(errs...)
 }
@@ -123,21 +131,17 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("brevo secret: %w", err)
 	}
 	var errs []error
-	if c.APIKey == "" {
-		errs = append(errs, errors.New(`field "api_key": required (an API v3 key, xkeysib-...)`))
-	} else if strings.ContainsAny(c.APIKey, " \t\r\n") {
-		errs = append(errs, errors.New(`field "api_key": contains whitespace`))
+	if strings.ContainsAny(c.APIKey, " \t\r\n") {
+		errs = append(errs, spec.Errorf(spec.At("api_key"), "contains whitespace"))
 	}
-	if c.BaseURL == "" {
-		c.BaseURL = DefaultBaseURL
-	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-		errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL without a query, e.g. https://api.brevo.com`))
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		errs = append(errs, spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL without a query, e.g. https://api.brevo.com"))
 	} else if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/v3") {
-		errs = append(errs, errors.New(`field "base_url": leave /v3 out (the connector adds it)`))
+		errs = append(errs, spec.Errorf(spec.At("base_url"), "leave /v3 out (the connector adds it)"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Credentials{}, fmt.Errorf("brevo secret: %w", err)

@@ -52,8 +52,19 @@ type Client struct {
 
 var _ connector.Batcher = (*Client)(nil)
 
-// New returns a Client for the target called name, publishing through api.
-func New(name string, s Settings, api PutEventsAPI) (*Client, error) {
+// New returns a Client for the target called name with its own SDK client
+// (see NewAPI), like every connector's New.
+func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, error) {
+	api, err := NewAPI(context.Background(), c, hc)
+	if err != nil {
+		return nil, fmt.Errorf("eventbridge target %s: %w", name, err)
+	}
+	return NewWithAPI(name, s, putEvents(api.PutEvents))
+}
+
+// NewWithAPI returns a Client publishing through api: a fake, or an SDK
+// client built elsewhere.
+func NewWithAPI(name string, s Settings, api PutEventsAPI) (*Client, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("eventbridge target %s: %w", name, err)
 	}
@@ -72,11 +83,7 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 	if err != nil {
 		return nil, fmt.Errorf("eventbridge target %s: %w", name, err)
 	}
-	api, err := NewAPI(context.Background(), c, hc)
-	if err != nil {
-		return nil, fmt.Errorf("eventbridge target %s: %w", name, err)
-	}
-	return New(name, s, putEvents(api.PutEvents))
+	return New(name, s, c, hc)
 }
 
 // NewAPI builds an SDK client from the function's environment (the Lambda

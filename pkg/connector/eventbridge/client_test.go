@@ -57,7 +57,7 @@ func (s *stubAPI) PutEvents(_ context.Context, in *awseb.PutEventsInput, _ ...fu
 
 func newStubClient(t testing.TB, api *stubAPI) *Client {
 	t.Helper()
-	c, err := New("bus", Settings{BusName: "customer-profiles", Source: DefaultSource, DetailType: DefaultDetailType, DeleteDetailType: DefaultDeleteDetailType}, api)
+	c, err := NewWithAPI("bus", Settings{BusName: "customer-profiles", Source: DefaultSource, DetailType: DefaultDetailType, DeleteDetailType: DefaultDeleteDetailType}, api)
 	if err != nil {
 		t.Fatal(err)
 	}

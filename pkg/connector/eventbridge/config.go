@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Defaults for the optional settings.
@@ -18,6 +18,23 @@ const (
 	DefaultDetailType       = "ProfileChanged"
 	DefaultDeleteDetailType = "ProfileDeleted"
 )
+
+// Spec is the eventbridge connector's settings and secret, once: decoding,
+// the mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "eventbridge",
+	Summary: "Publishes one event per change to an EventBridge bus (PutEvents, 10 per call).",
+	Settings: []spec.Field{
+		{Name: "bus_name", Type: spec.String, Required: true, Description: "The event bus, by name (default, customer-profiles) or ARN (another account's bus)."},
+		{Name: "source", Type: spec.String, Default: DefaultSource, Description: "Every event's source, which rules match on; must not start with aws."},
+		{Name: "detail_type", Type: spec.String, Default: DefaultDetailType, Description: "The detail-type of an upsert's event."},
+		{Name: "delete_detail_type", Type: spec.String, Default: DefaultDeleteDetailType, Description: "The detail-type of a delete's event."},
+	},
+	Secret: []spec.Field{
+		{Name: "endpoint", Type: spec.String, Description: "Another endpoint (moto_server, LocalStack), e.g. http://127.0.0.1:5000; default: AWS_ENDPOINT_URL or AWS's."},
+		{Name: "region", Type: spec.String, Description: "Another region, e.g. eu-west-1; default: the function's. An empty secret ({}) uses the Lambda role and region."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives an EventBridge
 // target.
@@ -51,23 +68,12 @@ var (
 	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
-var settingsKeys = []string{"bus_name", "source", "detail_type", "delete_detail_type"}
-
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if s.Source == "" {
-		s.Source = DefaultSource
-	}
-	if s.DetailType == "" {
-		s.DetailType = DefaultDetailType
-	}
-	if s.DeleteDetailType == "" {
-		s.DeleteDetailType = DefaultDeleteDetailType
 	}
 	return s, s.Validate()
 }
@@ -89,17 +95,14 @@ func validBus(s string) bool {
 // Validate checks every field and reports all problems at once. The limits
 // are PutEvents' own, so a mapping that loads does not fail at send time.
 func (s Settings) Validate() error {
-	var errs []error
-	switch {
-	case s.BusName == "":
-		errs = append(errs, errors.New(`field "bus_name": required (an event bus name or ARN, e.g. "default")`))
-	case !validBus(s.BusName):
-		errs = append(errs, fmt.Errorf(`field "bus_name": %q is not an event bus name or ARN`, s.BusName))
+	errs := []error{spec.Validate(Spec.Settings, s)}
+	if s.BusName != "" && !validBus(s.BusName) {
+		errs = append(errs, spec.Errorf(spec.At("bus_name"), "%q is not an event bus name or ARN", s.BusName))
 	}
 	if err := checkText("source", s.Source, 256); err != nil {
 		errs = append(errs, err)
 	} else if strings.HasPrefix(s.Source, "aws.") {
-		errs = append(errs, fmt.Errorf(`field "source": %q: sources starting with "aws." are reserved for AWS services`, s.Source))
+		errs = append(errs, spec.Errorf(spec.At("source"), `%q: sources starting with "aws." are reserved for AWS services`, s.Source))
 	}
 	if err := checkText("detail_type", s.DetailType, 128); err != nil {
 		errs = append(errs, err)
@@ -113,11 +116,11 @@ func (s Settings) Validate() error {
 func checkText(field, v string, max int) error {
 	switch {
 	case v == "":
-		return fmt.Errorf("field %q: required", field)
+		return spec.Errorf(spec.At(field), "required")
 	case !utf8.ValidString(v) || len(v) > max:
-		return fmt.Errorf("field %q: want at most %d bytes of UTF-8", field, max)
+		return spec.Errorf(spec.At(field), "want at most %d bytes of UTF-8", max)
 	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return fmt.Errorf("field %q: control characters are not allowed", field)
+		return spec.Errorf(spec.At(field), "control characters are not allowed")
 	}
 	return nil
 }
@@ -129,17 +132,17 @@ func ParseCredentials(secret []byte) (Credentials, error) {
 	if len(bytes.TrimSpace(secret)) == 0 {
 		return c, nil
 	}
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("eventbridge secret: %w", err)
 	}
 	var errs []error
 	if c.Endpoint != "" {
 		if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, errors.New(`field "endpoint": want an absolute http(s) URL such as http://127.0.0.1:5000`))
+			errs = append(errs, spec.Errorf(spec.At("endpoint"), "want an absolute http(s) URL such as http://127.0.0.1:5000"))
 		}
 	}
 	if c.Region != "" && !regionRE.MatchString(c.Region) {
-		errs = append(errs, errors.New(`field "region": want a region such as eu-west-1`))
+		errs = append(errs, spec.Errorf(spec.At("region"), "want a region such as eu-west-1"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Credentials{}, fmt.Errorf("eventbridge secret: %w", err)

@@ -218,7 +218,7 @@ func TestMissingBusIsPermanent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New("bus", Settings{BusName: "no-such-bus", Source: "profilesync", DetailType: "ProfileChanged", DeleteDetailType: "ProfileDeleted"}, api)
+	c, err := NewWithAPI("bus", Settings{BusName: "no-such-bus", Source: "profilesync", DetailType: "ProfileChanged", DeleteDetailType: "ProfileDeleted"}, api)
 	if err != nil {
 		t.Fatal(err)
 	}

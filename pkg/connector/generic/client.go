@@ -61,7 +61,10 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 	if err != nil {
 		return nil, fmt.Errorf("generic target %s settings: %w", name, err)
 	}
-	c, err := ParseCredentials(secret, s.Auth)
+	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = c.CheckAuth(s.Auth)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("generic target %s: %w", name, err)
 	}

@@ -3,7 +3,6 @@ package generic
 import (
 	"errors"
 	"fmt"
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // AuthMode is how requests prove who sends them.
@@ -31,6 +31,32 @@ const DefaultHMACHeader = "X-ProfileSync-Signature"
 // UpsertFallback is the requests entry an upsert uses when its event type
 // has none of its own.
 const UpsertFallback = "upsert"
+
+// Spec is the generic connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "generic",
+	Summary: "Any HTTPS JSON API: one request per event type, with bearer, basic, HMAC or no auth.",
+	Settings: []spec.Field{
+		{Name: "requests", Type: spec.ObjectMap, Required: true, Keys: requestNames(),
+			Description: "The call per event type, or upsert as the fallback; every event type must resolve, so deleted is always needed.",
+			Fields: []spec.Field{
+				{Name: "method", Type: spec.String, Required: true, Description: "POST, PUT or PATCH for upserts; DELETE or POST for deleted (which sends no body)."},
+				{Name: "path", Type: spec.String, Required: true, Description: "Below base_url, with {key}, {event_id}, {event_type} and {source}, each escaped as one segment (one query value after ?)."},
+			}},
+		{Name: "auth", Type: spec.String, Required: true, Enum: []string{string(AuthBearer), string(AuthBasic), string(AuthHMAC), string(AuthNone)},
+			Description: "How requests prove who sends them; the secret holds what it needs."},
+		{Name: "hmac_header", Type: spec.String, Default: DefaultHMACHeader, Description: "The header of the hmac signature, t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>."},
+		{Name: "headers", Type: spec.StringMap, Description: "Extra headers on every request; not the ones the connector sets (Authorization, Content-Type, Idempotency-Key, the HMAC header)."},
+	},
+	Secret: []spec.Field{
+		{Name: "base_url", Type: spec.String, Required: true, Description: "The API root without a query, e.g. https://api.example.com."},
+		{Name: "token", Type: spec.String, Description: "auth bearer: the bearer token."},
+		{Name: "username", Type: spec.String, Description: "auth basic: the user."},
+		{Name: "password", Type: spec.String, Description: "auth basic: the password."},
+		{Name: "hmac_secret", Type: spec.String, Description: "auth hmac: the HMAC-SHA256 key."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives a generic target.
 type Settings struct {
@@ -67,8 +93,6 @@ type Credentials struct {
 }
 
 var (
-	settingsKeys = []string{"requests", "auth", "hmac_header", "headers"}
-	requestKeys  = []string{"method", "path"}
 	placeholders = []string{"key", "event_id", "event_type", "source"}
 	placeholdRE  = regexp.MustCompile(`\{([^{}]*)\}`)
 	headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -85,19 +109,13 @@ func requestNames() []string {
 	return append(out, UpsertFallback)
 }
 
-// DecodeSettings reads a mapping's settings, rejecting unknown keys at every
-// level, and fills in defaults. Errors name the offending field by path
-// (e.g. requests.updated.method).
+// DecodeSettings reads a mapping's settings as Spec says (unknown keys are
+// refused at every level, named by path such as requests.updated.method)
+// and then checks what Spec cannot. Errors are *spec.Error.
 func DecodeSettings(m map[string]any) (Settings, error) {
-	if err := checkKeys(m); err != nil {
-		return Settings{}, err
-	}
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, nil, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if s.HMACHeader == "" {
-		s.HMACHeader = DefaultHMACHeader
 	}
 	for k, r := range s.Requests {
 		r.Method = strings.ToUpper(r.Method)
@@ -112,69 +130,11 @@ func CheckSettings(m map[string]any) error {
 	return err
 }
 
-// checkKeys names unknown keys with their path before JSON decoding, which
-// would only say `unknown field "x"`.
-func checkKeys(m map[string]any) error {
-	if err := unknownKey("", m, settingsKeys); err != nil {
-		return err
-	}
-	if hs, ok := m["headers"].(map[string]any); ok {
-		for k, v := range hs {
-			if _, ok := v.(string); !ok {
-				return fmt.Errorf("field %q: want a string", "headers."+k)
-			}
-		}
-	}
-	reqs, ok := m["requests"].(map[string]any)
-	if !ok {
-		return nil // absent or mistyped: decoding and Validate report it
-	}
-	if err := unknownKey("requests.", reqs, requestNames()); err != nil {
-		return err
-	}
-	for name, v := range reqs {
-		r, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("field %q: want an object with method and path", "requests."+name)
-		}
-		if err := unknownKey("requests."+name+".", r, requestKeys); err != nil {
-			return err
-		}
-		for k, v := range r {
-			if _, ok := v.(string); !ok {
-				return fmt.Errorf("field %q: want a string", "requests."+name+"."+k)
-			}
-		}
-	}
-	return nil
-}
-
-func unknownKey(prefix string, m map[string]any, allowed []string) error {
-	var unknown []string
-	for k := range m {
-		if !slices.Contains(allowed, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	sort.Strings(unknown)
-	return fmt.Errorf("field %q: unknown (want one of %s)", prefix+unknown[0], strings.Join(allowed, ", "))
-}
-
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
-	switch s.Auth {
-	case AuthBearer, AuthBasic, AuthHMAC, AuthNone:
-	case "":
-		errs = append(errs, errors.New(`field "auth": required (bearer, basic, hmac or none)`))
-	default:
-		errs = append(errs, fmt.Errorf(`field "auth": %q is not one of bearer, basic, hmac, none`, s.Auth))
-	}
+	errs := []error{spec.Validate(Spec.Settings, s)}
 	if !headerNameRE.MatchString(s.HMACHeader) {
-		errs = append(errs, fmt.Errorf(`field "hmac_header": %q is not a header name`, s.HMACHeader))
+		errs = append(errs, spec.Errorf(spec.At("hmac_header"), "%q is not a header name", s.HMACHeader))
 	}
 	names := make([]string, 0, len(s.Headers))
 	for name := range s.Headers {
@@ -183,7 +143,7 @@ func (s Settings) Validate() error {
 	sort.Strings(names)
 	for _, name := range names {
 		if err := s.checkHeader(name, s.Headers[name]); err != nil {
-			errs = append(errs, fmt.Errorf("field %q: %w", "headers."+name, err))
+			errs = append(errs, spec.Errorf(spec.At("headers", name), "%v", err))
 		}
 	}
 	errs = append(errs, s.checkRequests()...)
@@ -205,17 +165,12 @@ func (s Settings) checkHeader(name, value string) error {
 
 func (s Settings) checkRequests() []error {
 	if len(s.Requests) == 0 {
-		return []error{errors.New(`field "requests": required (at least "deleted" and "upsert" or one entry per event type)`)}
+		return nil // spec.Validate reports it missing
 	}
 	var errs []error
 	for _, name := range requestNames() {
-		r, ok := s.Requests[name]
-		if !ok {
-			continue
-		}
-		field := "requests." + name
-		if err := r.validate(name == string(profile.Deleted)); err != nil {
-			errs = append(errs, fmt.Errorf("field %q: %w", field, err))
+		if r, ok := s.Requests[name]; ok {
+			errs = append(errs, r.validate(name, name == string(profile.Deleted))...)
 		}
 	}
 	for _, t := range profile.EventTypes {
@@ -224,34 +179,37 @@ func (s Settings) checkRequests() []error {
 			if t != profile.Deleted {
 				want += ` or "upsert"`
 			}
-			errs = append(errs, fmt.Errorf(`field "requests": no entry for %s events (add %s)`, t, want))
+			errs = append(errs, spec.Errorf(spec.At("requests"), "no entry for %s events (add %s)", t, want))
 		}
 	}
 	return errs
 }
 
-func (r Request) validate(isDelete bool) error {
+// validate checks the request called name; its errors are at
+// requests.<name>.method and requests.<name>.path.
+func (r Request) validate(name string, isDelete bool) []error {
 	allowed := []string{http.MethodPost, http.MethodPut, http.MethodPatch}
 	if isDelete {
 		allowed = []string{http.MethodDelete, http.MethodPost}
 	}
+	method, path := spec.At("requests", name, "method"), spec.At("requests", name, "path")
 	var errs []error
 	if !slices.Contains(allowed, r.Method) {
-		errs = append(errs, fmt.Errorf("method %q is not one of %s", r.Method, strings.Join(allowed, ", ")))
+		errs = append(errs, spec.Errorf(method, "%q is not one of %s", r.Method, strings.Join(allowed, ", ")))
 	}
 	if !strings.HasPrefix(r.Path, "/") {
-		errs = append(errs, fmt.Errorf("path %q must start with /", r.Path))
+		errs = append(errs, spec.Errorf(path, "%q must start with /", r.Path))
 	}
 	rest := placeholdRE.ReplaceAllStringFunc(r.Path, func(p string) string {
 		if !slices.Contains(placeholders, p[1:len(p)-1]) {
-			errs = append(errs, fmt.Errorf("path placeholder %s is not one of {%s}", p, strings.Join(placeholders, "}, {")))
+			errs = append(errs, spec.Errorf(path, "placeholder %s is not one of {%s}", p, strings.Join(placeholders, "}, {")))
 		}
 		return ""
 	})
 	if strings.ContainsAny(rest, "{} \t\r\n") {
-		errs = append(errs, fmt.Errorf("path %q has an unbalanced brace or whitespace", r.Path))
+		errs = append(errs, spec.Errorf(path, "%q has an unbalanced brace or whitespace", r.Path))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // route is the request an event of type t makes.
@@ -266,28 +224,32 @@ func (s Settings) route(t profile.EventType) (Request, bool) {
 	return r, ok
 }
 
-// ParseCredentials decodes the secret and checks the fields auth needs.
-// Errors name fields, never values.
-func ParseCredentials(secret []byte, auth AuthMode) (Credentials, error) {
+// ParseCredentials decodes the secret; which of its fields auth needs is
+// CheckAuth's to say, since the secret alone does not know the mapping's
+// auth. Errors name fields, never values.
+func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("generic secret: %w", err)
 	}
-	var errs []error
-	if u, err := url.Parse(c.BaseURL); c.BaseURL == "" {
-		errs = append(errs, errors.New(`field "base_url": required`))
-	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-		errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL without a query, e.g. https://api.example.com`))
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		return Credentials{}, fmt.Errorf("generic secret: %w", spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL without a query, e.g. https://api.example.com"))
 	}
+	return c, nil
+}
+
+// CheckAuth reports the fields auth needs that c lacks.
+func (c Credentials) CheckAuth(auth AuthMode) error {
 	need := map[AuthMode][]string{AuthBearer: {"token"}, AuthBasic: {"username", "password"}, AuthHMAC: {"hmac_secret"}}
 	have := map[string]bool{"token": c.Token != "", "username": c.Username != "", "password": c.Password != "", "hmac_secret": c.HMACSecret != ""}
+	var errs []error
 	for _, f := range need[auth] {
 		if !have[f] {
-			errs = append(errs, fmt.Errorf("field %q: required for auth %q", f, auth))
+			errs = append(errs, spec.Errorf(spec.At(f), "required for auth %q", auth))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return Credentials{}, fmt.Errorf("generic secret: %w", err)
+		return fmt.Errorf("generic secret: %w", err)
 	}
-	return c, nil
+	return nil
 }

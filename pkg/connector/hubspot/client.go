@@ -51,9 +51,11 @@ type Client struct {
 	hc       *http.Client
 }
 
+// Compile-time checks that Client is every port the registry and the
+// sync handler look for.
 var (
-	_ connector.Connector = (*Client)(nil)
-	_ connector.Batcher   = (*Client)(nil)
+	_ connector.Batcher  = (*Client)(nil)
+	_ connector.OptOuter = (*Client)(nil)
 )
 
 // New returns a Client for the target called name. A nil hc gets a client

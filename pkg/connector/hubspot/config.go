@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // DefaultBaseURL is HubSpot's API host.
@@ -24,6 +24,23 @@ const (
 	// and blocklists its email from being used again.
 	DeleteGDPR DeleteMode = "gdpr"
 )
+
+// Spec is the hubspot connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "hubspot",
+	Summary: "HubSpot contacts by a unique property (batch upsert, archive or GDPR delete, unsubscribe).",
+	Settings: []spec.Field{
+		{Name: "id_property", Type: spec.String, Required: true, Description: "A contact property with unique values that holds the key, e.g. profilesync_id."},
+		{Name: "delete_mode", Type: spec.String, Required: true, Enum: []string{string(DeleteArchive), string(DeleteGDPR)},
+			Description: "archive: find the contact by id_property and DELETE it, restorable for 90 days; gdpr: permanent, blocklists the email."},
+		{Name: "optout_subscription_id", Type: spec.String, Description: "The email subscription type id (digits, as a string) an opt-out unsubscribes from; opt-out needs it."},
+	},
+	Secret: []spec.Field{
+		{Name: "access_token", Type: spec.String, Required: true, Description: "The private app's access token (pat-…)."},
+		{Name: "base_url", Type: spec.String, Default: DefaultBaseURL, Description: "The API host (set it for the sandbox)."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives a HubSpot target.
 type Settings struct {
@@ -53,15 +70,13 @@ var (
 	// starting with a letter.
 	propertyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
 	digitsRE   = regexp.MustCompile(`^[1-9][0-9]{0,19}$`)
-
-	settingsKeys = []string{"id_property", "delete_mode", "optout_subscription_id"}
 )
 
-// DecodeSettings reads a mapping's settings, rejecting unknown keys. Errors
-// name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
 	}
 	return s, s.Validate()
@@ -75,24 +90,16 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
+	errs := []error{spec.Validate(Spec.Settings, s)}
 	switch {
 	case s.IDProperty == "":
-		errs = append(errs, errors.New(`field "id_property": required (a contact property with unique values, e.g. "profilesync_id")`))
 	case !propertyRE.MatchString(s.IDProperty):
-		errs = append(errs, fmt.Errorf(`field "id_property": %q is not a property internal name (lower case, digits, underscores)`, s.IDProperty))
+		errs = append(errs, spec.Errorf(spec.At("id_property"), "%q is not a property internal name (lower case, digits, underscores)", s.IDProperty))
 	case s.IDProperty == "hs_object_id":
-		errs = append(errs, errors.New(`field "id_property": "hs_object_id" is HubSpot's record id, not a unique property the key can live in`))
-	}
-	switch s.DeleteMode {
-	case DeleteArchive, DeleteGDPR:
-	case "":
-		errs = append(errs, errors.New(`field "delete_mode": required (archive: restorable for 90 days; gdpr: permanent, blocklists the email)`))
-	default:
-		errs = append(errs, fmt.Errorf(`field "delete_mode": %q is not one of archive, gdpr`, s.DeleteMode))
+		errs = append(errs, spec.Errorf(spec.At("id_property"), `"hs_object_id" is HubSpot's record id, not a unique property the key can live in`))
 	}
 	if s.OptOutSubscriptionID != "" && !digitsRE.MatchString(s.OptOutSubscriptionID) {
-		errs = append(errs, fmt.Errorf(`field "optout_subscription_id": %q is not a subscription type id (digits, as a string)`, s.OptOutSubscriptionID))
+		errs = append(errs, spec.Errorf(spec.At("optout_subscription_id"), "%q is not a subscription type id (digits, as a string)", s.OptOutSubscriptionID))
 	}
 	return errors.Join(errs...)
 }
@@ -101,19 +108,15 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("hubspot secret: %w", err)
 	}
 	var errs []error
-	if c.AccessToken == "" {
-		errs = append(errs, errors.New(`field "access_token": required (the private app's access token)`))
-	} else if strings.ContainsAny(c.AccessToken, " \t\r\n") {
-		errs = append(errs, errors.New(`field "access_token": contains whitespace`))
+	if strings.ContainsAny(c.AccessToken, " \t\r\n") {
+		errs = append(errs, spec.Errorf(spec.At("access_token"), "contains whitespace"))
 	}
-	if c.BaseURL == "" {
-		c.BaseURL = DefaultBaseURL
-	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-		errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL without a query, e.g. https://api.hubapi.com`))
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		errs = append(errs, spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL without a query, e.g. https://api.hubapi.com"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Credentials{}, fmt.Errorf("hubspot secret: %w", err)

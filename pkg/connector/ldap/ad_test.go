@@ -122,7 +122,7 @@ func newADClient(t *testing.T, initialPassword string) (*Client, *[]string, map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New("ad-test", s, Credentials{URL: "ldaps://dc1.corp.example", BindDN: "CN=svc,DC=corp,DC=example", BindPassword: "pw"})
+	c, err := New("ad-test", s, Credentials{URL: "ldaps://dc1.corp.example", BindDN: "CN=svc,DC=corp,DC=example", BindPassword: "pw"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,11 +257,11 @@ func TestADRandomPasswordNeedsTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = New("ad", s, Credentials{URL: "ldap://dc1:389", BindDN: "CN=svc,DC=corp", BindPassword: "pw"})
+	_, err = New("ad", s, Credentials{URL: "ldap://dc1:389", BindDN: "CN=svc,DC=corp", BindPassword: "pw"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "TLS") {
 		t.Fatalf("New over plain ldap = %v, want a TLS error", err)
 	}
-	if _, err := New("ad", s, Credentials{URL: "ldap://dc1:389", BindDN: "CN=svc,DC=corp", BindPassword: "pw", StartTLS: true}); err != nil {
+	if _, err := New("ad", s, Credentials{URL: "ldap://dc1:389", BindDN: "CN=svc,DC=corp", BindPassword: "pw", StartTLS: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -39,11 +39,17 @@ type Client struct {
 	conn directory // nil until the first call, or after a drop
 }
 
-var _ connector.Connector = (*Client)(nil)
+// Compile-time checks that Client is every port the registry and the
+// sync handler look for.
+var (
+	_ connector.Connector   = (*Client)(nil)
+	_ connector.Deactivator = (*Client)(nil)
+)
 
 // New returns a Client for the target called name. It connects lazily, on
-// the first call.
-func New(name string, s Settings, c Credentials) (*Client, error) {
+// the first call. hc is unused (LDAP is not HTTP); it is there so every
+// connector's New has the same shape.
+func New(name string, s Settings, c Credentials, _ *http.Client) (*Client, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("ldap target %s: %w", name, err)
 	}
@@ -59,10 +65,8 @@ func New(name string, s Settings, c Credentials) (*Client, error) {
 }
 
 // Build decodes a mapping's settings and the secret and returns a Client;
-// it is the registry's constructor. hc is unused (LDAP is not HTTP); it is
-// there so every kind has the same constructor.
+// it is the registry's constructor.
 func Build(name string, settings map[string]any, secret []byte, hc *http.Client) (*Client, error) {
-	_ = hc
 	s, err := DecodeSettings(settings)
 	if err != nil {
 		return nil, fmt.Errorf("ldap target %s settings: %w", name, err)
@@ -71,7 +75,7 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 	if err != nil {
 		return nil, fmt.Errorf("ldap target %s: %w", name, err)
 	}
-	return New(name, s, c)
+	return New(name, s, c, hc)
 }
 
 // Upsert creates or updates the entry whose id attribute is r.Key. An

@@ -29,7 +29,7 @@ func newSlapdClient(t *testing.T, srv *slapd.Server, m map[string]any, password 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New("ldap-test", s, Credentials{URL: srv.URL(), BindDN: slapd.AdminDN, BindPassword: password})
+	c, err := New("ldap-test", s, Credentials{URL: srv.URL(), BindDN: slapd.AdminDN, BindPassword: password}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Flavor is the kind of directory, which decides how an account is
@@ -39,6 +39,30 @@ const (
 
 // DefaultIDAttribute holds the CIAM id when a mapping names none.
 const DefaultIDAttribute = "uid"
+
+// Spec is the ldap connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "ldap",
+	Summary: "LDAP and Active Directory entries found by an id attribute, added below a DN template.",
+	Settings: []spec.Field{
+		{Name: "dn_template", Type: spec.String, Required: true,
+			Description: "The DN of a new entry, e.g. uid={key},ou=people,dc=example,dc=test: {key} is the whole value of the first RDN, the rest is the search base."},
+		{Name: "object_classes", Type: spec.StringList, Description: "Object classes of a new entry; default top, person, organizationalPerson, inetOrgPerson (for ad: … user)."},
+		{Name: "id_attribute", Type: spec.String, Default: DefaultIDAttribute, Description: "The attribute that holds the key; entries are found by it."},
+		{Name: "flavor", Type: spec.String, Enum: []string{string(OpenLDAP), string(AD)}, Default: string(OpenLDAP), Description: "The kind of directory, which decides how an account is disabled."},
+		{Name: "disable_attribute", Type: spec.String, Description: "openldap only: what Deactivate writes; default " + DefaultDisableAttribute + "."},
+		{Name: "disable_value", Type: spec.String, Description: "openldap only: the value Deactivate writes; default " + DefaultDisableValue + " (locked until an administrator clears it)."},
+		{Name: "initial_password", Type: spec.String, Enum: []string{InitialPasswordRandom, InitialPasswordNone}, Description: "ad only: a random initial password (the default) or none."},
+	},
+	Secret: []spec.Field{
+		{Name: "url", Type: spec.String, Required: true, Description: "ldap://host:389 or ldaps://host:636."},
+		{Name: "bind_dn", Type: spec.String, Required: true, Description: "The DN the connector binds as."},
+		{Name: "bind_password", Type: spec.String, Required: true, Description: "Its password."},
+		{Name: "start_tls", Type: spec.Bool, Default: false, Description: "Upgrade an ldap:// connection before binding."},
+		{Name: "ca_cert_pem", Type: spec.String, Description: "The only CA trusted for ldaps and StartTLS (a directory's private CA); default the system pool."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives an LDAP target.
 type Settings struct {
@@ -74,23 +98,17 @@ type Credentials struct {
 }
 
 var (
-	settingsKeys = []string{"dn_template", "object_classes", "id_attribute", "flavor", "disable_attribute", "disable_value", "initial_password"}
 	// attrNameRE is an attribute description: a name (or OID) with options.
 	attrNameRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
 )
 
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, fills in the
+// defaults that depend on the flavor, and then checks what Spec cannot.
+// Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if s.Flavor == "" {
-		s.Flavor = OpenLDAP
-	}
-	if s.IDAttribute == "" {
-		s.IDAttribute = DefaultIDAttribute
 	}
 	if len(s.ObjectClasses) == 0 {
 		s.ObjectClasses = []string{"top", "person", "organizationalPerson", "inetOrgPerson"}
@@ -120,38 +138,38 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
-	if _, _, err := s.parseTemplate(); err != nil {
-		errs = append(errs, fmt.Errorf(`field "dn_template": %w`, err))
+	errs := []error{spec.Validate(Spec.Settings, s)}
+	if _, _, err := s.parseTemplate(); err != nil && s.DNTemplate != "" {
+		errs = append(errs, spec.Errorf(spec.At("dn_template"), "%v", err))
 	}
 	for i, oc := range s.ObjectClasses {
 		if !attrNameRE.MatchString(oc) {
-			errs = append(errs, fmt.Errorf(`field "object_classes[%d]": %q is not an object class name`, i, oc))
+			errs = append(errs, spec.Errorf(spec.At("object_classes", spec.Index(i)), "%q is not an object class name", oc))
 		}
 	}
 	if !attrNameRE.MatchString(s.IDAttribute) {
-		errs = append(errs, fmt.Errorf(`field "id_attribute": %q is not an attribute name`, s.IDAttribute))
+		errs = append(errs, spec.Errorf(spec.At("id_attribute"), "%q is not an attribute name", s.IDAttribute))
 	}
 	switch s.Flavor {
 	case OpenLDAP:
 		if !attrNameRE.MatchString(s.DisableAttribute) {
-			errs = append(errs, fmt.Errorf(`field "disable_attribute": %q is not an attribute name`, s.DisableAttribute))
+			errs = append(errs, spec.Errorf(spec.At("disable_attribute"), "%q is not an attribute name", s.DisableAttribute))
 		}
 		if s.DisableValue == "" {
-			errs = append(errs, errors.New(`field "disable_value": required`))
+			errs = append(errs, spec.Errorf(spec.At("disable_value"), "required"))
 		}
 		if s.InitialPassword != "" {
-			errs = append(errs, errors.New(`field "initial_password": only for flavor "ad"`))
+			errs = append(errs, spec.Errorf(spec.At("initial_password"), `only for flavor "ad"`))
 		}
 	case AD:
 		if s.DisableAttribute != "" || s.DisableValue != "" {
-			errs = append(errs, errors.New(`field "disable_attribute": not used with flavor "ad" (userAccountControl is)`))
+			errs = append(errs, spec.Errorf(spec.At("disable_attribute"), `not used with flavor "ad" (userAccountControl is)`))
 		}
-		if s.InitialPassword != InitialPasswordRandom && s.InitialPassword != InitialPasswordNone {
-			errs = append(errs, fmt.Errorf(`field "initial_password": %q is not one of random, none`, s.InitialPassword))
+		if s.InitialPassword == "" {
+			errs = append(errs, spec.Errorf(spec.At("initial_password"), `required with flavor "ad"`))
 		}
-	default:
-		errs = append(errs, fmt.Errorf(`field "flavor": %q is not one of openldap, ad`, s.Flavor))
+	case "":
+		errs = append(errs, spec.Errorf(spec.At("flavor"), "required"))
 	}
 	return errors.Join(errs...)
 }
@@ -184,31 +202,24 @@ func (s Settings) parseTemplate() (rdnAttr, base string, err error) {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	// bind_password is required because go-ldap would make an empty one
+	// an unauthenticated bind that "succeeds" with no rights.
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("ldap secret: %w", err)
 	}
 	var errs []error
 	u, err := url.Parse(c.URL)
 	switch {
-	case c.URL == "":
-		errs = append(errs, errors.New(`field "url": required`))
 	case err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "":
-		errs = append(errs, errors.New(`field "url": want ldap://host:389 or ldaps://host:636`))
+		errs = append(errs, spec.Errorf(spec.At("url"), "want ldap://host:389 or ldaps://host:636"))
 	case u.Scheme == "ldaps" && c.StartTLS:
-		errs = append(errs, errors.New(`field "start_tls": ldaps:// is already TLS`))
+		errs = append(errs, spec.Errorf(spec.At("start_tls"), "ldaps:// is already TLS"))
 	}
-	if c.BindDN == "" {
-		errs = append(errs, errors.New(`field "bind_dn": required`))
-	} else if _, err := ldap.ParseDN(c.BindDN); err != nil {
-		errs = append(errs, errors.New(`field "bind_dn": not a DN`))
-	}
-	if c.BindPassword == "" {
-		// go-ldap refuses an empty password anyway: it would be an
-		// unauthenticated bind that "succeeds" with no rights.
-		errs = append(errs, errors.New(`field "bind_password": required`))
+	if _, err := ldap.ParseDN(c.BindDN); err != nil {
+		errs = append(errs, spec.Errorf(spec.At("bind_dn"), "not a DN"))
 	}
 	if c.CACertPEM != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CACertPEM)) {
-		errs = append(errs, errors.New(`field "ca_cert_pem": no PEM certificate found`))
+		errs = append(errs, spec.Errorf(spec.At("ca_cert_pem"), "no PEM certificate found"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Credentials{}, fmt.Errorf("ldap secret: %w", err)

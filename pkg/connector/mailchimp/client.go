@@ -52,7 +52,12 @@ type Client struct {
 	hc       *http.Client
 }
 
-var _ connector.Connector = (*Client)(nil)
+// Compile-time checks that Client is every port the registry and the
+// sync handler look for.
+var (
+	_ connector.Connector = (*Client)(nil)
+	_ connector.OptOuter  = (*Client)(nil)
+)
 
 // New returns a Client for the target called name. A nil hc gets a client
 // with DefaultTimeout.

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Delete modes.
@@ -20,6 +19,26 @@ const (
 	// address can never be re-imported, only re-subscribe itself.
 	DeletePermanent = "permanent"
 )
+
+// Spec is the mailchimp connector's settings and secret, once: decoding,
+// the mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "mailchimp",
+	Summary: "Mailchimp audience members by subscriber hash (the email), archive or permanent delete.",
+	Settings: []spec.Field{
+		{Name: "list_id", Type: spec.String, Required: true, Description: "The audience (list) id, e.g. a1b2c3d4e5."},
+		{Name: "status_if_new", Type: spec.String, Enum: statuses, Default: "subscribed", Description: "The status a new member gets (pending: double opt-in)."},
+		{Name: "delete_mode", Type: spec.String, Enum: []string{DeleteArchive, DeletePermanent}, Default: DeleteArchive,
+			Description: "archive: the address can be re-added; permanent: it can never be re-imported."},
+		{Name: "key_merge_field", Type: spec.String, Description: "A merge tag such as PSID that receives the key."},
+		{Name: "skip_merge_validation", Type: spec.Bool, Default: false, Description: "Accept members whose required merge fields are missing."},
+	},
+	Secret: []spec.Field{
+		{Name: "api_key", Type: spec.String, Description: "An API key ending in its data centre (…-us21), which names the API host; or give access_token."},
+		{Name: "access_token", Type: spec.String, Description: "An OAuth 2 token instead of api_key; needs base_url."},
+		{Name: "base_url", Type: spec.String, Description: "The API root, e.g. https://us21.api.mailchimp.com/3.0 (or the sandbox)."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives a Mailchimp
 // target.
@@ -53,25 +72,18 @@ type Credentials struct {
 }
 
 var (
-	statuses     = []string{"subscribed", "pending", "unsubscribed", "transactional"}
-	settingsKeys = []string{"list_id", "status_if_new", "delete_mode", "key_merge_field", "skip_merge_validation"}
-	listIDRE     = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
-	mergeTagRE   = regexp.MustCompile(`^[A-Z0-9_]{1,10}$`)
-	dcRE         = regexp.MustCompile(`^[a-z]+[0-9]+$`)
+	statuses   = []string{"subscribed", "pending", "unsubscribed", "transactional"}
+	listIDRE   = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
+	mergeTagRE = regexp.MustCompile(`^[A-Z0-9_]{1,10}$`)
+	dcRE       = regexp.MustCompile(`^[a-z]+[0-9]+$`)
 )
 
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if s.StatusIfNew == "" {
-		s.StatusIfNew = "subscribed"
-	}
-	if s.DeleteMode == "" {
-		s.DeleteMode = DeleteArchive
 	}
 	return s, s.Validate()
 }
@@ -84,21 +96,18 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
-	switch {
-	case s.ListID == "":
-		errs = append(errs, errors.New(`field "list_id": required (the audience id)`))
-	case !listIDRE.MatchString(s.ListID):
-		errs = append(errs, errors.New(`field "list_id": want letters and digits only`))
+	errs := []error{spec.Validate(Spec.Settings, s)}
+	if s.ListID != "" && !listIDRE.MatchString(s.ListID) {
+		errs = append(errs, spec.Errorf(spec.At("list_id"), "want letters and digits only"))
 	}
-	if !slices.Contains(statuses, s.StatusIfNew) {
-		errs = append(errs, fmt.Errorf(`field "status_if_new": want one of %s`, strings.Join(statuses, ", ")))
+	if s.StatusIfNew == "" {
+		errs = append(errs, spec.Errorf(spec.At("status_if_new"), "required"))
 	}
-	if s.DeleteMode != DeleteArchive && s.DeleteMode != DeletePermanent {
-		errs = append(errs, fmt.Errorf(`field "delete_mode": want %q or %q`, DeleteArchive, DeletePermanent))
+	if s.DeleteMode == "" {
+		errs = append(errs, spec.Errorf(spec.At("delete_mode"), "required"))
 	}
 	if s.KeyMergeField != "" && !mergeTagRE.MatchString(s.KeyMergeField) {
-		errs = append(errs, errors.New(`field "key_merge_field": want a merge tag such as "PSID" (A-Z, 0-9, _; at most 10)`))
+		errs = append(errs, spec.Errorf(spec.At("key_merge_field"), `want a merge tag such as "PSID" (A-Z, 0-9, _; at most 10)`))
 	}
 	return errors.Join(errs...)
 }
@@ -107,23 +116,23 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("mailchimp secret: %w", err)
 	}
 	var errs []error
 	switch {
 	case c.APIKey == "" && c.AccessToken == "":
-		errs = append(errs, errors.New(`field "api_key": required (or "access_token")`))
+		errs = append(errs, spec.Errorf(spec.At("api_key"), `required (or "access_token")`))
 	case c.APIKey != "" && c.AccessToken != "":
-		errs = append(errs, errors.New(`field "access_token": give either "api_key" or "access_token", not both`))
+		errs = append(errs, spec.Errorf(spec.At("access_token"), `give either "api_key" or "access_token", not both`))
 	case c.AccessToken != "" && c.BaseURL == "":
-		errs = append(errs, errors.New(`field "base_url": required with "access_token" (e.g. https://us21.api.mailchimp.com/3.0)`))
+		errs = append(errs, spec.Errorf(spec.At("base_url"), `required with "access_token" (e.g. https://us21.api.mailchimp.com/3.0)`))
 	case c.APIKey != "" && c.BaseURL == "" && dataCenter(c.APIKey) == "":
-		errs = append(errs, errors.New(`field "api_key": does not end in a data centre such as "-us21"`))
+		errs = append(errs, spec.Errorf(spec.At("api_key"), `does not end in a data centre such as "-us21"`))
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL`))
+			errs = append(errs, spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL"))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

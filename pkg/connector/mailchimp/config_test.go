@@ -15,13 +15,10 @@ func TestDecodeSettings(t *testing.T) {
 		{"defaults", map[string]any{"list_id": "a1b2c3"}, Settings{ListID: "a1b2c3", StatusIfNew: "subscribed", DeleteMode: DeleteArchive}, ""},
 		{"all", map[string]any{"list_id": "a1", "status_if_new": "pending", "delete_mode": "permanent", "key_merge_field": "PSID", "skip_merge_validation": true},
 			Settings{"a1", "pending", DeletePermanent, "PSID", true}, ""},
-		{"missing list", map[string]any{}, Settings{}, `"list_id"`},
 		{"bad list", map[string]any{"list_id": "a/b"}, Settings{}, `"list_id"`},
 		{"bad status", map[string]any{"list_id": "a1", "status_if_new": "cleaned"}, Settings{}, `"status_if_new"`},
 		{"bad delete mode", map[string]any{"list_id": "a1", "delete_mode": "gdpr"}, Settings{}, `"delete_mode"`},
 		{"bad merge tag", map[string]any{"list_id": "a1", "key_merge_field": "profile id"}, Settings{}, `"key_merge_field"`},
-		{"unknown key", map[string]any{"list_id": "a1", "listid": "x"}, Settings{}, `"listid"`},
-		{"wrong type", map[string]any{"list_id": "a1", "skip_merge_validation": "yes"}, Settings{}, `"skip_merge_validation"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +55,6 @@ func TestParseCredentials(t *testing.T) {
 		{"both", `{"api_key":"` + secret + `-us1","access_token":"t"}`, "", `"access_token"`},
 		{"token without base", `{"access_token":"` + secret + `"}`, "", `"base_url"`},
 		{"relative base", `{"api_key":"` + secret + `-us1","base_url":"us1.api.mailchimp.com"}`, "", `"base_url"`},
-		{"unknown key", `{"api_key":"` + secret + `-us1","apikey":"` + secret + `"}`, "", `"apikey"`},
-		{"wrong type", `{"api_key":12345678}`, "", `"api_key"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

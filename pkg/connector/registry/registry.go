@@ -20,12 +20,16 @@ import (
 	"github.com/profilesync/profilesync/pkg/connector/salesforce"
 	"github.com/profilesync/profilesync/pkg/connector/scim"
 	"github.com/profilesync/profilesync/pkg/connector/zuora"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Kind is one kind of target.
 type Kind struct {
+	// Spec describes the kind's settings and secret: the mapping schema
+	// and the README tables are generated from it.
+	Spec spec.Component
 	// CheckSettings validates a mapping's settings for this kind; errors
-	// name the offending field.
+	// are *spec.Error (joined), each naming the offending field by path.
 	CheckSettings func(settings map[string]any) error
 	// New builds a connector named name from the settings and the secret
 	// (JSON); a nil hc gets the kind's default client.
@@ -38,47 +42,28 @@ type Kind struct {
 	MaxBatch int
 }
 
-// kinds is the registry. Adding a target is one entry here.
+// kinds is the registry. Adding a target is one entry here; the
+// compile-time checks that each Client is a connector.Connector (and a
+// Batcher, OptOuter or Deactivator) sit beside each Client.
 var kinds = map[string]Kind{
-	"braze":       batching(braze.CheckSettings, braze.Build, braze.MaxTrackBatch),
-	"brevo":       kind(brevo.CheckSettings, brevo.Build),
-	"eventbridge": batching(eventbridge.CheckSettings, eventbridge.Build, eventbridge.MaxBatch),
-	"generic":     kind(generic.CheckSettings, generic.Build),
-	"hubspot":     batching(hubspot.CheckSettings, hubspot.Build, hubspot.MaxBatch),
-	"ldap":        kind(ldap.CheckSettings, ldap.Build),
-	"mailchimp":   kind(mailchimp.CheckSettings, mailchimp.Build),
-	"salesforce":  batching(salesforce.CheckSettings, salesforce.Build, salesforce.MaxBatch),
-	"scim":        kind(scim.CheckSettings, scim.Build),
-	"zuora":       kind(zuora.CheckSettings, zuora.Build),
+	braze.Spec.Kind:       batching(braze.Spec, braze.CheckSettings, braze.Build, braze.MaxTrackBatch),
+	brevo.Spec.Kind:       kind(brevo.Spec, brevo.CheckSettings, brevo.Build),
+	eventbridge.Spec.Kind: batching(eventbridge.Spec, eventbridge.CheckSettings, eventbridge.Build, eventbridge.MaxBatch),
+	generic.Spec.Kind:     kind(generic.Spec, generic.CheckSettings, generic.Build),
+	hubspot.Spec.Kind:     batching(hubspot.Spec, hubspot.CheckSettings, hubspot.Build, hubspot.MaxBatch),
+	ldap.Spec.Kind:        kind(ldap.Spec, ldap.CheckSettings, ldap.Build),
+	mailchimp.Spec.Kind:   kind(mailchimp.Spec, mailchimp.CheckSettings, mailchimp.Build),
+	salesforce.Spec.Kind:  batching(salesforce.Spec, salesforce.CheckSettings, salesforce.Build, salesforce.MaxBatch),
+	scim.Spec.Kind:        kind(scim.Spec, scim.CheckSettings, scim.Build),
+	zuora.Spec.Kind:       kind(zuora.Spec, zuora.CheckSettings, zuora.Build),
 }
 
-// Every connector satisfies the port.
-var (
-	_ connector.Connector   = (*salesforce.Client)(nil)
-	_ connector.Connector   = (*generic.Client)(nil)
-	_ connector.Batcher     = (*salesforce.Client)(nil)
-	_ connector.Batcher     = (*eventbridge.Client)(nil)
-	_ connector.Batcher     = (*hubspot.Client)(nil)
-	_ connector.Batcher     = (*braze.Client)(nil)
-	_ connector.Connector   = (*brevo.Client)(nil)
-	_ connector.Connector   = (*mailchimp.Client)(nil)
-	_ connector.Connector   = (*zuora.Client)(nil)
-	_ connector.Connector   = (*scim.Client)(nil)
-	_ connector.Connector   = (*ldap.Client)(nil)
-	_ connector.OptOuter    = (*hubspot.Client)(nil)
-	_ connector.OptOuter    = (*brevo.Client)(nil)
-	_ connector.OptOuter    = (*mailchimp.Client)(nil)
-	_ connector.OptOuter    = (*braze.Client)(nil)
-	_ connector.Deactivator = (*scim.Client)(nil)
-	_ connector.Deactivator = (*ldap.Client)(nil)
-)
-
-// kind makes the entry of a connector package from its CheckSettings and
-// Build; New returns a nil interface (never a typed nil pointer inside
-// one) when Build fails.
-func kind[C connector.Connector](check func(map[string]any) error,
+// kind makes the entry of a connector package from its Spec,
+// CheckSettings and Build; New returns a nil interface (never a typed nil
+// pointer inside one) when Build fails.
+func kind[C connector.Connector](s spec.Component, check func(map[string]any) error,
 	build func(string, map[string]any, []byte, *http.Client) (C, error)) Kind {
-	return Kind{CheckSettings: check, New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
+	return Kind{Spec: s, CheckSettings: check, New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
 		c, err := build(name, settings, secret, hc)
 		if err != nil {
 			return nil, err
@@ -88,9 +73,9 @@ func kind[C connector.Connector](check func(map[string]any) error,
 }
 
 // batching is kind for a connector.Batcher taking maxBatch records per call.
-func batching[C connector.Batcher](check func(map[string]any) error,
+func batching[C connector.Batcher](s spec.Component, check func(map[string]any) error,
 	build func(string, map[string]any, []byte, *http.Client) (C, error), maxBatch int) Kind {
-	k := kind(check, build)
+	k := kind(s, check, build)
 	k.MaxBatch = maxBatch
 	return k
 }
@@ -99,6 +84,15 @@ func batching[C connector.Batcher](check func(map[string]any) error,
 func Lookup(name string) (Kind, bool) {
 	k, ok := kinds[name]
 	return k, ok
+}
+
+// Specs lists every kind's Spec, sorted by kind.
+func Specs() []spec.Component {
+	out := make([]spec.Component, 0, len(kinds))
+	for _, n := range Names() {
+		out = append(out, kinds[n].Spec)
+	}
+	return out
 }
 
 // Names lists the kinds, sorted.

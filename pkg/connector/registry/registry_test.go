@@ -17,14 +17,18 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestKinds(t *testing.T) {
-	tests := []struct {
-		kind      string
-		settings  map[string]any
-		secret    string
-		badSecret string // default {}
-		maxBatch  int    // the per-call limit of a batching kind, else 0
-	}{
+// kindRow is one kind with settings and a secret that build it.
+type kindRow struct {
+	kind      string
+	settings  map[string]any
+	secret    string
+	badSecret string // default {}
+	maxBatch  int    // the per-call limit of a batching kind, else 0
+}
+
+// kindRows are valid settings and secrets of every kind.
+func kindRows() []kindRow {
+	return []kindRow{
 		{"salesforce", map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"},
 			`{"login_url":"https://acme.my.salesforce.com","client_id":"id","client_secret":"s"}`, "", 200},
 		{"generic", map[string]any{"auth": "bearer", "requests": map[string]any{
@@ -40,6 +44,10 @@ func TestKinds(t *testing.T) {
 		{"zuora", map[string]any{"id_field": "ProfileSyncId__c"}, `{"base_url":"https://rest.zuora.com","client_id":"c","client_secret":"s"}`, "", 0},
 		{"eventbridge", map[string]any{"bus_name": "profilesync"}, `{"region":"eu-west-1"}`, `{"endpoint":"nope"}`, 10},
 	}
+}
+
+func TestKinds(t *testing.T) {
+	tests := kindRows()
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		covered[tt.kind] = true

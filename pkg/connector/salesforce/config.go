@@ -3,16 +3,34 @@ package salesforce
 import (
 	"errors"
 	"fmt"
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // DefaultAPIVersion is the REST API version used when a mapping names none.
 // From v46.0 an upsert that updates answers 200 with a body (and the record
 // id); older versions answer 204 with none.
 const DefaultAPIVersion = "v62.0"
+
+// Spec is the salesforce connector's settings and secret, once: decoding,
+// the mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "salesforce",
+	Summary: "Salesforce sObjects upserted by an External ID field (REST API, sObject Collections for batches).",
+	Settings: []spec.Field{
+		{Name: "object", Type: spec.String, Required: true, Description: "The sObject API name, e.g. Contact."},
+		{Name: "external_id_field", Type: spec.String, Required: true, Description: "The External ID field upserts match on (it holds the key), e.g. ProfileSync_Id__c; not Id."},
+		{Name: "api_version", Type: spec.String, Default: DefaultAPIVersion, Description: "The REST API version, like v62.0; below v46.0 batches go one record at a time."},
+	},
+	Secret: []spec.Field{
+		{Name: "login_url", Type: spec.String, Required: true, Description: "The org's My Domain URL that serves the token endpoint, e.g. https://acme.my.salesforce.com."},
+		{Name: "client_id", Type: spec.String, Required: true, Description: "The connected app's consumer key."},
+		{Name: "client_secret", Type: spec.String, Required: true, Description: "The connected app's consumer secret."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives a Salesforce
 // target.
@@ -42,17 +60,12 @@ var (
 	apiVersionRE = regexp.MustCompile(`^v[1-9][0-9]*\.[0-9]$`)
 )
 
-var settingsKeys = []string{"object", "external_id_field", "api_version"}
-
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if s.APIVersion == "" {
-		s.APIVersion = DefaultAPIVersion
 	}
 	return s, s.Validate()
 }
@@ -66,23 +79,19 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
-	switch {
-	case s.Object == "":
-		errs = append(errs, errors.New(`field "object": required (the sObject name, e.g. "Contact")`))
-	case !apiNameRE.MatchString(s.Object):
-		errs = append(errs, fmt.Errorf(`field "object": %q is not an sObject API name`, s.Object))
+	errs := []error{spec.Validate(Spec.Settings, s)}
+	if s.Object != "" && !apiNameRE.MatchString(s.Object) {
+		errs = append(errs, spec.Errorf(spec.At("object"), "%q is not an sObject API name", s.Object))
 	}
 	switch {
 	case s.ExternalIDField == "":
-		errs = append(errs, errors.New(`field "external_id_field": required (an External ID field, e.g. "ProfileSync_Id__c")`))
 	case !apiNameRE.MatchString(s.ExternalIDField):
-		errs = append(errs, fmt.Errorf(`field "external_id_field": %q is not a field API name`, s.ExternalIDField))
+		errs = append(errs, spec.Errorf(spec.At("external_id_field"), "%q is not a field API name", s.ExternalIDField))
 	case strings.EqualFold(s.ExternalIDField, "Id"):
-		errs = append(errs, errors.New(`field "external_id_field": "Id" is the record id, not an External ID field`))
+		errs = append(errs, spec.Errorf(spec.At("external_id_field"), `"Id" is the record id, not an External ID field`))
 	}
 	if !apiVersionRE.MatchString(s.APIVersion) {
-		errs = append(errs, fmt.Errorf(`field "api_version": %q is not a version like %q`, s.APIVersion, DefaultAPIVersion))
+		errs = append(errs, spec.Errorf(spec.At("api_version"), "%q is not a version like %q", s.APIVersion, DefaultAPIVersion))
 	}
 	return errors.Join(errs...)
 }
@@ -91,23 +100,11 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("salesforce secret: %w", err)
 	}
-	var errs []error
-	if c.LoginURL == "" {
-		errs = append(errs, errors.New(`field "login_url": required`))
-	} else if u, err := url.Parse(c.LoginURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, errors.New(`field "login_url": want an absolute http(s) URL such as https://acme.my.salesforce.com`))
-	}
-	if c.ClientID == "" {
-		errs = append(errs, errors.New(`field "client_id": required`))
-	}
-	if c.ClientSecret == "" {
-		errs = append(errs, errors.New(`field "client_secret": required`))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Credentials{}, fmt.Errorf("salesforce secret: %w", err)
+	if u, err := url.Parse(c.LoginURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return Credentials{}, fmt.Errorf("salesforce secret: %w", spec.Errorf(spec.At("login_url"), "want an absolute http(s) URL such as https://acme.my.salesforce.com"))
 	}
 	return c, nil
 }

@@ -16,13 +16,9 @@ func TestDecodeSettings(t *testing.T) {
 			Settings{"Contact", "ProfileSync_Id__c", DefaultAPIVersion}, ""},
 		{"explicit version", map[string]any{"object": "Lead", "external_id_field": "Ext__c", "api_version": "v45.0"},
 			Settings{"Lead", "Ext__c", "v45.0"}, ""},
-		{"missing object", map[string]any{"external_id_field": "Ext__c"}, Settings{}, `"object"`},
-		{"missing external id", map[string]any{"object": "Contact"}, Settings{}, `"external_id_field"`},
 		{"Id as external id", map[string]any{"object": "Contact", "external_id_field": "Id"}, Settings{}, `"external_id_field"`},
 		{"bad object name", map[string]any{"object": "Con tact", "external_id_field": "Ext__c"}, Settings{}, `"object"`},
 		{"bad version", map[string]any{"object": "Contact", "external_id_field": "Ext__c", "api_version": "62"}, Settings{}, `"api_version"`},
-		{"unknown key", map[string]any{"object": "Contact", "external_id_field": "Ext__c", "objekt": "x"}, Settings{}, `"objekt"`},
-		{"wrong type", map[string]any{"object": 7, "external_id_field": "Ext__c"}, Settings{}, `"object"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,11 +47,7 @@ func TestParseCredentials(t *testing.T) {
 		errField string
 	}{
 		{"ok", `{"login_url":"https://acme.my.salesforce.com","client_id":"id","client_secret":"` + secretValue + `"}`, ""},
-		{"missing secret", `{"login_url":"https://acme.my.salesforce.com","client_id":"id"}`, `"client_secret"`},
-		{"missing client id", `{"login_url":"https://acme.my.salesforce.com","client_secret":"x"}`, `"client_id"`},
 		{"relative url", `{"login_url":"acme.my.salesforce.com","client_id":"id","client_secret":"x"}`, `"login_url"`},
-		{"unknown key", `{"login_url":"https://a.b","client_id":"id","client_secret":"x","password":"` + secretValue + `"}`, `"password"`},
-		{"wrong type", `{"login_url":"https://a.b","client_id":"id","client_secret":12345678}`, `"client_secret"`},
 		{"not json", `login_url=` + secretValue, "JSON"},
 	}
 	for _, tt := range tests {

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Mode is how an existing resource is updated.
@@ -33,6 +33,26 @@ const (
 // DefaultEndpoint is the resource endpoint when a mapping names none.
 const DefaultEndpoint = "/Users"
 
+// Spec is the scim connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "scim",
+	Summary: "SCIM 2.0 resources (RFC 7643/7644) by externalId, replaced with PUT or patched.",
+	Settings: []spec.Field{
+		{Name: "endpoint", Type: spec.String, Default: DefaultEndpoint, Description: "The resource type's path below base_url."},
+		{Name: "schemas", Type: spec.StringList, Default: []string{SchemaUser}, Description: "Schema URNs of every resource body; list each extension whose URN the mapping uses as a key."},
+		{Name: "mode", Type: spec.String, Enum: []string{string(ModePut), string(ModePatch)}, Default: string(ModePut),
+			Description: "put replaces the whole resource (unmapped attributes are cleared); patch replaces each mapped attribute and removes each null."},
+		{Name: "deactivate_on_delete", Type: spec.Bool, Default: false, Description: "Delete sets active: false instead of deleting."},
+	},
+	Secret: []spec.Field{
+		{Name: "base_url", Type: spec.String, Required: true, Description: "The SCIM service root, e.g. https://app.example.com/scim/v2."},
+		{Name: "token", Type: spec.String, Description: "A bearer token; or username and password for Basic (not both)."},
+		{Name: "username", Type: spec.String, Description: "Basic auth user, with password."},
+		{Name: "password", Type: spec.String, Description: "Basic auth password, with username."},
+	},
+}
+
 // Settings are the non-secret options a mapping file gives a SCIM target.
 type Settings struct {
 	// Endpoint is the resource type's path below base_url, e.g. "/Users".
@@ -56,23 +76,15 @@ type Credentials struct {
 	Password string `json:"password"`
 }
 
-var settingsKeys = []string{"endpoint", "schemas", "mode", "deactivate_on_delete"}
-
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
 	}
-	if s.Endpoint == "" {
-		s.Endpoint = DefaultEndpoint
-	}
-	if len(s.Schemas) == 0 {
+	if len(s.Schemas) == 0 { // schemas: [] is no schema; the core one is meant
 		s.Schemas = []string{SchemaUser}
-	}
-	if s.Mode == "" {
-		s.Mode = ModePut
 	}
 	return s, s.Validate()
 }
@@ -85,23 +97,23 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
+	errs := []error{spec.Validate(Spec.Settings, s)}
 	switch {
 	case !strings.HasPrefix(s.Endpoint, "/") || len(s.Endpoint) < 2:
-		errs = append(errs, fmt.Errorf(`field "endpoint": %q is not a path such as "/Users"`, s.Endpoint))
+		errs = append(errs, spec.Errorf(spec.At("endpoint"), `%q is not a path such as "/Users"`, s.Endpoint))
 	case strings.ContainsAny(s.Endpoint, "?#% ") || strings.Contains(s.Endpoint, ".."):
-		errs = append(errs, fmt.Errorf(`field "endpoint": %q must be a plain path`, s.Endpoint))
+		errs = append(errs, spec.Errorf(spec.At("endpoint"), "%q must be a plain path", s.Endpoint))
 	}
 	for i, sc := range s.Schemas {
 		if !strings.HasPrefix(sc, "urn:") || strings.ContainsAny(sc, " \"") {
-			errs = append(errs, fmt.Errorf(`field "schemas[%d]": %q is not a schema URN`, i, sc))
+			errs = append(errs, spec.Errorf(spec.At("schemas", spec.Index(i)), "%q is not a schema URN", sc))
 		}
 	}
 	if len(s.Schemas) == 0 {
-		errs = append(errs, errors.New(`field "schemas": at least one schema URN`))
+		errs = append(errs, spec.Errorf(spec.At("schemas"), "at least one schema URN"))
 	}
-	if s.Mode != ModePut && s.Mode != ModePatch {
-		errs = append(errs, fmt.Errorf(`field "mode": %q is not one of put, patch`, s.Mode))
+	if s.Mode == "" {
+		errs = append(errs, spec.Errorf(spec.At("mode"), "required"))
 	}
 	return errors.Join(errs...)
 }
@@ -110,23 +122,21 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("scim secret: %w", err)
 	}
 	var errs []error
-	if c.BaseURL == "" {
-		errs = append(errs, errors.New(`field "base_url": required`))
-	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-		errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL such as https://app.example.com/scim/v2`))
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		errs = append(errs, spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL such as https://app.example.com/scim/v2"))
 	}
 	basic := c.Username != "" || c.Password != ""
 	switch {
 	case c.Token != "" && basic:
-		errs = append(errs, errors.New(`field "token": set either token or username and password, not both`))
+		errs = append(errs, spec.Errorf(spec.At("token"), "set either token or username and password, not both"))
 	case c.Token == "" && !basic:
-		errs = append(errs, errors.New(`field "token": required (or username and password for Basic)`))
+		errs = append(errs, spec.Errorf(spec.At("token"), "required (or username and password for Basic)"))
 	case basic && (c.Username == "" || c.Password == ""):
-		errs = append(errs, errors.New(`field "password": Basic needs both username and password`))
+		errs = append(errs, spec.Errorf(spec.At("password"), "Basic needs both username and password"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Credentials{}, fmt.Errorf("scim secret: %w", err)

@@ -16,13 +16,10 @@ func TestDecodeSettings(t *testing.T) {
 		{"defaults", nil, Settings{Endpoint: "/Users", Schemas: []string{SchemaUser}, Mode: ModePut}, ""},
 		{"patch with extension", map[string]any{"mode": "patch", "endpoint": "/Users", "schemas": []any{SchemaUser, SchemaEnterprise}, "deactivate_on_delete": true},
 			Settings{Endpoint: "/Users", Schemas: []string{SchemaUser, SchemaEnterprise}, Mode: ModePatch, DeactivateOnDelete: true}, ""},
-		{"bad mode", map[string]any{"mode": "post"}, Settings{}, `"mode"`},
 		{"relative endpoint", map[string]any{"endpoint": "Users"}, Settings{}, `"endpoint"`},
 		{"endpoint with query", map[string]any{"endpoint": "/Users?x=1"}, Settings{}, `"endpoint"`},
 		{"endpoint escaping", map[string]any{"endpoint": "/../admin"}, Settings{}, `"endpoint"`},
 		{"bad schema", map[string]any{"schemas": []any{"User"}}, Settings{}, `"schemas[0]"`},
-		{"unknown key", map[string]any{"filter": "x"}, Settings{}, `"filter"`},
-		{"wrong type", map[string]any{"deactivate_on_delete": "yes"}, Settings{}, `"deactivate_on_delete"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,9 +49,6 @@ func TestParseCredentials(t *testing.T) {
 		{"neither", `{"base_url":"https://a.example"}`, `"token"`},
 		{"basic without password", `{"base_url":"https://a.example","username":"svc"}`, `"password"`},
 		{"relative url", `{"base_url":"app.example.com","token":"t"}`, `"base_url"`},
-		{"missing url", `{"token":"t"}`, `"base_url"`},
-		{"unknown key", `{"base_url":"https://a.example","token":"t","api_key":"` + secretValue + `"}`, `"api_key"`},
-		{"wrong type", `{"base_url":"https://a.example","token":12345678}`, `"token"`},
 		{"not json", `token=` + secretValue, "JSON"},
 	}
 	for _, tt := range tests {

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"regexp"
 
-	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // How a contact is found by its key.
@@ -22,6 +22,25 @@ const (
 	DeleteContact = "delete" // DELETE /v1/contacts/{id}
 	DeleteScrub   = "scrub"  // PUT /v1/contacts/{id}/scrub: replace PII with dummy values
 )
+
+// Spec is the zuora connector's settings and secret, once: decoding, the
+// mapping schema and the README table derive from it.
+var Spec = spec.Component{
+	Kind:    "zuora",
+	Summary: "Zuora contacts by a custom id field (looked up, then created or updated; deleted or scrubbed).",
+	Settings: []spec.Field{
+		{Name: "id_field", Type: spec.String, Required: true, Description: "A filterable contact custom field ending in __c that holds the key, e.g. ProfileSyncId__c."},
+		{Name: "account_id", Type: spec.String, Description: "The account new contacts join when the mapping produces no accountId."},
+		{Name: "lookup", Type: spec.String, Enum: []string{LookupObjectQuery, LookupZOQL}, Default: LookupObjectQuery, Description: "How a contact is found by its key."},
+		{Name: "delete_mode", Type: spec.String, Enum: []string{DeleteContact, DeleteScrub}, Default: DeleteContact, Description: "delete the contact, or scrub it (replace PII with dummy values)."},
+		{Name: "entity_id", Type: spec.String, Description: "For multi-entity tenants, sent as Zuora-Entity-Ids."},
+	},
+	Secret: []spec.Field{
+		{Name: "base_url", Type: spec.String, Required: true, Description: "The tenant's REST endpoint, e.g. https://rest.apisandbox.zuora.com; the token comes from <base_url>/oauth/token."},
+		{Name: "client_id", Type: spec.String, Required: true, Description: "The OAuth client id."},
+		{Name: "client_secret", Type: spec.String, Required: true, Description: "The OAuth client secret."},
+	},
+}
 
 // Settings are the non-secret options a mapping file gives a Zuora target.
 type Settings struct {
@@ -48,23 +67,16 @@ type Credentials struct {
 }
 
 var (
-	settingsKeys = []string{"id_field", "account_id", "lookup", "delete_mode", "entity_id"}
-	customRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,60}__c$`)
-	idRE         = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	customRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,60}__c$`)
+	idRE     = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 )
 
-// DecodeSettings reads a mapping's settings, rejecting unknown keys, and
-// fills in defaults. Errors name the offending field.
+// DecodeSettings reads a mapping's settings as Spec says, and then checks
+// what Spec cannot. Errors are *spec.Error, naming the offending field.
 func DecodeSettings(m map[string]any) (Settings, error) {
 	var s Settings
-	if err := connectorkit.DecodeSettings(m, settingsKeys, &s); err != nil {
+	if err := spec.Decode(Spec.Settings, m, &s); err != nil {
 		return Settings{}, err
-	}
-	if s.Lookup == "" {
-		s.Lookup = LookupObjectQuery
-	}
-	if s.DeleteMode == "" {
-		s.DeleteMode = DeleteContact
 	}
 	return s, s.Validate()
 }
@@ -77,24 +89,21 @@ func CheckSettings(m map[string]any) error {
 
 // Validate checks every field and reports all problems at once.
 func (s Settings) Validate() error {
-	var errs []error
-	switch {
-	case s.IDField == "":
-		errs = append(errs, errors.New(`field "id_field": required (a contact custom field such as "ProfileSyncId__c")`))
-	case !customRE.MatchString(s.IDField):
-		errs = append(errs, errors.New(`field "id_field": want a custom field API name ending in "__c"`))
+	errs := []error{spec.Validate(Spec.Settings, s)}
+	if s.IDField != "" && !customRE.MatchString(s.IDField) {
+		errs = append(errs, spec.Errorf(spec.At("id_field"), `want a custom field API name ending in "__c"`))
 	}
 	if s.AccountID != "" && !idRE.MatchString(s.AccountID) {
-		errs = append(errs, errors.New(`field "account_id": want a Zuora account id or number`))
+		errs = append(errs, spec.Errorf(spec.At("account_id"), "want a Zuora account id or number"))
 	}
-	if s.Lookup != LookupObjectQuery && s.Lookup != LookupZOQL {
-		errs = append(errs, fmt.Errorf(`field "lookup": want %q or %q`, LookupObjectQuery, LookupZOQL))
+	if s.Lookup == "" {
+		errs = append(errs, spec.Errorf(spec.At("lookup"), "required"))
 	}
-	if s.DeleteMode != DeleteContact && s.DeleteMode != DeleteScrub {
-		errs = append(errs, fmt.Errorf(`field "delete_mode": want %q or %q`, DeleteContact, DeleteScrub))
+	if s.DeleteMode == "" {
+		errs = append(errs, spec.Errorf(spec.At("delete_mode"), "required"))
 	}
 	if s.EntityID != "" && !idRE.MatchString(s.EntityID) {
-		errs = append(errs, errors.New(`field "entity_id": want an entity id`))
+		errs = append(errs, spec.Errorf(spec.At("entity_id"), "want an entity id"))
 	}
 	return errors.Join(errs...)
 }
@@ -103,23 +112,11 @@ func (s Settings) Validate() error {
 // values.
 func ParseCredentials(secret []byte) (Credentials, error) {
 	var c Credentials
-	if err := connectorkit.DecodeJSON(secret, &c); err != nil {
+	if err := spec.DecodeJSON(Spec.Secret, secret, &c); err != nil {
 		return Credentials{}, fmt.Errorf("zuora secret: %w", err)
 	}
-	var errs []error
-	if c.BaseURL == "" {
-		errs = append(errs, errors.New(`field "base_url": required (e.g. https://rest.apisandbox.zuora.com)`))
-	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, errors.New(`field "base_url": want an absolute http(s) URL such as https://rest.zuora.com`))
-	}
-	if c.ClientID == "" {
-		errs = append(errs, errors.New(`field "client_id": required`))
-	}
-	if c.ClientSecret == "" {
-		errs = append(errs, errors.New(`field "client_secret": required`))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Credentials{}, fmt.Errorf("zuora secret: %w", err)
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return Credentials{}, fmt.Errorf("zuora secret: %w", spec.Errorf(spec.At("base_url"), "want an absolute http(s) URL such as https://rest.zuora.com"))
 	}
 	return c, nil
 }

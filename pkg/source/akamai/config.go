@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Kind is the "kind" value that selects this adapter.
@@ -13,6 +14,24 @@ const Kind = "akamai"
 
 // DefaultTypeName is the Capture entity type read by the Fetcher.
 const DefaultTypeName = "user"
+
+// Spec is an Akamai source's secret, once: decoding and the README table
+// derive from it.
+var Spec = spec.Component{
+	Kind:    Kind,
+	Summary: "Akamai Identity Cloud Security Event Tokens (RS256, JWKS); the profile is fetched from Capture.",
+	Secret: []spec.Field{
+		{Name: "kind", Type: spec.String, Enum: []string{Kind}, Description: "Selects this adapter."},
+		{Name: "environment", Type: spec.String, Description: "The environment events are tagged with, e.g. prod."},
+		{Name: "jwks_url", Type: spec.String, Required: true, Description: "The signing keys, e.g. https://v1.api.us.janrain.com/<customer id>/login/jwk."},
+		{Name: "issuer", Type: spec.String, Required: true, Description: "The tokens' iss."},
+		{Name: "audience", Type: spec.String, Required: true, Description: "The tokens' aud: this webhook's URL."},
+		{Name: "capture_url", Type: spec.String, Required: true, Description: "The Capture app, e.g. https://<app>.us.janraincapture.com."},
+		{Name: "client_id", Type: spec.String, Required: true, Description: "The Capture client (Basic auth) that reads entities."},
+		{Name: "client_secret", Type: spec.String, Required: true, Description: "Its secret."},
+		{Name: "type_name", Type: spec.String, Default: DefaultTypeName, Description: "The Capture entity type."},
+	},
+}
 
 // Config is an Akamai source's secret, as JSON:
 //
@@ -46,8 +65,8 @@ func (c Config) String() string {
 // errors; every problem names its field.
 func ParseConfig(raw []byte) (Config, error) {
 	var c Config
-	if err := sourcekit.Decode(raw, &c); err != nil {
-		return Config{}, fmt.Errorf("akamai config: %w", err)
+	if err := spec.DecodeJSON(Spec.Secret, raw, &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.normalize(); err != nil {
 		return Config{}, err
@@ -72,7 +91,7 @@ func (c *Config) normalize() error {
 		sourcekit.Required("client_secret", c.ClientSecret),
 	)
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("akamai config: %w", err)
+		return err
 	}
 	c.CaptureURL = strings.TrimRight(c.CaptureURL, "/")
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Kind is the "kind" value that selects this adapter.
@@ -31,6 +32,29 @@ const (
 	DefaultAPIKeyName = "apikey"
 	DefaultTOTPName   = "totp"
 )
+
+// Spec is a cidaas source's secret, once: decoding and the README table
+// derive from it.
+var Spec = spec.Component{
+	Kind:    Kind,
+	Summary: "cidaas webhooks, authenticated by an API key or TOTP; the profile is fetched with a client-credentials token.",
+	Secret: []spec.Field{
+		{Name: "kind", Type: spec.String, Enum: []string{Kind}, Description: "Selects this adapter."},
+		{Name: "environment", Type: spec.String, Description: "The environment events are tagged with, e.g. prod."},
+		{Name: "auth", Type: spec.String, Required: true, Enum: []string{AuthAPIKey, AuthTOTP}, Description: "How cidaas proves a webhook is its own."},
+		{Name: "apikey_name", Type: spec.String, Default: DefaultAPIKeyName, Description: "auth apikey: the header or query parameter carrying the key."},
+		{Name: "apikey_placement", Type: spec.String, Enum: []string{PlacementHeader, PlacementQuery}, Default: PlacementHeader, Description: "auth apikey: where the key travels."},
+		{Name: "apikey", Type: spec.String, Description: "auth apikey: the key (required with it)."},
+		{Name: "totp_name", Type: spec.String, Default: DefaultTOTPName, Description: "auth totp: the header or query parameter carrying the code."},
+		{Name: "totp_placement", Type: spec.String, Enum: []string{PlacementHeader, PlacementQuery}, Default: PlacementHeader, Description: "auth totp: where the code travels."},
+		{Name: "totp_key", Type: spec.String, Description: "auth totp: the base32 secret, at least 10 bytes (required with it)."},
+		{Name: "base_url", Type: spec.String, Required: true, Description: "The cidaas instance, e.g. https://acme.cidaas.eu."},
+		{Name: "client_id", Type: spec.String, Required: true, Description: "The client that fetches profiles (client credentials)."},
+		{Name: "client_secret", Type: spec.String, Required: true, Description: "Its secret."},
+		{Name: "token_path", Type: spec.String, Default: DefaultTokenPath, Description: "The token endpoint below base_url."},
+		{Name: "user_path", Type: spec.String, Default: DefaultUserPath, Description: "The profile endpoint below base_url, with {sub}."},
+	},
+}
 
 // Config is a cidaas source's secret, as JSON:
 //
@@ -68,8 +92,8 @@ func (c Config) String() string {
 // errors; every problem names its field.
 func ParseConfig(raw []byte) (Config, error) {
 	var c Config
-	if err := sourcekit.Decode(raw, &c); err != nil {
-		return Config{}, fmt.Errorf("cidaas config: %w", err)
+	if err := spec.DecodeJSON(Spec.Secret, raw, &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.normalize(); err != nil {
 		return Config{}, err
@@ -113,7 +137,7 @@ func (c *Config) normalize() error {
 		errs = append(errs, sourcekit.Field("user_path", "must contain {sub}"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("cidaas config: %w", err)
+		return err
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	return nil

@@ -15,44 +15,54 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
-// constructor builds one kind's adapters from its raw config.
-type constructor func(name string, cfg []byte, hc *http.Client) (source.Parser, source.Fetcher, error)
+// Kind is one source platform: its secret's Spec and how to build its
+// adapters from that secret, the same shape as a connector kind.
+type Kind struct {
+	Spec spec.Component
+	// New builds the Parser and the Fetcher (nil when the platform has no
+	// fetch API configured) of the source called name from its secret.
+	New func(name string, secret []byte, hc *http.Client) (source.Parser, source.Fetcher, error)
+}
 
-var kinds = map[string]constructor{
-	cidaas.Kind: func(name string, raw []byte, hc *http.Client) (source.Parser, source.Fetcher, error) {
-		cfg, err := cidaas.ParseConfig(raw)
+// kinds is the registry; adding a platform is one entry here.
+var kinds = map[string]Kind{
+	cidaas.Kind: kind(cidaas.Spec, cidaas.ParseConfig, func(name string, cfg cidaas.Config, hc *http.Client) (*cidaas.Parser, *cidaas.Fetcher, error) {
+		return cidaas.New(name, cfg, hc) // without options: the defaults
+	}),
+	akamai.Kind:           kind(akamai.Spec, akamai.ParseConfig, akamai.New),
+	standardwebhooks.Kind: kind(standardwebhooks.Spec, standardwebhooks.ParseConfig, standardwebhooks.New),
+}
+
+// kind makes a platform's entry from its ParseConfig and New. A nil
+// Fetcher pointer becomes a nil interface, never a non-nil one holding it.
+func kind[C any, P source.Parser, F interface {
+	source.Fetcher
+	comparable
+}](s spec.Component, parse func([]byte) (C, error), build func(string, C, *http.Client) (P, F, error)) Kind {
+	return Kind{Spec: s, New: func(name string, raw []byte, hc *http.Client) (source.Parser, source.Fetcher, error) {
+		cfg, err := parse(raw)
 		if err != nil {
 			return nil, nil, err
 		}
-		p, f, err := cidaas.New(name, cfg, hc)
-		return p, f, err
-	},
-	akamai.Kind: func(name string, raw []byte, hc *http.Client) (source.Parser, source.Fetcher, error) {
-		cfg, err := akamai.ParseConfig(raw)
+		p, f, err := build(name, cfg, hc)
 		if err != nil {
 			return nil, nil, err
 		}
-		p, f, err := akamai.New(name, cfg, hc)
-		return p, f, err
-	},
-	standardwebhooks.Kind: func(name string, raw []byte, hc *http.Client) (source.Parser, source.Fetcher, error) {
-		cfg, err := standardwebhooks.ParseConfig(raw)
-		if err != nil {
-			return nil, nil, err
-		}
-		p, f, err := standardwebhooks.New(name, cfg, hc)
-		if err != nil || f == nil {
-			return p, nil, err // a nil *Fetcher must not become a non-nil interface
+		var none F
+		if f == none {
+			return p, nil, nil
 		}
 		return p, f, nil
-	},
+	}}
 }
 
 // New builds the Parser and Fetcher of the source called name from cfg. The
 // Fetcher is nil for sources whose events carry full snapshots and that
-// have no fetch API configured. Errors name the source and the field.
+// have no fetch API configured. Errors read "source NAME: " and then name
+// the field.
 func New(name string, cfg []byte, hc *http.Client) (source.Parser, source.Fetcher, error) {
 	if name == "" {
 		return nil, nil, fmt.Errorf("source: empty name")
@@ -61,20 +71,26 @@ func New(name string, cfg []byte, hc *http.Client) (source.Parser, source.Fetche
 		Kind string `json:"kind"`
 	}
 	if err := json.Unmarshal(cfg, &head); err != nil {
-		return nil, nil, fmt.Errorf("source %q: config is not a JSON object: %w", name, err)
+		return nil, nil, fmt.Errorf("source %s: the secret is not a JSON object with a kind", name)
 	}
 	if head.Kind == "" {
-		return nil, nil, fmt.Errorf("source %q: field \"kind\": required, one of %v", name, Kinds())
+		return nil, nil, fmt.Errorf("source %s: field \"kind\": required, one of %v", name, Kinds())
 	}
-	build, ok := kinds[head.Kind]
+	k, ok := kinds[head.Kind]
 	if !ok {
-		return nil, nil, fmt.Errorf("source %q: field \"kind\": unknown kind %q, want one of %v", name, head.Kind, Kinds())
+		return nil, nil, fmt.Errorf("source %s: field \"kind\": unknown kind %q, want one of %v", name, head.Kind, Kinds())
 	}
-	p, f, err := build(name, cfg, hc)
+	p, f, err := k.New(name, cfg, hc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("source %q: %w", name, err)
+		return nil, nil, fmt.Errorf("source %s: %w", name, err)
 	}
 	return p, f, nil
+}
+
+// Lookup returns the platform called kind.
+func Lookup(kind string) (Kind, bool) {
+	k, ok := kinds[kind]
+	return k, ok
 }
 
 // Kinds lists the known kinds, sorted.
@@ -84,6 +100,18 @@ func Kinds() []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Names is Kinds, named as the connector registry names it.
+func Names() []string { return Kinds() }
+
+// Specs lists every platform's Spec, sorted by kind.
+func Specs() []spec.Component {
+	out := make([]spec.Component, 0, len(kinds))
+	for _, n := range Kinds() {
+		out = append(out, kinds[n].Spec)
+	}
 	return out
 }
 
@@ -105,7 +133,7 @@ func BuildAll(ctx context.Context, names []string, secrets SecretReader, hc *htt
 		}
 		p, f, err := New(name, raw, hc)
 		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", name, err)
+			return nil, nil, err // New's error already reads "source NAME: "
 		}
 		parsers[name] = p
 		if f != nil {

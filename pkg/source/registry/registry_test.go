@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -22,11 +23,11 @@ func TestNew(t *testing.T) {
 		{name: "akamai", cfg: `{"kind":"akamai","jwks_url":"https://j/login/jwk","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "clerk", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}`},
 		{name: "clerk-api", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"https://api.clerk.com","api_key":"sk"}`, wantFetcher: true},
-		{name: "nokind", cfg: `{}`, wantErr: []string{`"nokind"`, `"kind"`}},
-		{name: "badkind", cfg: `{"kind":"okta"}`, wantErr: []string{`"badkind"`, `"okta"`}},
-		{name: "notjson", cfg: `nope`, wantErr: []string{`"notjson"`}},
-		{name: "missing", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c"}`, wantErr: []string{`"missing"`, `"client_secret"`}},
-		{name: "unknown", cfg: `{"kind":"akamai","jwks_url":"https://j","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s","extra":1}`, wantErr: []string{`"unknown"`, `"extra"`}},
+		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
+		{name: "badkind", cfg: `{"kind":"okta"}`, wantErr: []string{"source badkind: ", `"okta"`}},
+		{name: "notjson", cfg: `nope`, wantErr: []string{"source notjson: "}},
+		{name: "missing", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c"}`, wantErr: []string{"source missing: ", `"client_secret"`}},
+		{name: "unknown", cfg: `{"kind":"akamai","jwks_url":"https://j","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s","extra":1}`, wantErr: []string{"source unknown: ", `"extra"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,4 +51,30 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A bad secret reads once: which source, which field; not the source's
+// name twice and not the JSON decoder's text.
+func TestBuildAllErrorReadsOnce(t *testing.T) {
+	secrets := secretMap{"cidaas": `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c","client_secret":"s","bogus":1}`}
+	_, _, err := BuildAll(t.Context(), []string{"cidaas"}, secrets, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), `source cidaas: field "bogus": unknown (want one of kind,`) || strings.Count(err.Error(), "cidaas") != 1 {
+		t.Fatalf("BuildAll = %v, want `source cidaas: field \"bogus\": unknown (want one of …)`", err)
+	}
+}
+
+// Every platform has a Spec under its own kind.
+func TestSpecs(t *testing.T) {
+	for _, s := range Specs() {
+		k, ok := Lookup(s.Kind)
+		if !ok || k.Spec.Kind != s.Kind || len(s.Secret) == 0 || s.Summary == "" {
+			t.Errorf("%s: Lookup = %v, %v", s.Kind, k.Spec.Kind, ok)
+		}
+	}
+}
+
+type secretMap map[string]string
+
+func (m secretMap) Secret(_ context.Context, name string) ([]byte, error) {
+	return []byte(m[name]), nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
+	"github.com/profilesync/profilesync/pkg/spec"
 )
 
 // Kind is the "kind" value that selects this adapter.
@@ -16,6 +17,21 @@ const Kind = "standardwebhooks"
 const DefaultToleranceSeconds = 300
 
 const secretPrefix = "whsec_"
+
+// Spec is a Standard Webhooks source's secret, once: decoding and the
+// README table derive from it.
+var Spec = spec.Component{
+	Kind:    Kind,
+	Summary: "Standard Webhooks / Svix HMAC-SHA256 senders such as Clerk; the event carries the profile.",
+	Secret: []spec.Field{
+		{Name: "kind", Type: spec.String, Enum: []string{Kind}, Description: "Selects this adapter."},
+		{Name: "environment", Type: spec.String, Description: "The environment events are tagged with, e.g. prod."},
+		{Name: "secrets", Type: spec.StringList, Required: true, Description: "whsec_… signing secrets; several verify side by side during a rotation."},
+		{Name: "tolerance_seconds", Type: spec.Int, Default: DefaultToleranceSeconds, Description: "The replay window."},
+		{Name: "api_url", Type: spec.String, Description: "An API to fetch the user from, e.g. https://api.clerk.com; with api_key."},
+		{Name: "api_key", Type: spec.String, Description: "Its bearer key; with api_url."},
+	},
+}
 
 // Config is a Standard Webhooks source's secret, as JSON:
 //
@@ -46,8 +62,8 @@ func (c Config) String() string {
 // every problem names its field.
 func ParseConfig(raw []byte) (Config, error) {
 	var c Config
-	if err := sourcekit.Decode(raw, &c); err != nil {
-		return Config{}, fmt.Errorf("standardwebhooks config: %w", err)
+	if err := spec.DecodeJSON(Spec.Secret, raw, &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.normalize(); err != nil {
 		return Config{}, err
@@ -86,7 +102,7 @@ func (c *Config) normalize() error {
 		c.APIURL = strings.TrimRight(c.APIURL, "/")
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("standardwebhooks config: %w", err)
+		return err
 	}
 	return nil
 }

@@ -1,12 +1,9 @@
 // Package sourcekit holds the little that every source adapter shares:
-// strict config decoding that names the offending field, URL checks, and
-// bounded reads of HTTP bodies. It knows nothing about any one platform.
+// field errors and URL checks for what a secret's spec (pkg/spec) cannot
+// check, and bounded reads of HTTP bodies. It knows nothing about any one platform.
 package sourcekit
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,20 +28,6 @@ func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field
 // Field returns a *FieldError.
 func Field(field, format string, args ...any) error {
 	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
-}
-
-// Decode decodes raw into v, refusing unknown keys and trailing data. The
-// json package's own messages already name the key or field at fault.
-func Decode(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after the config object")
-	}
-	return nil
 }
 
 // Required reports an empty value as a missing field.

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The committed schema and README are what the specs generate.
+func TestDocsCheckCommitted(t *testing.T) {
+	out := mustRun(t, "docs", "--check", "--schema", "../../mappings/mapping.schema.json", "--readme", "../../README.md")
+	if strings.Count(out, "is up to date") != 2 {
+		t.Fatalf("docs --check: %s", out)
+	}
+}
+
+// A stale copy fails the check, one run rewrites it, and the check passes.
+func TestDocsStale(t *testing.T) {
+	dir := t.TempDir()
+	schema, readme := filepath.Join(dir, "schema.json"), filepath.Join(dir, "README.md")
+	copyEdited(t, "../../mappings/mapping.schema.json", schema, `"bus_name"`, `"bus"`)
+	copyEdited(t, "../../README.md", readme, "| `object` |", "| `objekt` |")
+	args := []string{"docs", "--schema", schema, "--readme", readme}
+	r := runCLI(t, append(args, "--check")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "schema.json is not what the specs generate") || !strings.Contains(r.stderr, "README.md is not what") {
+		t.Fatalf("check of stale files: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mustRun(t, args...)
+	if out := mustRun(t, append(args, "--check")...); strings.Count(out, "is up to date") != 2 {
+		t.Fatalf("check after the run: %s", out)
+	}
+}
+
+func copyEdited(t *testing.T, from, to, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s has no %q", from, old)
+	}
+	if err := os.WriteFile(to, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
