@@ -10,13 +10,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"regexp"
+
 	"testing/fstest"
 	"time"
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
+	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 )
@@ -32,14 +33,15 @@ const (
 // Target is the one target the chaos stack delivers to.
 const Target = "webhook"
 
-// The runtime's retry settings: fast, so a run takes minutes, and with a
-// window and attempts that outlast the schedule's outages and storms, so
-// nothing is abandoned unless something is wrong. maxReceiveCount stays
-// two above the attempts, as the template keeps it.
+// The runtime runs the production retry policy — the shipped mapping's
+// outage budget (24 h), 5 s to 15 min capped backoff, jitter 0.5 — with
+// time compressed by TimeScale, so a day's budget passes in 2 minutes and
+// a 20-second outage stands for four hours. The queue's receive count is
+// the production one: the schedule's shape does not change with the scale.
+const TimeScale = 720
+
 var (
-	childPolicy = delivery.Policy{MaxAttempts: 16, MinWindow: 5 * time.Second,
-		BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second, Jitter: 0.5}
-	childMaxReceive = childPolicy.MaxAttempts + 2
+	childPolicy     = delivery.Policy{TimeScale: TimeScale}
 	childVisibility = 3 * time.Second
 )
 
@@ -90,20 +92,28 @@ func RunChild(ctx context.Context) error {
 	return st.Close()
 }
 
-var maxReceiveRe = regexp.MustCompile(`max_receive_count: *\d+`)
-
-// chaosMappings is the shipped webhook mapping alone, with the receive
-// count the fast policy needs.
+// chaosMappings is the shipped webhook mapping alone, as it ships.
 func chaosMappings() (fs.FS, error) {
 	b, err := fs.ReadFile(mappings.FS, Target+".yaml")
 	if err != nil {
 		return nil, err
 	}
-	if !maxReceiveRe.Match(b) {
-		return nil, fmt.Errorf("%s.yaml has no max_receive_count to raise", Target)
-	}
-	b = maxReceiveRe.ReplaceAll(b, fmt.Appendf(nil, "max_receive_count: %d", childMaxReceive))
 	return fstest.MapFS{Target + ".yaml": {Data: b}}, nil
+}
+
+// budget is the outage budget the runtime runs under, in real and in
+// harness time.
+func budget() (real, scaled time.Duration, err error) {
+	fsys, err := chaosMappings()
+	if err != nil {
+		return 0, 0, err
+	}
+	ms, err := mapping.LoadFS(fsys, ".", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	real = ms.Get(Target).Delivery.Budget()
+	return real, time.Duration(float64(real) / TimeScale), nil
 }
 
 // Status is what the child's status endpoint reports.

@@ -29,6 +29,7 @@ type Flaky struct {
 	// meets calls and none hides another.
 	armed []disruption
 	stats FlakyStats
+	calls []time.Time // when each call came, for the spread after an outage
 }
 
 // FlakyStats counts what Flaky did with the calls it saw.
@@ -42,6 +43,9 @@ type FlakyStats struct {
 	Outages      int
 	Storms       int
 	ConnsDropped int
+	// Longest is the longest outage, and LongestEnd when it ended.
+	Longest    time.Duration
+	LongestEnd time.Time
 }
 
 // NewFlaky wraps inner; seed makes the random failures repeatable.
@@ -65,6 +69,34 @@ func (f *Flaky) Storm(d, retryAfter time.Duration) {
 	defer f.mu.Unlock()
 	f.armed = append(f.armed, disruption{storm: true, d: d, retryAfter: retryAfter})
 	f.stats.Storms++
+}
+
+// Recovery is how the calls spread after the longest outage ended: in
+// window from its end, in buckets of bucket, the first call's delay, the
+// calls, and the most in one bucket.
+func (f *Flaky) Recovery(window, bucket time.Duration) (first time.Duration, calls, peak int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	end := f.stats.LongestEnd
+	if end.IsZero() {
+		return 0, 0, 0
+	}
+	counts := map[int64]int{}
+	first = -1
+	for _, t := range f.calls {
+		d := t.Sub(end)
+		if d < 0 || d >= window {
+			continue
+		}
+		if first < 0 {
+			first = d
+		}
+		calls++
+		b := int64(d / bucket)
+		counts[b]++
+		peak = max(peak, counts[b])
+	}
+	return max(first, 0), calls, peak
 }
 
 // Stats returns the counters so far.
@@ -96,6 +128,7 @@ func (f *Flaky) decide() (verdict, int, time.Duration) {
 	defer f.mu.Unlock()
 	f.stats.Calls++
 	now := time.Now()
+	f.calls = append(f.calls, now)
 	if len(f.armed) > 0 && !now.Before(f.downUntil) && !now.Before(f.stormUntil) {
 		next := f.armed[0]
 		f.armed = f.armed[1:]
@@ -103,6 +136,9 @@ func (f *Flaky) decide() (verdict, int, time.Duration) {
 			f.stormUntil, f.retryAfter = now.Add(next.d), next.retryAfter
 		} else {
 			f.downUntil, f.downReset = now.Add(next.d), next.reset
+			if next.d > f.stats.Longest {
+				f.stats.Longest, f.stats.LongestEnd = next.d, f.downUntil
+			}
 		}
 	}
 	switch {

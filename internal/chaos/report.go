@@ -47,6 +47,12 @@ type Report struct {
 	DiffersExamples  []string
 
 	Target        FlakyStats
+	// The outage budget the runtime ran under (real, and at TimeScale),
+	// and how the calls spread in RecoveryWindow after the longest outage.
+	Budget, ScaledBudget time.Duration
+	RecoveryFirst        time.Duration
+	RecoveryCalls        int
+	RecoveryPeak         int // most calls in one RecoveryBucket
 	Kills, Starts int
 	StopErr       string // the last runtime's exit on SIGTERM, if not clean
 	SendTime      time.Duration
@@ -55,7 +61,7 @@ type Report struct {
 
 // OK says whether the stack kept its guarantees.
 func (r *Report) OK() bool {
-	return r.Lost == 0 && r.DuplicateRecords == 0 && r.StrayRecords == 0 && r.Differs == 0 &&
+	return r.Lost == 0 && r.DLQTotal == 0 && r.DuplicateRecords == 0 && r.StrayRecords == 0 && r.Differs == 0 &&
 		len(r.Rejected) == 0 && r.Accepted == r.Events
 }
 
@@ -66,6 +72,12 @@ func (r *Report) Print(w io.Writer) {
 	t := r.Target
 	fmt.Fprintf(w, "target calls:      %d: %d passed, %d failed at random (%d of them applied, then answered 502), %d down (%d outage(s)), %d throttled (%d storm(s)); %d connections dropped\n",
 		t.Calls, t.Passed, t.Random, t.AppliedLost, t.Down, t.Outages, t.Throttled, t.Storms, t.ConnsDropped)
+	if t.Longest > 0 {
+		fmt.Fprintf(w, "longest outage:    %s (%s at the time scale of %d) under an outage budget of %s (%s)\n",
+			t.Longest.Round(time.Millisecond), scaleUp(t.Longest), TimeScale, fmtBudget(r.Budget), r.ScaledBudget.Round(time.Millisecond))
+		fmt.Fprintf(w, "after recovery:    first call +%s; %d calls in the next %s, at most %d (%.0f%%) in one %s (no jitter would put every due retry in one)\n",
+			r.RecoveryFirst.Round(time.Millisecond), r.RecoveryCalls, RecoveryWindow, r.RecoveryPeak, pct(r.RecoveryPeak, r.RecoveryCalls), RecoveryBucket)
+	}
 	fmt.Fprintf(w, "accepted:          %d of %d events (%d acknowledged sends, %d re-sent by the CIAM)\n", r.Accepted, r.Events, r.Sends, r.Resent)
 	for _, k := range slices.Sorted(maps.Keys(r.Rejected)) {
 		fmt.Fprintf(w, "  rejected %s: %d\n", k, r.Rejected[k])
@@ -109,6 +121,11 @@ func examples(ids []string) string {
 func analyse(ctx context.Context, c Config, p *plan, w *world, snd *sender, st Status, logPath string) (*Report, error) {
 	r := &Report{Events: len(p.changes), Subjects: len(p.subjects), Duplicates: p.dups, Late: p.late,
 		Outcomes: map[string]int{}, DLQ: map[string]int{}, Target: w.flaky.Stats()}
+	var err error
+	if r.Budget, r.ScaledBudget, err = budget(); err != nil {
+		return nil, err
+	}
+	r.RecoveryFirst, r.RecoveryCalls, r.RecoveryPeak = w.flaky.Recovery(RecoveryWindow, RecoveryBucket)
 	snd.mu.Lock()
 	r.Sends, r.Resent, r.Accepted, r.Rejected = snd.sends, snd.retries, len(snd.accepted), maps.Clone(snd.rejected)
 	accepted := maps.Clone(snd.accepted)
@@ -250,4 +267,27 @@ func normal(v any) any {
 	var out any
 	_ = json.Unmarshal(b, &out)
 	return out
+}
+
+// The window after the longest outage in which the report looks at the
+// spread of calls: two capped delays at the harness's time scale.
+const (
+	RecoveryWindow = 2 * 15 * time.Minute / TimeScale
+	RecoveryBucket = 100 * time.Millisecond
+)
+
+func scaleUp(d time.Duration) time.Duration { return (d * TimeScale).Round(time.Minute) }
+
+func fmtBudget(d time.Duration) string {
+	if d%(24*time.Hour) == 0 && d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+func pct(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return 100 * float64(n) / float64(of)
 }

@@ -36,6 +36,10 @@ type Config struct {
 	Storms    int           // 429 storms (default 2)
 	FailRate  float64       // share of target calls failing at random (default 0.3)
 	OutageLen time.Duration // default 3 s
+	// LongOutage is one more outage, longer than the whole backoff
+	// sequence (5 s doubling to the 15 min cap: about 21 min, 1.8 s at the
+	// harness's TimeScale) and inside the outage budget; 0 for none.
+	LongOutage time.Duration
 	StormLen  time.Duration // default 2 s
 	Seed      uint64        // default 1
 	Senders   int           // webhooks in flight at once (default 8)
@@ -78,7 +82,9 @@ func (c Config) withDefaults() Config {
 }
 
 // DefaultConfig is the full `make chaos` run.
-func DefaultConfig() Config { return Config{Kills: 2, Outages: 2, Storms: 2} }
+func DefaultConfig() Config {
+	return Config{Kills: 2, Outages: 2, Storms: 2, LongOutage: 20 * time.Second}
+}
 
 // world is the parent's side: the source of truth and the flaky target.
 type world struct {
@@ -177,6 +183,9 @@ func schedule(c Config, w *world, kill func()) []action {
 	for i := range c.Outages {
 		reset := i%2 == 1 // the second outage drops connections
 		as = append(as, action{0.2 + 0.4*float64(i)/float64(max(c.Outages-1, 1)), func() { w.flaky.Down(c.OutageLen, reset) }})
+	}
+	if c.LongOutage > 0 {
+		as = append(as, action{0.5, func() { w.flaky.Down(c.LongOutage, false) }})
 	}
 	for i := range c.Storms {
 		as = append(as, action{0.4 + 0.4*float64(i)/float64(max(c.Storms-1, 1)), func() { w.flaky.Storm(c.StormLen, time.Second) }})

@@ -68,7 +68,7 @@ func TestLocalSyncHandlerMatchesTheLambdas(t *testing.T) {
 			if !reflect.DeepEqual(lp, dp) {
 				t.Errorf("retry policies differ:\nlambda %+v\nlocal  %+v", lp, dp)
 			}
-			if want := (delivery.Policy{}).ForQueue(m.Delivery.Receives()); lp.MaxAttempts != want.MaxAttempts || lp.MinWindow != want.MinWindow {
+			if want := (delivery.Policy{}).ForTarget(m.Delivery); lp.Budget != want.Budget || lp.Budget != m.Delivery.Budget() {
 				t.Errorf("lambda policy %+v, want the mapping's %+v", lp, want)
 			}
 		})

@@ -7,7 +7,25 @@ import (
 	"testing"
 
 	"github.com/profilesync/profilesync/internal/samtemplate"
+	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/mapping"
 )
+
+// shippedMapping is the mapping behind a template target (Salesforce →
+// mappings/salesforce.yaml).
+func shippedMapping(t *testing.T, target string) *mapping.Mapping {
+	t.Helper()
+	set, err := mapping.LoadFS(mappings.FS, ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Get(strings.ToLower(target))
+	if m == nil {
+		t.Fatalf("no mapping for %s", target)
+	}
+	return m
+}
 
 const templatePath = "../../template.yaml"
 
@@ -108,12 +126,24 @@ func TestTemplatePerTargetResources(t *testing.T) {
 		if got := ev.(map[string]any)["MaximumBatchingWindowInSeconds"]; got != window {
 			t.Errorf("%s MaximumBatchingWindowInSeconds = %v, want %v", tg, got, window)
 		}
+		// The queue keeps a message for the outage budget plus a day and
+		// lets the retry schedule run the budget out; the oldest-message
+		// alarm fires long before.
+		policy := delivery.Policy{}.ForTarget(shippedMapping(t, tg).Delivery)
+		budget := int(policy.ForTarget(mapping.Delivery{}).Budget.Seconds())
 		q := at(t, tpl, "Resources", tg+"Queue", "Properties")
-		if got := at(t, q, "MessageRetentionPeriod"); got != 4*24*3600 {
-			t.Errorf("%s retention = %v", tg, got)
+		if got, want := at(t, q, "MessageRetentionPeriod"), int(policy.Retention().Seconds()); got != want || want != budget+24*3600 {
+			t.Errorf("%s retention = %v, want %d (the budget %d s + 1 day)", tg, got, want, budget)
 		}
-		if got := at(t, q, "RedrivePolicy", "maxReceiveCount"); got != 8 {
-			t.Errorf("%s maxReceiveCount = %v", tg, got)
+		if got, want := at(t, q, "RedrivePolicy", "maxReceiveCount"), policy.Receives(); got != want || want > 1000 {
+			t.Errorf("%s maxReceiveCount = %v, want the policy's %d (at most 1000)", tg, got, want)
+		}
+		age := at(t, tpl, "Resources", tg+"OldestMessageAlarm", "Properties")
+		if at(t, age, "MetricName") != "ApproximateAgeOfOldestMessage" || !strings.Contains(asJSON(at(t, age, "Dimensions")), tg+"Queue") {
+			t.Errorf("%s oldest-message alarm watches %v", tg, at(t, age, "MetricName"))
+		}
+		if th, ok := at(t, age, "Threshold").(int); !ok || th > 3600 || th >= budget {
+			t.Errorf("%s oldest-message alarm threshold %v s: want at most an hour, below the budget %d s", tg, at(t, age, "Threshold"), budget)
 		}
 		if got := at(t, tpl, "Resources", tg+"DeadLetterQueue", "Properties", "MessageRetentionPeriod"); got != 14*24*3600 {
 			t.Errorf("%s DLQ retention = %v", tg, got)

@@ -109,13 +109,15 @@ func (h *Handler) settle(ctx context.Context, log *slog.Logger, msg events.SQSMe
 	fe := fault.As(r.err)
 	a := AttemptOf(msg, h.now())
 	log = log.With("class", fe.Class.String(), "status", fe.Status, "code", fe.Code, "error", r.err.Error())
-	if h.DeadLetters != nil && h.Policy.Abandon(a, r.err) {
+	if cause, abandon := h.Policy.Abandon(a, r.err); abandon && h.DeadLetters != nil {
 		reason := ReasonOf(r.err, a)
+		reason.Cause = cause
 		if err := h.DeadLetters.DeadLetter(ctx, msg, reason); err != nil {
 			log.Error("dead-letter failed; the message is retried", "dlq_error", err.Error())
 			return Notice{}, true
 		}
-		log.Warn("delivery abandoned; message sent to the dead-letter queue", "attempts", a.N)
+		log.Warn("delivery abandoned; message sent to the dead-letter queue", "cause", cause, "attempts", a.N,
+			"failing_for_ms", a.Now.Sub(a.FirstFailure).Milliseconds())
 		h.recordAbandoned(ctx, log, msg, r.env, reason)
 		return h.notice(NoticeAbandoned, result{out: Abandon, env: r.env}, reason.String(), a.N), false
 	}

@@ -39,6 +39,7 @@ type AbandonedLog interface {
 // Reason says why a message was abandoned. It carries the back-end's own
 // code and message, never the data we sent.
 type Reason struct {
+	Cause        string    // why it was given up: CausePermanent, CauseBudget (empty when not known)
 	Class        string    // fault class: transient, throttled, auth, permanent
 	Status       int       // back-end status, 0 if none
 	Code         string    // back-end error code
@@ -50,6 +51,7 @@ type Reason struct {
 
 // Reason attribute names, on the DLQ message and in `profilesync dlq list`.
 const (
+	AttrCause        = "failure_cause"
 	AttrClass        = "failure_class"
 	AttrStatus       = "failure_status"
 	AttrCode         = "failure_code"
@@ -86,6 +88,9 @@ func (r Reason) Attributes() map[string]string {
 		AttrFirstFailure: r.FirstFailure.UTC().Format(time.RFC3339Nano),
 		AttrLastFailure:  r.LastFailure.UTC().Format(time.RFC3339Nano),
 	}
+	if r.Cause != "" {
+		m[AttrCause] = r.Cause
+	}
 	if r.Status != 0 {
 		m[AttrStatus] = strconv.Itoa(r.Status)
 	}
@@ -98,9 +103,13 @@ func (r Reason) Attributes() map[string]string {
 	return m
 }
 
-// String is the one-line reason: "permanent (status 400) INVALID_EMAIL: bad".
+// String is the one-line reason: "permanent error: permanent (status 400)
+// INVALID_EMAIL: bad after 1 attempt(s)".
 func (r Reason) String() string {
 	s := r.Class
+	if r.Cause != "" {
+		s = r.Cause + ": " + s
+	}
 	if r.Status != 0 {
 		s += " (status " + strconv.Itoa(r.Status) + ")"
 	}
@@ -127,7 +136,7 @@ type Abandoned struct {
 // ReasonFromAttributes reads back what Attributes wrote (the DLQ message's
 // attributes); missing or malformed ones stay zero.
 func ReasonFromAttributes(m map[string]string) Reason {
-	r := Reason{Class: m[AttrClass], Code: m[AttrCode], Message: m[AttrMessage]}
+	r := Reason{Cause: m[AttrCause], Class: m[AttrClass], Code: m[AttrCode], Message: m[AttrMessage]}
 	r.Status, _ = strconv.Atoi(m[AttrStatus])
 	r.Attempts, _ = strconv.Atoi(m[AttrAttempts])
 	r.FirstFailure, _ = time.Parse(time.RFC3339Nano, m[AttrFirstFailure])

@@ -18,7 +18,7 @@ import (
 func withQueue(r *rig) (*MemoryQueue, *MemoryNotifier) {
 	q, n := &MemoryQueue{}, &MemoryNotifier{}
 	r.h.Visibility, r.h.DeadLetters, r.h.Abandoned, r.h.Notifier = q, q, q, n
-	r.h.Policy = Policy{MaxAttempts: 3, MinWindow: time.Hour, BaseDelay: time.Second, Jitter: 0.01}
+	r.h.Policy = Policy{Budget: 3 * time.Hour, BaseDelay: time.Second, Jitter: 0.01}
 	r.h.Now = func() time.Time { return t0.Add(2 * time.Hour) }
 	return q, n
 }
@@ -50,7 +50,7 @@ func TestPermanentErrorGoesToDLQAtOnce(t *testing.T) {
 		t.Fatalf("dead letters %+v", dead)
 	}
 	attrs := dead[0].Reason.Attributes()
-	want := map[string]string{AttrClass: "permanent", AttrStatus: "400", AttrCode: "INVALID_EMAIL_ADDRESS", AttrAttempts: "1",
+	want := map[string]string{AttrCause: CausePermanent, AttrClass: "permanent", AttrStatus: "400", AttrCode: "INVALID_EMAIL_ADDRESS", AttrAttempts: "1",
 		AttrFirstFailure: t0.Format(time.RFC3339Nano), AttrLastFailure: t0.Add(2 * time.Hour).Format(time.RFC3339Nano)}
 	for k, v := range want {
 		if attrs[k] != v {
@@ -71,7 +71,7 @@ func TestPermanentErrorGoesToDLQAtOnce(t *testing.T) {
 	}
 }
 
-func TestTransientErrorIsRescheduledUntilAttemptsAndWindowAreSpent(t *testing.T) {
+func TestTransientErrorIsRescheduledUntilTheBudgetIsSpent(t *testing.T) {
 	r := newRig(t, nil)
 	q, _ := withQueue(r)
 	ev := batch(t, event("e1", profile.Created, "u-1", t0, jane("Jane")))
@@ -81,9 +81,10 @@ func TestTransientErrorIsRescheduledUntilAttemptsAndWindowAreSpent(t *testing.T)
 		retried bool
 		atLeast time.Duration
 	}{
-		{1, t0, true, 500 * time.Millisecond},
-		{3, t0.Add(10 * time.Minute), true, 50 * time.Minute}, // attempts spent, window not
-		{4, t0.Add(time.Hour), false, 0},                      // both spent
+		{1, t0, true, 900 * time.Millisecond},
+		{30, t0.Add(10 * time.Minute), true, 7 * time.Minute}, // many attempts, budget left: keep going at the cap
+		{31, t0.Add(179 * time.Minute), true, 0},              // the last retry comes at the budget's end
+		{32, t0.Add(3 * time.Hour), false, 0},                 // budget spent
 	} {
 		r.fake.FailNext(1, 503, "SERVER_UNAVAILABLE")
 		r.h.Now = func() time.Time { return tc.now }
@@ -96,7 +97,8 @@ func TestTransientErrorIsRescheduledUntilAttemptsAndWindowAreSpent(t *testing.T)
 			t.Errorf("attempt %d: delay %s (set %v), want at least %s", tc.n, d, ok, tc.atLeast)
 		}
 	}
-	if dead := q.Dead(); len(dead) != 1 || dead[0].Reason.Class != "transient" || dead[0].Reason.Attempts != 4 || dead[0].Reason.Status != 503 {
+	if dead := q.Dead(); len(dead) != 1 || dead[0].Reason.Class != "transient" || dead[0].Reason.Attempts != 32 ||
+		dead[0].Reason.Status != 503 || dead[0].Reason.Cause != CauseBudget || dead[0].Reason.Attributes()[AttrCause] != CauseBudget {
 		t.Fatalf("dead %+v", dead)
 	}
 }
@@ -105,6 +107,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	r := newRig(t, nil)
 	q, _ := withQueue(r)
 	r.h.Connector = &failWith{err: &fault.Error{Class: fault.Throttled, Status: 429, RetryAfter: 90 * time.Second}}
+	r.h.Now = func() time.Time { return t0.Add(time.Minute) } // well inside the budget
 	resp, _ := r.h.Handle(context.Background(), received(batch(t, event("e1", profile.Created, "u-1", t0, jane("Jane"))), 1))
 	if d, _ := q.Delay("rh-msg-a"); len(resp.BatchItemFailures) != 1 || d != 90*time.Second {
 		t.Fatalf("failures %v delay %s", resp.BatchItemFailures, d)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
@@ -28,7 +29,8 @@ func OpenQueues(dataDir string, ms *mapping.Set, visibility time.Duration) (*loc
 	for _, m := range ms.All() {
 		// The same default as the deployed template, so local retries
 		// behave as they will on AWS.
-		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility, MaxReceiveCount: m.Delivery.Receives()})
+		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility,
+			MaxReceiveCount: delivery.Policy{}.ForTarget(m.Delivery).Receives()})
 	}
 	queues, err := local.NewQueues(db, cfgs...)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -215,15 +216,80 @@ func (d *diags) header(top map[string]*yaml.Node, root *yaml.Node, m *Mapping) {
 		}
 	}
 	if n := top["delivery"]; n != nil {
-		kv, _ := d.mapNode(n, "delivery", "max_concurrency", "max_receive_count")
+		if old := mapValue(n, "max_receive_count"); old != nil {
+			d.at(old, "delivery.max_receive_count", "is gone: the queue's receive count follows delivery.outage_budget (e.g. outage_budget: 24h)")
+			removeKey(n, "max_receive_count")
+		}
+		kv, _ := d.mapNode(n, "delivery", "max_concurrency", "outage_budget")
 		m.Delivery.MaxConcurrency = d.positive(kv["max_concurrency"], "delivery.max_concurrency")
-		m.Delivery.MaxReceiveCount = d.positive(kv["max_receive_count"], "delivery.max_receive_count")
+		m.Delivery.OutageBudget = d.budget(kv["outage_budget"], "delivery.outage_budget")
 	}
 	if n := top["key"]; n != nil {
 		m.Key, _ = d.str(n, "key", "a profile path such as sub or email")
 	}
 	if p := d.path(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m.Key, Line: lineOf(top["key"]), Column: colOf(top["key"])}, "key"); p != nil {
 		m.keyPath = *p
+	}
+}
+
+// budget reads an outage budget: a Go duration ("36h", "90m") or whole
+// days ("3d"), between MinOutageBudget and MaxOutageBudget.
+func (d *diags) budget(n *yaml.Node, field string) time.Duration {
+	if n == nil {
+		return 0
+	}
+	v, err := parseBudget(n.Value)
+	switch {
+	case n.Kind != yaml.ScalarNode || err != nil:
+		d.at(n, field, "must be a duration such as 24h, 90m or 3d")
+	case v < MinOutageBudget || v > MaxOutageBudget:
+		d.at(n, field, "must be between %s and %s (the queue keeps a message the budget plus %s, and SQS at most 14 days)",
+			MinOutageBudget, fmtDays(MaxOutageBudget), fmtDays(RetentionMargin))
+	default:
+		return v
+	}
+	return 0
+}
+
+func parseBudget(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad days %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// fmtDays writes whole days as "13d", anything else as Go does.
+func fmtDays(v time.Duration) string {
+	if v%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(v/(24*time.Hour))) + "d"
+	}
+	return v.String()
+}
+
+// mapValue is key's value node in mapping node n, or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// removeKey drops key from mapping node n (after its own error is told).
+func removeKey(n *yaml.Node, key string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			return
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"sort"
+	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
 )
@@ -33,14 +34,26 @@ type Mapping struct {
 // Delivery holds per-target queue settings the template generator, the
 // Lambda wiring and the local runtime read. Zero means the default.
 type Delivery struct {
-	MaxConcurrency  int `yaml:"max_concurrency" json:"max_concurrency,omitempty"`
-	MaxReceiveCount int `yaml:"max_receive_count" json:"max_receive_count,omitempty"`
+	MaxConcurrency int `yaml:"max_concurrency" json:"max_concurrency,omitempty"`
+	// OutageBudget is how long the target may be down before its messages
+	// are dead-lettered; the queue's receive count and retention follow
+	// from it (delivery.Policy).
+	OutageBudget time.Duration `yaml:"outage_budget" json:"outage_budget,omitempty"`
 }
 
-// Delivery defaults, the same on AWS (the generated template) and locally.
+// Delivery defaults and limits, the same on AWS (the generated template)
+// and locally.
 const (
-	DefaultMaxConcurrency  = 5
-	DefaultMaxReceiveCount = 8
+	DefaultMaxConcurrency = 5
+	// DefaultOutageBudget is a day: Svix retries for about a day, Stripe
+	// for three; the age-of-oldest-message alarm fires long before.
+	DefaultOutageBudget = 24 * time.Hour
+	// RetentionMargin is what a queue keeps a message beyond the budget.
+	RetentionMargin = 24 * time.Hour
+	// MaxOutageBudget keeps the retention within SQS's 14 days.
+	MaxOutageBudget = 14*24*time.Hour - RetentionMargin
+	// MinOutageBudget keeps a budget from dead-lettering a blip.
+	MinOutageBudget = time.Minute
 )
 
 // Concurrency is MaxConcurrency or its default.
@@ -51,12 +64,12 @@ func (d Delivery) Concurrency() int {
 	return d.MaxConcurrency
 }
 
-// Receives is MaxReceiveCount or its default.
-func (d Delivery) Receives() int {
-	if d.MaxReceiveCount == 0 {
-		return DefaultMaxReceiveCount
+// Budget is OutageBudget or its default.
+func (d Delivery) Budget() time.Duration {
+	if d.OutageBudget == 0 {
+		return DefaultOutageBudget
 	}
-	return d.MaxReceiveCount
+	return d.OutageBudget
 }
 
 // Resolve returns the rules for an event's environment and client ID:

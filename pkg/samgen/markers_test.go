@@ -1,6 +1,7 @@
 package samgen_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,7 +58,10 @@ func TestMarkerErrors(t *testing.T) {
 // only the hand-written lines.
 func TestDamagedBlockIsRegenerated(t *testing.T) {
 	good := committedTemplate(t)
-	damaged := strings.Replace(string(good), "        maxReceiveCount: 8 # delivery.max_receive_count\n", "        maxReceiveCount: [8\n", 1)
+	damaged := regexp.MustCompile(`(?m)^        maxReceiveCount: \d+ #.*$`).ReplaceAllLiteralString(string(good), "        maxReceiveCount: [8")
+	if damaged == string(good) {
+		t.Fatal("the template has no maxReceiveCount line to damage; update this test")
+	}
 	out, err := samgen.Generate([]byte(damaged), loadDir(t, mappingsDir), samgen.Options{})
 	if err != nil {
 		t.Fatal(err)

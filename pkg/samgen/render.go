@@ -37,11 +37,11 @@ var blockTemplates = map[string]string{
   Type: AWS::SQS::Queue
   Properties:
     VisibilityTimeout: {{.Visibility}} # 6 x the function Timeout ({{.Timeout}}){{if .BatchingWindow}} + the batching window ({{.BatchingWindow}}){{end}}, as AWS advises
-    MessageRetentionPeriod: 345600 # 4 days
+    MessageRetentionPeriod: {{.Retention}} # the outage budget ({{.Budget}}) + 1 day
     SqsManagedSseEnabled: true
     RedrivePolicy:
       deadLetterTargetArn: !GetAtt {{.ID}}DeadLetterQueue.Arn
-      maxReceiveCount: {{.MaxReceiveCount}} # delivery.max_receive_count
+      maxReceiveCount: {{.MaxReceiveCount}} # the retries of a {{.Budget}} outage budget + 2 spare (delivery.Policy.Receives)
 
 {{.ID}}SyncFunction:
   Type: AWS::Serverless::Function
@@ -109,6 +109,23 @@ var blockTemplates = map[string]string{
     Period: 300
     EvaluationPeriods: 1
     Threshold: 0
+    ComparisonOperator: GreaterThanThreshold
+    TreatMissingData: notBreaching
+    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+
+{{.ID}}OldestMessageAlarm:
+  Type: AWS::CloudWatch::Alarm
+  Properties:
+    AlarmDescription: Changes for {{.Name}} have waited over {{.OldestAgeAlarm}} s; {{.Name}} is down or throttling, and after {{.Budget}} they go to its dead-letter queue.
+    Namespace: AWS/SQS
+    MetricName: ApproximateAgeOfOldestMessage
+    Dimensions:
+      - Name: QueueName
+        Value: !GetAtt {{.ID}}Queue.QueueName
+    Statistic: Maximum
+    Period: 300
+    EvaluationPeriods: 1
+    Threshold: {{.OldestAgeAlarm}}
     ComparisonOperator: GreaterThanThreshold
     TreatMissingData: notBreaching
     AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]

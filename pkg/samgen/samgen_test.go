@@ -2,12 +2,15 @@ package samgen_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/profilesync/profilesync/internal/samtemplate"
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/samgen"
@@ -65,7 +68,7 @@ func TestNewMappingAddsCompleteBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crm := strings.Replace(string(webhook), "max_concurrency: 5\n  max_receive_count: 8", "max_concurrency: 3\n  max_receive_count: 4", 1)
+	crm := strings.Replace(string(webhook), "max_concurrency: 5\n  outage_budget: 24h", "max_concurrency: 3\n  outage_budget: 3d", 1)
 	if crm == string(webhook) {
 		t.Fatal("webhook.yaml's delivery block changed; update this test")
 	}
@@ -110,7 +113,8 @@ func TestNewMappingAddsCompleteBlock(t *testing.T) {
 			t.Errorf("CrmEuSyncFunction lacks %s:\n%s", want, fn)
 		}
 	}
-	if q := js(res["CrmEuQueue"]); !strings.Contains(q, `"maxReceiveCount":4`) || !strings.Contains(q, `"VisibilityTimeout":180`) {
+	if q := js(res["CrmEuQueue"]); !strings.Contains(q, fmt.Sprintf(`"maxReceiveCount":%d`, delivery.Policy{Budget: 72 * time.Hour}.Receives())) ||
+		!strings.Contains(q, `"MessageRetentionPeriod":345600`) || !strings.Contains(q, `"VisibilityTimeout":180`) {
 		t.Errorf("CrmEuQueue = %s", q)
 	}
 	ingress := js(res["IngressFunction"])
@@ -146,10 +150,11 @@ func TestDeliverySettings(t *testing.T) {
 		want     []string // substrings of the output, or of the error
 		err      bool
 	}{
-		{"", []string{"MaximumConcurrency: 5 #", "maxReceiveCount: 8 #"}, false},
-		{"delivery: {max_concurrency: 2, max_receive_count: 1}", []string{"MaximumConcurrency: 2 #", "maxReceiveCount: 1 #"}, false},
+		{"", []string{"MaximumConcurrency: 5 #", "maxReceiveCount: 202 #", "MessageRetentionPeriod: 172800 #", "Threshold: 3600\n"}, false},
+		{"delivery: {max_concurrency: 2, outage_budget: 2h}", []string{"MaximumConcurrency: 2 #", "MessageRetentionPeriod: 93600 #",
+			fmt.Sprintf("maxReceiveCount: %d #", delivery.Policy{Budget: 2 * time.Hour}.Receives()), "Threshold: 1800\n"}, false},
+		{"delivery: {outage_budget: 13d}", []string{"MessageRetentionPeriod: 1209600 #"}, false},
 		{"delivery: {max_concurrency: 1}", []string{"crm.yaml: delivery.max_concurrency: 1 is outside 2-1000"}, true},
-		{"delivery: {max_receive_count: 1001}", []string{"crm.yaml: delivery.max_receive_count: 1001 is outside 1-1000"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.delivery, func(t *testing.T) {

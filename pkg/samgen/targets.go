@@ -5,19 +5,24 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/profilesync/profilesync/internal/samtemplate"
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/mapping"
 )
 
 // Delivery defaults and AWS limits for a mapping's delivery block. The
 // defaults apply when a mapping leaves a setting out (0).
 const (
-	DefaultMaxConcurrency  = mapping.DefaultMaxConcurrency
-	MinMaxConcurrency      = 2 // the least an SQS event source's ScalingConfig allows
-	MaxMaxConcurrency      = 1000
-	DefaultMaxReceiveCount = mapping.DefaultMaxReceiveCount
-	MaxMaxReceiveCount     = 1000 // SQS RedrivePolicy limit
+	DefaultMaxConcurrency = mapping.DefaultMaxConcurrency
+	MinMaxConcurrency     = 2 // the least an SQS event source's ScalingConfig allows
+	MaxMaxConcurrency     = 1000
+	MaxMaxReceiveCount    = 1000 // SQS RedrivePolicy limit
+	// maxOldestAgeAlarm is the longest a target's oldest message may wait
+	// before its alarm fires: an hour, or a quarter of a shorter budget,
+	// long before the budget dead-letters anything.
+	maxOldestAgeAlarm = time.Hour
 
 	// visibilityFactor is how many function timeouts a queue's visibility
 	// timeout spans: AWS advises six, so a throttled batch is not
@@ -44,14 +49,18 @@ type target struct {
 	ID              string // logical id prefix: Salesforce, CrmEu
 	Secret          string // the SECRET_ARNS key of its credentials
 	MaxConcurrency  int
-	MaxReceiveCount int
-	Connector       string // connector kind
-	MaxBatch        int    // records per API call; 0 if the connector does not batch
-	BatchSize       int
-	BatchingWindow  int // MaximumBatchingWindowInSeconds; 0 for none
-	Timeout         int
-	Visibility      int // visibilityFactor x Timeout + BatchingWindow
-	Sources         []source
+	MaxReceiveCount int    // the policy's receives for the outage budget
+	Budget          string // the outage budget, for comments
+	Retention       int    // the queue's MessageRetentionPeriod, seconds: budget + margin
+	OldestAgeAlarm  int    // seconds
+
+	Connector      string // connector kind
+	MaxBatch       int    // records per API call; 0 if the connector does not batch
+	BatchSize      int
+	BatchingWindow int // MaximumBatchingWindowInSeconds; 0 for none
+	Timeout        int
+	Visibility     int // visibilityFactor x Timeout + BatchingWindow
+	Sources        []source
 }
 
 // source is a source whose secret every sync function reads (to fetch
@@ -124,9 +133,11 @@ func targetsOf(set *mapping.Set, env environment, opts Options) ([]target, error
 		if err != nil {
 			return nil, err
 		}
-		receives, err := setting(m, "delivery.max_receive_count", m.Delivery.MaxReceiveCount, DefaultMaxReceiveCount, 1, MaxMaxReceiveCount)
-		if err != nil {
-			return nil, err
+		policy := delivery.Policy{}.ForTarget(m.Delivery)
+		receives := policy.Receives()
+		if receives > MaxMaxReceiveCount {
+			return nil, &mapping.Error{File: m.File, Field: "delivery.outage_budget",
+				Msg: fmt.Sprintf("%s needs %d receives, above SQS's %d", m.Delivery.Budget(), receives, MaxMaxReceiveCount)}
 		}
 		b, err := batchingOf(m, opts)
 		if err != nil {
@@ -134,13 +145,23 @@ func targetsOf(set *mapping.Set, env environment, opts Options) ([]target, error
 		}
 		out = append(out, target{
 			Name: m.Name, ID: id, Secret: m.Secret, MaxConcurrency: conc, MaxReceiveCount: receives,
-			Connector: b.connector, MaxBatch: b.maxBatch, BatchSize: b.size, BatchingWindow: b.window,
+			Budget: fmtDuration(m.Delivery.Budget()), Retention: int(policy.Retention().Seconds()),
+			OldestAgeAlarm: int(min(maxOldestAgeAlarm, m.Delivery.Budget()/4).Seconds()),
+			Connector:      b.connector, MaxBatch: b.maxBatch, BatchSize: b.size, BatchingWindow: b.window,
 			// Messages gathered during the window are already in flight,
 			// so the window comes on top of AWS's six timeouts.
 			Timeout: env.timeout, Visibility: visibilityFactor*env.timeout + b.window, Sources: srcs,
 		})
 	}
 	return out, nil
+}
+
+// fmtDuration writes 24h0m0s as 24h and 72h0m0s as 3d.
+func fmtDuration(d time.Duration) string {
+	if d%(24*time.Hour) == 0 && d >= 48*time.Hour {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
 
 // setting returns v, or def when v is 0, checked against [lo, hi].

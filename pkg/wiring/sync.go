@@ -29,9 +29,9 @@ type SyncPorts struct {
 	// Notifier hears of every synced and abandoned message: EventBridge on
 	// AWS (when the deployment has a bus), a table locally. Optional.
 	Notifier delivery.Notifier
-	// Policy tunes retries; its zero fields take delivery's defaults and a
-	// zero MaxAttempts follows the mapping's max_receive_count (see
-	// delivery.Policy.ForQueue). The chaos harness compresses time here.
+	// Policy tunes retries; a zero Budget is the mapping's outage budget and
+	// other zero fields take delivery's defaults (delivery.Policy.ForTarget).
+	// The chaos harness compresses time here (TimeScale).
 	Policy delivery.Policy
 	// Guard rate-limits and pauses calls to a failing back-end; nil gives
 	// the default guard.
@@ -72,7 +72,7 @@ func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
 		Fetchers:    fetchers,
 		State:       p.State,
 		Log:         p.log(),
-		Policy:      p.Policy.ForQueue(m.Delivery.Receives()),
+		Policy:      p.Policy.ForTarget(m.Delivery),
 		Visibility:  p.Queue,
 		DeadLetters: p.Queue,
 		Abandoned:   p.Abandoned,
