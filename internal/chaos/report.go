@@ -46,17 +46,17 @@ type Report struct {
 	Differs          int // subjects whose target record differs from the source
 	DiffersExamples  []string
 
-	Target        FlakyStats
+	Target FlakyStats
 	// The outage budget the runtime ran under (real, and at TimeScale),
 	// and how the calls spread in RecoveryWindow after the longest outage.
 	Budget, ScaledBudget time.Duration
 	RecoveryFirst        time.Duration
 	RecoveryCalls        int
 	RecoveryPeak         int // most calls in one RecoveryBucket
-	Kills, Starts int
-	StopErr       string // the last runtime's exit on SIGTERM, if not clean
-	SendTime      time.Duration
-	Total         time.Duration
+	Kills, Starts        int
+	StopErr              string // the last runtime's exit on SIGTERM, if not clean
+	SendTime             time.Duration
+	Total                time.Duration
 }
 
 // OK says whether the stack kept its guarantees.

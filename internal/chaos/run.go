@@ -40,13 +40,13 @@ type Config struct {
 	// sequence (5 s doubling to the 15 min cap: about 21 min, 1.8 s at the
 	// harness's TimeScale) and inside the outage budget; 0 for none.
 	LongOutage time.Duration
-	StormLen  time.Duration // default 2 s
-	Seed      uint64        // default 1
-	Senders   int           // webhooks in flight at once (default 8)
-	Drain     time.Duration // longest wait for the queue to drain (default 5 min)
-	Dir       string        // work directory; default a new temporary one
-	Exe       string        // the binary to re-execute; default os.Executable()
-	Progress  io.Writer     // progress lines (optional)
+	StormLen   time.Duration // default 2 s
+	Seed       uint64        // default 1
+	Senders    int           // webhooks in flight at once (default 8)
+	Drain      time.Duration // longest wait for the queue to drain (default 5 min)
+	Dir        string        // work directory; default a new temporary one
+	Exe        string        // the binary to re-execute; default os.Executable()
+	Progress   io.Writer     // progress lines (optional)
 }
 
 func (c Config) withDefaults() Config {
