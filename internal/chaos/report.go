@@ -282,7 +282,7 @@ func fmtBudget(d time.Duration) string {
 	if d%(24*time.Hour) == 0 && d >= 48*time.Hour {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	return d.String()
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
 
 func pct(n, of int) float64 {
