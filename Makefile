@@ -5,13 +5,19 @@ LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS = -trimpath -ldflags='-s -w -buildid=' -tags lambda.norpc
 BUILD_DIR ?= build
 
-.PHONY: run test test-short build bench vet clean template template-check docs chaos
+.PHONY: run test test-deps test-short build bench vet clean template template-check docs chaos
 
 run:
 	$(GO) run ./cmd/profilesync dev --data $(DATA)
 
-test: vet
+# Installs slapd, ldap-utils and awscli when it can (root, apt-get), then
+# runs every test; a missing dependency fails its tests with the command
+# that installs it.
+test: test-deps vet
 	$(GO) test -count=1 -timeout 10m ./...
+
+test-deps:
+	@scripts/test-deps
 
 test-short:
 	$(GO) test -short ./...

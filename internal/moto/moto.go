@@ -156,9 +156,8 @@ func (s *Server) Reset(t testing.TB) {
 func launch() (*Server, error) {
 	path, err := exec.LookPath(binary)
 	if err != nil {
-		return nil, errors.New("moto_server not found: it ships with this machine kind's Python (moto 5.2.1) " +
-			"and cannot be installed here (PyPI is unreachable); run the tests on a machine that has it, " +
-			"or use -short to skip tests that need it")
+		return nil, errors.New("moto_server not found on PATH: it ships with this machine kind's Python (moto 5.2.1); " +
+			"elsewhere install it with pip install 'moto[server]', or use -short to skip the tests that need it")
 	}
 	var errs []error
 	// A free port can be taken between our probe and moto's bind; retry.
@@ -243,4 +242,22 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// CLI is Debian's AWS CLI v2, the independent client tests read with (not
+// the pyenv v1 shim that may come first on PATH).
+const CLI = "/usr/bin/aws"
+
+// AWSCLI returns CLI for a test that checks our writes with it. It skips
+// the test under -short and fails it, naming the install command, when
+// the CLI is missing: never a silent skip.
+func AWSCLI(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("AWS CLI tests skipped under -short")
+	}
+	if _, err := os.Stat(CLI); err != nil {
+		t.Fatalf("Debian's AWS CLI is not at %s: apt-get install awscli (make test installs it when run as root): %v", CLI, err)
+	}
+	return CLI
 }

@@ -61,10 +61,7 @@ func TestRetryQueueOnMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The AWS CLI, an independent client, reads what we wrote.
-	const cli = "/usr/bin/aws"
-	if _, err := os.Stat(cli); err != nil {
-		t.Skipf("Debian AWS CLI not installed at %s: %v", cli, err)
-	}
+	cli := moto.AWSCLI(t)
 	cmd := exec.CommandContext(ctxFor(t), cli, "--endpoint-url", srv.Endpoint(), "--output", "json", "sqs", "receive-message",
 		"--queue-url", pair.dlqURL, "--max-number-of-messages", "10", "--message-attribute-names", "All")
 	cmd.Env = append(os.Environ(), srv.Env()...)

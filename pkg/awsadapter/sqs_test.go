@@ -276,10 +276,7 @@ func TestRedriveToDeadLetterQueue(t *testing.T) {
 // TestCLIReadsWhatQueuesWrote checks our messages with an independent
 // client: Debian's AWS CLI v2 (query protocol, where the SDK uses JSON).
 func TestCLIReadsWhatQueuesWrote(t *testing.T) {
-	const cli = "/usr/bin/aws" // not the pyenv v1 shim first on PATH
-	if _, err := os.Stat(cli); err != nil {
-		t.Skipf("Debian AWS CLI not installed at %s (apt-get install awscli): %v", cli, err)
-	}
+	cli := moto.AWSCLI(t)
 	srv := moto.Start(t)
 	client := sqs.NewFromConfig(srv.AWSConfig(ctxFor(t)))
 	pair := createQueuePair(t, client, 2, "30")

@@ -306,10 +306,7 @@ func TestStateTableRequiresTargetAndSubject(t *testing.T) {
 // TestCLIReadsWhatStateTableWrote checks our items with an independent
 // client: Debian's AWS CLI v2.
 func TestCLIReadsWhatStateTableWrote(t *testing.T) {
-	const cli = "/usr/bin/aws" // not the pyenv v1 shim first on PATH
-	if _, err := os.Stat(cli); err != nil {
-		t.Skipf("Debian AWS CLI not installed at %s (apt-get install awscli): %v", cli, err)
-	}
+	cli := moto.AWSCLI(t)
 	f := newStateFixture(t)
 	f.put(t, "salesforce", "user-1", delivery.State{LastEventAt: t0, LastEventID: "evt-1", RecordID: "003XYZ", Hash: "abc"})
 	f.put(t, "salesforce", "user-2", delivery.State{LastEventAt: t0, LastEventID: "evt-2", RecordID: "003ABC", Deleted: true})
