@@ -90,6 +90,15 @@ func runInvoke(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(c.stdout, "  %s: %s\n", d.Msg.MessageId, d.Reason)
 		}
 	}
+	// A webhook the ingress refused is a failed invoke, as a script would
+	// want to know; the response above says why.
+	var http struct {
+		StatusCode int `json:"statusCode"`
+	}
+	if json.Unmarshal(res.Response, &http) == nil && http.StatusCode >= 400 {
+		fmt.Fprintf(c.stderr, "profilesync invoke: %s answered %d\n", pos[0], http.StatusCode)
+		return errReported
+	}
 	return nil
 }
 

@@ -53,8 +53,9 @@ func TestInvokeIngressThenDev(t *testing.T) {
 		t.Fatalf("invoke: %s", out)
 	}
 	// Without --now the signature's timestamp is too old.
-	if out := mustRun(t, "invoke", "ingress", "-e", file, "--data", dir); !strings.Contains(out, `"statusCode":401`) {
-		t.Fatalf("invoke without --now: %s", out)
+	if r := runCLI(t, "invoke", "ingress", "-e", file, "--data", dir); r.code != 1 || !strings.Contains(r.stdout, `"statusCode":401`) ||
+		!strings.Contains(r.stderr, "answered 401") {
+		t.Fatalf("invoke without --now: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if out := mustRun(t, "dlq", "list", "salesforce", "--data", dir); !strings.Contains(out, "empty") {
 		t.Fatalf("dlq: %s", out)

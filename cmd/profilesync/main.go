@@ -60,6 +60,8 @@ func commands() []command {
 		{"mapping", "dry-run a mapping on a profile: decision, record, HTTP request", runMapping},
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
+		{"version", "print the version, VCS revision and Go version", runVersion},
+		{"help", "describe a command: help COMMAND", nil},
 		{"docs", "render the mapping schema's settings and the README's tables from the specs", runDocs},
 	}
 }
@@ -71,12 +73,24 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		topUsage(stdout)
 		return 0
+	case "--version", "-version":
+		args = []string{"version"}
+	case "help":
+		if len(args) == 1 {
+			topUsage(stdout)
+			return 0
+		}
+		args = []string{args[1], "-h"} // help COMMAND is COMMAND -h
 	}
 	for _, cmd := range commands() {
 		if cmd.name == args[0] {
+			if cmd.run == nil { // help -h, help help
+				topUsage(stdout)
+				return 0
+			}
 			return exitCode(c, cmd.name, cmd.run(ctx, c, args[1:]))
 		}
 	}

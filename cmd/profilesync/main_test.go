@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,24 @@ func TestFlagsAnywhere(t *testing.T) {
 	}
 	if *a != "1" || strings.Join(pos, " ") != "one two -three" {
 		t.Fatalf("a=%q pos=%q", *a, pos)
+	}
+}
+
+func TestVersionAndHelpCommand(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out := mustRun(t, args...)
+		if !strings.HasPrefix(out, "profilesync ") || !strings.Contains(out, runtime.Version()) {
+			t.Errorf("%v: %q", args, out)
+		}
+	}
+	help := mustRun(t, "help", "send")
+	if !strings.Contains(help, "Usage: profilesync send") || strings.Contains(help, "Commands:") {
+		t.Errorf("help send printed %q, want send's own help", help)
+	}
+	if out := mustRun(t, "help"); !strings.Contains(out, "Commands:") || !strings.Contains(out, "version") {
+		t.Errorf("help: %q", out)
+	}
+	if out := mustRun(t, "help", "help"); !strings.Contains(out, "Commands:") {
+		t.Errorf("help help: %q", out)
 	}
 }

@@ -42,7 +42,8 @@ func runMapping(ctx context.Context, c *cli, args []string) error {
 	client := f.String("client", "", "the event's client `ID` (selects clients.<C> overrides)")
 	source := f.String("source", "", "the event's `SOURCE` (default: the first the mapping lists, else cidaas)")
 	purpose := f.String("purpose", "", "consent `PURPOSE` of a consent event (default: the target's required one)")
-	dir := f.String("dir", "", "mapping `DIR` (default ./mappings, else built in)")
+	dir := f.String("mappings", "", "mapping files `dir`ectory (default ./mappings, else built in)")
+	f.StringVar(dir, "dir", "", "the same as --mappings (older name)")
 	pos, err := f.parse(c, args, 2, 2)
 	if err != nil {
 		return err
