@@ -83,7 +83,9 @@ func (c Config) withDefaults() Config {
 
 // DefaultConfig is the full `make chaos` run.
 func DefaultConfig() Config {
-	return Config{Kills: 2, Outages: 2, Storms: 2, LongOutage: 20 * time.Second}
+	// The long outage stands for 20 hours at TimeScale: most of the 24-hour
+	// budget, past the whole backoff sequence, and nothing may be lost.
+	return Config{Kills: 2, Outages: 2, Storms: 2, LongOutage: 100 * time.Second}
 }
 
 // world is the parent's side: the source of truth and the flaky target.

@@ -35,6 +35,7 @@ func run() int {
 	}
 	flag.IntVar(&c.Events, "n", events, "changes to send (env CHAOS_EVENTS)")
 	flag.IntVar(&c.Kills, "kills", c.Kills, "SIGKILLs of the runtime")
+	flag.DurationVar(&c.LongOutage, "long-outage", c.LongOutage, "the long outage, in harness time (x720: 100s stands for 20 hours)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "random seed of the plan and the failures")
 	flag.StringVar(&c.Dir, "dir", "", "work directory to keep (default: a temporary one, removed)")
 	flag.Parse()
