@@ -30,6 +30,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -67,7 +68,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, hc: hc}, nil
 }
@@ -80,6 +81,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("brevo target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "brevo", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("brevo target %s: %w", name, err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 )
@@ -49,7 +50,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("generic target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, base: strings.TrimRight(c.BaseURL, "/"), hc: hc, now: time.Now}, nil
 }
@@ -64,6 +65,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 	c, err := ParseCredentials(secret)
 	if err == nil {
 		err = c.CheckAuth(s.Auth)
+	}
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "generic", "base_url", c.BaseURL)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("generic target %s: %w", name, err)

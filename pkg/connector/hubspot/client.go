@@ -27,6 +27,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -69,7 +70,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, hc: hc}, nil
 }
@@ -82,6 +83,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("hubspot target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "hubspot", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("hubspot target %s: %w", name, err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -49,7 +50,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("salesforce target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, hc: hc, tokens: newTokenSource(c, hc)}, nil
 }
@@ -62,6 +63,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("salesforce target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "salesforce", "login_url", c.LoginURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("salesforce target %s: %w", name, err)
 	}

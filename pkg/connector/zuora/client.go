@@ -30,6 +30,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -62,7 +63,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("zuora target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	base := strings.TrimRight(c.BaseURL, "/")
 	cl := &Client{settings: s, base: base, hc: hc, now: time.Now}
@@ -78,6 +79,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("zuora target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "zuora", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("zuora target %s: %w", name, err)
 	}
