@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -130,7 +129,11 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if err := c.checkKey(r.Key); err != nil {
 		return err
 	}
-	status, h, resp, err := c.call(ctx, http.MethodDelete, c.contactPath(r.Key), nil)
+	p, err := c.contactPath(r.Key)
+	if err != nil {
+		return err
+	}
+	status, h, resp, err := c.call(ctx, http.MethodDelete, p, nil)
 	switch {
 	case err != nil:
 	case status/100 == 2, status == http.StatusNotFound:
@@ -159,7 +162,11 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 
 // put updates the contact; found is false on 404.
 func (c *Client) put(ctx context.Context, key string, b updateBody, sent []string) (found bool, err error) {
-	status, h, resp, err := c.call(ctx, http.MethodPut, c.contactPath(key), b)
+	p, err := c.contactPath(key)
+	if err != nil {
+		return false, err
+	}
+	status, h, resp, err := c.call(ctx, http.MethodPut, p, b)
 	switch {
 	case err != nil:
 		return false, err
@@ -199,15 +206,20 @@ func wrap(op, key string, err error) error {
 
 // contactPath addresses the contact by key with an explicit identifierType,
 // the key escaped as one path segment.
-func (c *Client) contactPath(key string) string {
-	return contactsPath + "/" + url.PathEscape(key) + "?identifierType=" + c.settings.Identifier.identifierType()
+func (c *Client) contactPath(key string) (string, error) {
+	seg, err := connectorkit.PathSegment("brevo", "record key", key)
+	if err != nil {
+		return "", err
+	}
+	return contactsPath + "/" + seg + "?identifierType=" + c.settings.Identifier.identifierType(), nil
 }
 
 // checkKey refuses keys that cannot identify a contact.
 func (c *Client) checkKey(key string) error {
 	switch {
 	case key == "" || key == "." || key == "..":
-		return fault.New(fault.Permanent, 0, "", fmt.Sprintf("record key %q cannot identify a Brevo contact", key))
+		_, err := connectorkit.PathSegment("brevo", "record key", key)
+		return err
 	case c.settings.Identifier == ByEmail && !strings.Contains(key, "@"):
 		return fault.New(fault.Permanent, 0, "", `identifier is email, but the record key is not an email (set the mapping's key to the email)`)
 	}

@@ -128,7 +128,11 @@ func (c *Client) gdprDelete(ctx context.Context, key string) error {
 // there is none.
 func (c *Client) archive(ctx context.Context, key string) error {
 	q := url.Values{"idProperty": {c.settings.IDProperty}, "properties": {c.settings.IDProperty}}
-	status, h, resp, err := c.call(ctx, http.MethodGet, contactsPath+"/"+url.PathEscape(key), q, nil)
+	seg, err := connectorkit.PathSegment("hubspot", "record key", key)
+	if err != nil {
+		return err
+	}
+	status, h, resp, err := c.call(ctx, http.MethodGet, contactsPath+"/"+seg, q, nil)
 	switch {
 	case err != nil:
 		return err
@@ -143,7 +147,10 @@ func (c *Client) archive(ctx context.Context, key string) error {
 	if json.Unmarshal(resp, &obj) != nil || obj.ID == "" {
 		return fault.New(fault.Transient, status, "", "contact read answered without an id")
 	}
-	status, h, resp, err = c.call(ctx, http.MethodDelete, contactsPath+"/"+url.PathEscape(obj.ID), nil, nil)
+	if seg, err = connectorkit.PathSegment("hubspot", "contact id", obj.ID); err != nil {
+		return err
+	}
+	status, h, resp, err = c.call(ctx, http.MethodDelete, contactsPath+"/"+seg, nil, nil)
 	switch {
 	case err != nil:
 		return err
@@ -181,10 +188,8 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 
 // checkKey refuses keys that cannot address a contact by URL path.
 func checkKey(key string) error {
-	if key == "" || key == "." || key == ".." {
-		return fault.New(fault.Permanent, 0, "", fmt.Sprintf("record key %q cannot name a HubSpot contact", key))
-	}
-	return nil
+	_, err := connectorkit.PathSegment("hubspot", "record key", key)
+	return err
 }
 
 // call sends one request with the private app token. Non-2xx statuses come

@@ -127,11 +127,12 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 // recordPath is the sObject-rows-by-external-id resource for key, each
 // segment escaped so a key with "/" or spaces stays one segment.
 func (c *Client) recordPath(key string) (string, error) {
-	if key == "" || key == "." || key == ".." {
-		return "", fault.New(fault.Permanent, 0, "", fmt.Sprintf("record key %q cannot name a Salesforce record", key))
+	seg, err := connectorkit.PathSegment("salesforce", "record key", key)
+	if err != nil {
+		return "", err
 	}
 	return "/services/data/" + c.settings.APIVersion + "/sobjects/" + url.PathEscape(c.settings.Object) +
-		"/" + url.PathEscape(c.settings.ExternalIDField) + "/" + url.PathEscape(key), nil
+		"/" + url.PathEscape(c.settings.ExternalIDField) + "/" + seg, nil
 }
 
 // body drops Id and the External ID field: the record is addressed by the

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -107,7 +106,11 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	body[c.settings.IDField] = r.Key
 	if id != "" {
 		delete(body, FieldAccountID) // moving a contact is a separate transfer call
-		if _, err := c.do(ctx, http.MethodPut, "/v1/contacts/"+url.PathEscape(id), body, "", sent); err != nil {
+		seg, err := connectorkit.PathSegment("zuora", "contact id", id)
+		if err != nil {
+			return connector.Result{}, err
+		}
+		if _, err := c.do(ctx, http.MethodPut, "/v1/contacts/"+seg, body, "", sent); err != nil {
 			return connector.Result{}, fmt.Errorf("update contact %s: %w", r.Key, err)
 		}
 		return connector.Result{ID: id}, nil
@@ -145,7 +148,11 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if id == "" {
 		return nil
 	}
-	method, path := http.MethodDelete, "/v1/contacts/"+url.PathEscape(id)
+	seg, err := connectorkit.PathSegment("zuora", "contact id", id)
+	if err != nil {
+		return err
+	}
+	method, path := http.MethodDelete, "/v1/contacts/"+seg
 	if c.settings.DeleteMode == DeleteScrub {
 		method, path = http.MethodPut, path+"/scrub"
 	}
