@@ -18,6 +18,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
@@ -174,7 +175,7 @@ func dryRun(ctx context.Context, c *cli, m *mapping.Mapping, e profile.Event, d 
 	if !ok {
 		return fmt.Errorf("unknown connector %q", m.Connector)
 	}
-	conn, err := kind.New(m.Name, m.Settings, secret, srv.Client())
+	conn, err := kind.New(m.Name, m.Settings, secret, egress.Client(egress.Local, 10*time.Second)) // the sandbox is on loopback
 	if err != nil {
 		return err
 	}

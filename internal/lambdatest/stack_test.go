@@ -26,6 +26,7 @@ import (
 
 	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/internal/samtemplate"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 )
 
@@ -244,6 +245,9 @@ func (s *stack) functionEnv(t *testing.T, id string) map[string]string {
 			env[k] = s.resolve(t, v)
 		}
 	}
+	// The fakes listen on loopback over http; a deployed function's
+	// template sets neither allowance.
+	env[egress.EnvAllowHTTPHosts], env[egress.EnvAllowLoopback] = "127.0.0.1", "true"
 	return env
 }
 

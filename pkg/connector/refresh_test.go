@@ -14,6 +14,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/brevo"
 	targetreg "github.com/profilesync/profilesync/pkg/connector/registry"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	brevosandbox "github.com/profilesync/profilesync/pkg/sandbox/brevo"
@@ -69,7 +70,7 @@ func newRefreshFixture(t *testing.T, orgSecret, storedSecret string) *refreshFix
 	f := &refreshFixture{fake: sfsandbox.NewFake("cid", orgSecret), secrets: &rotatingSecrets{}}
 	srv := httptest.NewServer(f.fake)
 	t.Cleanup(srv.Close)
-	f.url, f.hc = srv.URL, srv.Client()
+	f.url, f.hc = srv.URL, egress.Client(egress.Local, 5*time.Second)
 	f.secrets.rotate(f.secretJSON(storedSecret, ""))
 	return f
 }
@@ -259,7 +260,7 @@ func TestRefreshingConnectorOptionalOperations(t *testing.T) {
 	t.Cleanup(srv.Close)
 	secrets := &rotatingSecrets{stored: []byte(`{"api_key":"k","base_url":"` + srv.URL + `"}`)}
 	c, err := connector.NewRefreshingConnector(context.Background(), "brevo", "salesforce", secrets, func(secret []byte) (connector.Connector, error) {
-		return brevo.Build("brevo", map[string]any{"opt_out": "blocklist"}, secret, srv.Client())
+		return brevo.Build("brevo", map[string]any{"opt_out": "blocklist"}, secret, egress.Client(egress.Local, 5*time.Second))
 	})
 	if err != nil {
 		t.Fatal(err)

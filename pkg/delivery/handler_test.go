@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/connector/salesforce"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
@@ -44,7 +45,7 @@ func newRigLoaded(t *testing.T, l mapping.Loader, fetchers map[string]source.Fet
 		t.Fatal(err)
 	}
 	secret := `{"login_url":"` + srv.URL + `","client_id":"cid","client_secret":"csecret"}`
-	conn, err := salesforce.Build("salesforce", m.Settings, []byte(secret), srv.Client())
+	conn, err := salesforce.Build("salesforce", m.Settings, []byte(secret), egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

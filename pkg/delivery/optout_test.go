@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector/brevo"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -33,7 +35,7 @@ func TestConsentRevokedCallsTheConnectorsOptOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := brevo.Build("brevo", m.Settings, []byte(`{"api_key":"k","base_url":"`+srv.URL+`"}`), srv.Client())
+	conn, err := brevo.Build("brevo", m.Settings, []byte(`{"api_key":"k","base_url":"`+srv.URL+`"}`), egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

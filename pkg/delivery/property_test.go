@@ -17,6 +17,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/profilesync/profilesync/pkg/connector/generic"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	gensandbox "github.com/profilesync/profilesync/pkg/sandbox/generic"
@@ -31,7 +32,7 @@ func genericRig(t *rapid.T, m *mapping.Mapping) (*Handler, *gensandbox.Fake) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	secret := fmt.Sprintf(`{"base_url":%q,"hmac_secret":%q}`, srv.URL, propHMACKey)
-	conn, err := generic.Build("webhook", m.Settings, []byte(secret), srv.Client())
+	conn, err := generic.Build("webhook", m.Settings, []byte(secret), egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
@@ -128,7 +129,7 @@ func quietConfig(t *testing.T) (wiring.Function, *sandbox.Sandbox) {
 		t.Fatal(err)
 	}
 	return wiring.Function{Mappings: ms, Sources: DefaultSources, Secrets: sampleSecrets(srv.URL),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sb
+		HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sb
 }
 
 func runIngressSample(t *testing.T, raw []byte, w want) {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/wiring"
@@ -221,15 +222,19 @@ func sandboxClient(base string) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &sandboxTransport{host: u.Host, sandbox: sb, next: http.DefaultTransport}
-	return &http.Client{Transport: t, Timeout: 20 * time.Second}, nil
+	t := &sandboxTransport{host: u.Host, sandbox: sb, next: egress.NewTransport(egress.Local)}
+	return &http.Client{Transport: t, Timeout: 20 * time.Second, CheckRedirect: egress.Client(egress.Local, 0).CheckRedirect}, nil
 }
 
 type sandboxTransport struct {
 	host    string
 	sandbox http.Handler
-	next    http.RoundTripper
+	next    *egress.Transport
 }
+
+// EgressPolicy is the policy of the calls that leave the process, so
+// connectors check their base URLs against it (egress.PolicyOf).
+func (t *sandboxTransport) EgressPolicy() egress.Policy { return t.next.EgressPolicy() }
 
 func (t *sandboxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Host != t.host || !strings.HasPrefix(r.URL.Path, sandbox.Prefix+"/") {
@@ -274,7 +279,7 @@ func invokeSync(ctx context.Context, o InvokeOptions, ms *mapping.Set, target st
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	recs, err := SandboxRecords(ctx, &http.Client{Timeout: 10 * time.Second}, base, target)
+	recs, err := SandboxRecords(ctx, egress.Client(egress.Local, 10*time.Second), base, target)
 	if errors.Is(err, errNoFake) {
 		return out, nil, q.Dead(), nil
 	}
@@ -286,7 +291,7 @@ func invokeSync(ctx context.Context, o InvokeOptions, ms *mapping.Set, target st
 // handler schedules or dead-letters, so an invoke touches nothing on disk.
 func invokePorts(o InvokeOptions, ms *mapping.Set, target, base string, q *delivery.MemoryQueue) wiring.SyncPorts {
 	state := &delivery.MemoryState{}
-	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: MemorySecrets(sandbox.DevSecrets(base)), Log: o.Log}
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: MemorySecrets(sandbox.DevSecrets(base)), HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	return wiring.SyncPorts{Function: fn, Plugins: plugins.All, Target: target, State: state, Queue: q, Abandoned: q}
 }
 

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
@@ -225,7 +226,7 @@ func Send(ctx context.Context, o SendOptions) (SendResult, error) {
 		o.Now = time.Now()
 	}
 	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 30 * time.Second}
+		o.HTTP = egress.Client(egress.Local, 30*time.Second)
 	}
 	secret, err := FileSecrets{Dir: filepath.Join(o.DataDir, "secrets"), BaseURL: o.URL}.Secret(ctx, o.Source)
 	if err != nil {

@@ -15,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/source/registry"
+	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
 const (
@@ -122,7 +124,7 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			parser, _, err := registry.New(tt.source, tt.secret, srv.Client())
+			parser, _, err := registry.New(tt.source, tt.secret, egress.Client(egress.Local, wiring.HTTPTimeout))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +198,7 @@ func TestSend(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return
 		}
-		p, _, err := registry.New(r.PathValue("source"), raw, srv.Client())
+		p, _, err := registry.New(r.PathValue("source"), raw, egress.Client(egress.Local, wiring.HTTPTimeout))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

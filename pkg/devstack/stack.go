@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/sandbox"
@@ -131,7 +132,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, Log: o.Log}
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
 		sync: map[string]*delivery.Handler{}}
 	if err := s.startRuntime(ctx, o); err != nil {

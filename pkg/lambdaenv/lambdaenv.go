@@ -35,6 +35,7 @@ import (
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
@@ -44,7 +45,8 @@ func Logger() *slog.Logger {
 }
 
 // function reads what every function shares: the embedded mappings
-// (loaded with p), SOURCES, SECRET_ARNS and the SDK configuration.
+// (loaded with p), SOURCES, SECRET_ARNS, the SDK configuration and the
+// egress policy (production, plus the EGRESS_ALLOW_* allowances).
 func function(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Config, error) {
 	ms, err := p.LoadMappings(mappings.FS, ".")
 	if err != nil {
@@ -58,8 +60,13 @@ func function(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Confi
 	if err != nil {
 		return wiring.Function{}, awssdk.Config{}, err
 	}
+	policy, err := egress.FromEnv(os.Getenv)
+	if err != nil {
+		return wiring.Function{}, awssdk.Config{}, err
+	}
 	secrets := awsadapter.NewSecrets(awsadapter.SecretsManagerOf(secretsmanager.NewFromConfig(cfg)), arns)
-	return wiring.Function{Mappings: ms, Sources: splitList(os.Getenv("SOURCES")), Secrets: secrets, Log: log}, cfg, nil
+	return wiring.Function{Mappings: ms, Sources: splitList(os.Getenv("SOURCES")), Secrets: secrets,
+		HTTP: egress.Client(policy, wiring.HTTPTimeout), Log: log}, cfg, nil
 }
 
 // Ingress reads the ingress function's environment. It loads the mappings

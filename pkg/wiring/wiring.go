@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 )
 
@@ -59,7 +60,7 @@ type Function struct {
 	Mappings *mapping.Set
 	Sources  []string // source names: POST /webhooks/{name}, one secret each
 	Secrets  Secrets
-	HTTP     *http.Client     // nil: a client with HTTPTimeout
+	HTTP     *http.Client     // nil: egress.Production's client with HTTPTimeout
 	Log      *slog.Logger     // nil: slog.Default()
 	Now      func() time.Time // nil: time.Now
 }
@@ -68,7 +69,7 @@ func (f Function) httpClient() *http.Client {
 	if f.HTTP != nil {
 		return f.HTTP
 	}
-	return &http.Client{Timeout: HTTPTimeout}
+	return egress.Client(egress.Production, HTTPTimeout)
 }
 
 func (f Function) log() *slog.Logger {

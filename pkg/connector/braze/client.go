@@ -19,6 +19,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -52,7 +53,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("braze target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, base: strings.TrimRight(c.BaseURL, "/"), hc: hc, now: time.Now}, nil
 }
@@ -65,6 +66,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("braze target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "braze", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("braze target %s: %w", name, err)
 	}

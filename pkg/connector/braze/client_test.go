@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	brsandbox "github.com/profilesync/profilesync/pkg/sandbox/braze"
@@ -238,7 +239,7 @@ func TestOptOut(t *testing.T) {
 }
 
 func TestNetworkErrorIsTransient(t *testing.T) {
-	c, err := New("b", Settings{MaxBatch: 75}, Credentials{APIKey: apiKey, BaseURL: "http://127.0.0.1:1"}, nil)
+	c, err := New("b", Settings{MaxBatch: 75}, Credentials{APIKey: apiKey, BaseURL: "http://127.0.0.1:1"}, egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -67,7 +67,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, hc: hc}, nil
 }
@@ -80,6 +80,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("brevo target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "brevo", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("brevo target %s: %w", name, err)
 	}
@@ -126,7 +129,11 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if err := c.checkKey(r.Key); err != nil {
 		return err
 	}
-	status, h, resp, err := c.call(ctx, http.MethodDelete, c.contactPath(r.Key), nil)
+	p, err := c.contactPath(r.Key)
+	if err != nil {
+		return err
+	}
+	status, h, resp, err := c.call(ctx, http.MethodDelete, p, nil)
 	switch {
 	case err != nil:
 	case status/100 == 2, status == http.StatusNotFound:
@@ -155,7 +162,11 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 
 // put updates the contact; found is false on 404.
 func (c *Client) put(ctx context.Context, key string, b updateBody, sent []string) (found bool, err error) {
-	status, h, resp, err := c.call(ctx, http.MethodPut, c.contactPath(key), b)
+	p, err := c.contactPath(key)
+	if err != nil {
+		return false, err
+	}
+	status, h, resp, err := c.call(ctx, http.MethodPut, p, b)
 	switch {
 	case err != nil:
 		return false, err
@@ -195,15 +206,20 @@ func wrap(op, key string, err error) error {
 
 // contactPath addresses the contact by key with an explicit identifierType,
 // the key escaped as one path segment.
-func (c *Client) contactPath(key string) string {
-	return contactsPath + "/" + url.PathEscape(key) + "?identifierType=" + c.settings.Identifier.identifierType()
+func (c *Client) contactPath(key string) (string, error) {
+	seg, err := connectorkit.PathSegment("brevo", "record key", key)
+	if err != nil {
+		return "", err
+	}
+	return contactsPath + "/" + seg + "?identifierType=" + c.settings.Identifier.identifierType(), nil
 }
 
 // checkKey refuses keys that cannot identify a contact.
 func (c *Client) checkKey(key string) error {
 	switch {
 	case key == "" || key == "." || key == "..":
-		return fault.New(fault.Permanent, 0, "", fmt.Sprintf("record key %q cannot identify a Brevo contact", key))
+		_, err := connectorkit.PathSegment("brevo", "record key", key)
+		return err
 	case c.settings.Identifier == ByEmail && !strings.Contains(key, "@"):
 		return fault.New(fault.Permanent, 0, "", `identifier is email, but the record key is not an email (set the mapping's key to the email)`)
 	}

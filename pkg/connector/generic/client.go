@@ -21,6 +21,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 )
@@ -49,7 +50,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("generic target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, base: strings.TrimRight(c.BaseURL, "/"), hc: hc, now: time.Now}, nil
 }
@@ -64,6 +65,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 	c, err := ParseCredentials(secret)
 	if err == nil {
 		err = c.CheckAuth(s.Auth)
+	}
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "generic", "base_url", c.BaseURL)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("generic target %s: %w", name, err)
@@ -160,7 +164,11 @@ func (c *Client) send(ctx context.Context, route Request, r connector.Record, bo
 		h.Set("Idempotency-Key", r.Event.ID)
 	}
 	c.authorize(h, body)
-	status, rh, b, err := connectorkit.Call(ctx, c.hc, route.Method, c.base+expand(route.Path, r), h, body, maxBody)
+	path, err := expand(route.Path, r)
+	if err != nil {
+		return 0, response{}, err
+	}
+	status, rh, b, err := connectorkit.Call(ctx, c.hc, route.Method, c.base+path, h, body, maxBody)
 	if err != nil {
 		return 0, response{}, err
 	}
@@ -168,23 +176,33 @@ func (c *Client) send(ctx context.Context, route Request, r connector.Record, bo
 }
 
 // expand fills a path template's placeholders, each escaped as one path
-// segment (or, after a "?", as one query value) so a key with "/", "&" or
-// spaces cannot change the route.
-func expand(tmpl string, r connector.Record) string {
-	fill := func(s string, esc func(string) string) string {
-		return strings.NewReplacer(
-			"{key}", esc(r.Key),
-			"{event_id}", esc(r.Event.ID),
-			"{event_type}", esc(string(r.Event.Type)),
-			"{source}", esc(r.Event.Source),
-		).Replace(s)
+// segment (connectorkit.PathSegment: empty, "." and ".." refused) or,
+// after a "?", as one query value, so a key with "/", "&" or spaces cannot
+// change the route.
+func expand(tmpl string, r connector.Record) (string, error) {
+	values := []struct{ name, what, value string }{
+		{"{key}", "record key", r.Key},
+		{"{event_id}", "event id", r.Event.ID},
+		{"{event_type}", "event type", string(r.Event.Type)},
+		{"{source}", "source", r.Event.Source},
 	}
 	path, query, hasQuery := strings.Cut(tmpl, "?")
-	out := fill(path, url.PathEscape)
-	if hasQuery {
-		out += "?" + fill(query, url.QueryEscape)
+	var pathArgs, queryArgs []string
+	for _, v := range values {
+		if strings.Contains(path, v.name) {
+			seg, err := connectorkit.PathSegment("generic", v.what, v.value)
+			if err != nil {
+				return "", err
+			}
+			pathArgs = append(pathArgs, v.name, seg)
+		}
+		queryArgs = append(queryArgs, v.name, url.QueryEscape(v.value))
 	}
-	return out
+	out := strings.NewReplacer(pathArgs...).Replace(path)
+	if hasQuery {
+		out += "?" + strings.NewReplacer(queryArgs...).Replace(query)
+	}
+	return out, nil
 }
 
 // responseID reads "id" from a JSON object answer, if there is one.

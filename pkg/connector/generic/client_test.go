@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	gsandbox "github.com/profilesync/profilesync/pkg/sandbox/generic"
@@ -237,7 +238,7 @@ func TestErrorMessageFromBody(t *testing.T) {
 
 func TestNetworkErrorIsTransient(t *testing.T) {
 	s, _ := DecodeSettings(validSettings())
-	c, err := New("g", s, Credentials{BaseURL: "http://127.0.0.1:1", HMACSecret: "x"}, nil)
+	c, err := New("g", s, Credentials{BaseURL: "http://127.0.0.1:1", HMACSecret: "x"}, egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -69,7 +70,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, creds: c, hc: hc}, nil
 }
@@ -82,6 +83,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("hubspot target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "hubspot", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("hubspot target %s: %w", name, err)
 	}
@@ -124,7 +128,11 @@ func (c *Client) gdprDelete(ctx context.Context, key string) error {
 // there is none.
 func (c *Client) archive(ctx context.Context, key string) error {
 	q := url.Values{"idProperty": {c.settings.IDProperty}, "properties": {c.settings.IDProperty}}
-	status, h, resp, err := c.call(ctx, http.MethodGet, contactsPath+"/"+url.PathEscape(key), q, nil)
+	seg, err := connectorkit.PathSegment("hubspot", "record key", key)
+	if err != nil {
+		return err
+	}
+	status, h, resp, err := c.call(ctx, http.MethodGet, contactsPath+"/"+seg, q, nil)
 	switch {
 	case err != nil:
 		return err
@@ -139,7 +147,10 @@ func (c *Client) archive(ctx context.Context, key string) error {
 	if json.Unmarshal(resp, &obj) != nil || obj.ID == "" {
 		return fault.New(fault.Transient, status, "", "contact read answered without an id")
 	}
-	status, h, resp, err = c.call(ctx, http.MethodDelete, contactsPath+"/"+url.PathEscape(obj.ID), nil, nil)
+	if seg, err = connectorkit.PathSegment("hubspot", "contact id", obj.ID); err != nil {
+		return err
+	}
+	status, h, resp, err = c.call(ctx, http.MethodDelete, contactsPath+"/"+seg, nil, nil)
 	switch {
 	case err != nil:
 		return err
@@ -177,10 +188,8 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 
 // checkKey refuses keys that cannot address a contact by URL path.
 func checkKey(key string) error {
-	if key == "" || key == "." || key == ".." {
-		return fault.New(fault.Permanent, 0, "", fmt.Sprintf("record key %q cannot name a HubSpot contact", key))
-	}
-	return nil
+	_, err := connectorkit.PathSegment("hubspot", "record key", key)
+	return err
 }
 
 // call sends one request with the private app token. Non-2xx statuses come

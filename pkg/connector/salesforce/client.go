@@ -23,6 +23,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -49,7 +50,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("salesforce target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	return &Client{settings: s, hc: hc, tokens: newTokenSource(c, hc)}, nil
 }
@@ -62,6 +63,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("salesforce target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "salesforce", "login_url", c.LoginURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("salesforce target %s: %w", name, err)
 	}
@@ -123,11 +127,12 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 // recordPath is the sObject-rows-by-external-id resource for key, each
 // segment escaped so a key with "/" or spaces stays one segment.
 func (c *Client) recordPath(key string) (string, error) {
-	if key == "" || key == "." || key == ".." {
-		return "", fault.New(fault.Permanent, 0, "", fmt.Sprintf("record key %q cannot name a Salesforce record", key))
+	seg, err := connectorkit.PathSegment("salesforce", "record key", key)
+	if err != nil {
+		return "", err
 	}
 	return "/services/data/" + c.settings.APIVersion + "/sobjects/" + url.PathEscape(c.settings.Object) +
-		"/" + url.PathEscape(c.settings.ExternalIDField) + "/" + url.PathEscape(key), nil
+		"/" + url.PathEscape(c.settings.ExternalIDField) + "/" + seg, nil
 }
 
 // body drops Id and the External ID field: the record is addressed by the

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -53,7 +55,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("scim target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	ep := strings.TrimRight(c.BaseURL, "/") + strings.TrimRight(s.Endpoint, "/")
 	return &Client{settings: s, creds: c, endpoint: ep, hc: hc}, nil
@@ -67,6 +69,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("scim target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "scim", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scim target %s: %w", name, err)
 	}

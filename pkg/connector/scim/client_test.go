@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	scimsandbox "github.com/profilesync/profilesync/pkg/sandbox/scim"
@@ -290,7 +291,7 @@ func TestAuth(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	s, _ := DecodeSettings(nil)
-	c, _ := New("basic", s, Credentials{BaseURL: srv.URL, Username: "svc", Password: "pw"}, nil)
+	c, _ := New("basic", s, Credentials{BaseURL: srv.URL, Username: "svc", Password: "pw"}, egress.Client(egress.Local, 5*time.Second))
 	if _, err := c.Upsert(context.Background(), rec("u-1", jane())); err != nil {
 		t.Fatalf("basic: %v", err)
 	}

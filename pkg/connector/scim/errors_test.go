@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -90,7 +91,7 @@ func TestAmbiguousExternalIDAndNetworkErrors(t *testing.T) {
 		t.Fatalf("two matches = %v, want permanent", err)
 	}
 	s, _ := DecodeSettings(nil)
-	c, _ := New("s", s, Credentials{BaseURL: "http://127.0.0.1:1", Token: "t"}, nil)
+	c, _ := New("s", s, Credentials{BaseURL: "http://127.0.0.1:1", Token: "t"}, egress.Client(egress.Local, 5*time.Second))
 	err := c.Delete(context.Background(), rec("u-1", nil))
 	if fault.ClassOf(err) != fault.Transient || strings.Contains(err.Error(), "127.0.0.1:1/Users") {
 		t.Fatalf("network error = %v, want transient without the URL", err)

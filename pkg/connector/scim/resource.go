@@ -80,7 +80,11 @@ func toResource(m map[string]any, etag string) *resource {
 
 // get re-reads a resource (after a 412), for its current version.
 func (c *Client) get(ctx context.Context, id string, sent []string) (*resource, error) {
-	status, h, body, err := c.do(ctx, http.MethodGet, c.resourceURL(id), nil, "")
+	u, err := c.resourceURL(id)
+	if err != nil {
+		return nil, err
+	}
+	status, h, body, err := c.do(ctx, http.MethodGet, u, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +126,11 @@ func (c *Client) create(ctx context.Context, key string, fields map[string]any, 
 func (c *Client) write(ctx context.Context, r *resource, req request, sent []string) error {
 	for attempt := 0; ; attempt++ {
 		method, payload := req(r)
-		status, h, body, err := c.do(ctx, method, c.resourceURL(r.ID), payload, r.Version)
+		u, err := c.resourceURL(r.ID)
+		if err != nil {
+			return err
+		}
+		status, h, body, err := c.do(ctx, method, u, payload, r.Version)
 		switch {
 		case err != nil:
 			return err
@@ -221,7 +229,13 @@ func patchBody(fields map[string]any) patchOp {
 	return patchOp{Schemas: []string{msgPatchOp}, Operations: ops}
 }
 
-func (c *Client) resourceURL(id string) string { return c.endpoint + "/" + url.PathEscape(id) }
+func (c *Client) resourceURL(id string) (string, error) {
+	seg, err := connectorkit.PathSegment("scim", "resource id", id)
+	if err != nil {
+		return "", err
+	}
+	return c.endpoint + "/" + seg, nil
+}
 
 // do sends one request; errors are transport failures, already classified.
 func (c *Client) do(ctx context.Context, method, u string, payload any, ifMatch string) (int, http.Header, []byte, error) {

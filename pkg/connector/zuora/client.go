@@ -24,12 +24,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/connector/internal/connectorkit"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -62,7 +62,7 @@ func New(name string, s Settings, c Credentials, hc *http.Client) (*Client, erro
 		return nil, fmt.Errorf("zuora target %s: %w", name, err)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = egress.Client(egress.Production, DefaultTimeout)
 	}
 	base := strings.TrimRight(c.BaseURL, "/")
 	cl := &Client{settings: s, base: base, hc: hc, now: time.Now}
@@ -78,6 +78,9 @@ func Build(name string, settings map[string]any, secret []byte, hc *http.Client)
 		return nil, fmt.Errorf("zuora target %s settings: %w", name, err)
 	}
 	c, err := ParseCredentials(secret)
+	if err == nil {
+		err = connectorkit.CheckEgress(hc, "zuora", "base_url", c.BaseURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("zuora target %s: %w", name, err)
 	}
@@ -103,7 +106,11 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	body[c.settings.IDField] = r.Key
 	if id != "" {
 		delete(body, FieldAccountID) // moving a contact is a separate transfer call
-		if _, err := c.do(ctx, http.MethodPut, "/v1/contacts/"+url.PathEscape(id), body, "", sent); err != nil {
+		seg, err := connectorkit.PathSegment("zuora", "contact id", id)
+		if err != nil {
+			return connector.Result{}, err
+		}
+		if _, err := c.do(ctx, http.MethodPut, "/v1/contacts/"+seg, body, "", sent); err != nil {
 			return connector.Result{}, fmt.Errorf("update contact %s: %w", r.Key, err)
 		}
 		return connector.Result{ID: id}, nil
@@ -141,7 +148,11 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if id == "" {
 		return nil
 	}
-	method, path := http.MethodDelete, "/v1/contacts/"+url.PathEscape(id)
+	seg, err := connectorkit.PathSegment("zuora", "contact id", id)
+	if err != nil {
+		return err
+	}
+	method, path := http.MethodDelete, "/v1/contacts/"+seg
 	if c.settings.DeleteMode == DeleteScrub {
 		method, path = http.MethodPut, path+"/scrub"
 	}

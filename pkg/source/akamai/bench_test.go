@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/akamai"
 	"github.com/profilesync/profilesync/pkg/source"
 )
@@ -36,7 +38,7 @@ func benchSET(b *testing.B, v vector) []byte {
 func BenchmarkParseAkamai(b *testing.B) {
 	v := loadVector(b)
 	srv, _ := jwksServer(b, v.JWKS)
-	p := mustParser(b, testConfig(srv.URL, v.ExpectedAud), srv.Client())
+	p := mustParser(b, testConfig(srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	req := source.Request{Body: benchSET(b, v), Now: fixedNow}
 	if _, err := p.Parse(context.Background(), req); err != nil { // warm the JWKS cache
 		b.Fatal(err)

@@ -30,6 +30,9 @@ func NewFetcher(cfg Config, hc *http.Client) (*Fetcher, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
+	if err := sourcekit.CheckEgress(hc, "capture_url", cfg.CaptureURL); err != nil {
+		return nil, err
+	}
 	return &Fetcher{cfg: cfg, hc: sourcekit.Client(hc)}, nil
 }
 
@@ -58,7 +61,7 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.hc.Do(req)
 	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("capture entity: %w", err))
+		return nil, sourcekit.TransportError("capture entity", err)
 	}
 	body, err := sourcekit.ReadBody(resp)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/akamai"
@@ -31,7 +32,7 @@ func newFetcher(t *testing.T, secret string) (*Fetcher, *fake.Fake) {
 	srv := newFakeServer(t, fk)
 	cfg := testConfig(srv.URL+"/akamai/login/jwk", "a")
 	cfg.CaptureURL, cfg.ClientSecret = srv.URL+"/akamai", secret
-	f, err := NewFetcher(cfg, srv.Client())
+	f, err := NewFetcher(cfg, egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

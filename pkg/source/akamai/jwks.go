@@ -94,7 +94,7 @@ func (c *jwksCache) fetch(ctx context.Context) (map[string]*rsa.PublicKey, error
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, sourcekit.TransportError("jwks", err)
 	}
 	body, err := sourcekit.ReadBody(resp)
 	if err != nil {

@@ -40,6 +40,9 @@ func NewParser(name string, cfg Config, hc *http.Client) (*Parser, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
+	if err := sourcekit.CheckEgress(hc, "jwks_url", cfg.JWKSURL); err != nil {
+		return nil, err
+	}
 	return &Parser{name: name, cfg: cfg, jwks: &jwksCache{url: cfg.JWKSURL, hc: sourcekit.Client(hc)}}, nil
 }
 

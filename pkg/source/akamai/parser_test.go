@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/akamai"
@@ -21,7 +22,7 @@ import (
 func TestParseVector(t *testing.T) {
 	v := loadVector(t)
 	srv, n := jwksServer(t, v.JWKS)
-	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), srv.Client())
+	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	now := time.Unix(v.FixedUnixTime, 0).UTC()
 	evs, err := p.Parse(context.Background(), source.Request{Body: []byte(v.RawBody), Now: now})
 	if err != nil {
@@ -114,7 +115,7 @@ func TestParseRejects(t *testing.T) {
 		{"entity without sub", sign(priv, hdr, claims(aud, "entityCreated", map[string]any{"id": "e1"})), source.ErrMalformed},
 	}
 	srv, _ := jwksServer(t, v.JWKS)
-	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), srv.Client())
+	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			evs, err := p.Parse(context.Background(), source.Request{Body: tt.body, Now: fixedNow})
@@ -130,7 +131,7 @@ func TestParseEventTypes(t *testing.T) {
 	v := loadVector(t)
 	priv := v.key(t)
 	srv, _ := jwksServer(t, v.JWKS)
-	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), srv.Client())
+	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	hdr := map[string]any{"typ": "application/secevent+jwt", "alg": "RS256", "kid": testKID}
 	tests := []struct {
 		name   string
@@ -172,7 +173,7 @@ func TestParseKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := newFakeServer(t, fk)
-	p := mustParser(t, testConfig(srv.URL+"/akamai/login/jwk", "https://hooks"), srv.Client())
+	p := mustParser(t, testConfig(srv.URL+"/akamai/login/jwk", "https://hooks"), egress.Client(egress.Local, 5*time.Second))
 	parse := func(now time.Time) error {
 		body, err := fk.Sign(claims("https://hooks", "entityUpdated", entity("u1", "e1")))
 		if err != nil {
@@ -211,7 +212,7 @@ func TestParseKeyRotation(t *testing.T) {
 func TestParseJWKSUnavailable(t *testing.T) {
 	fk, _ := fake.NewFake("cid", "csecret")
 	srv := newFakeServer(t, fk)
-	p := mustParser(t, testConfig(srv.URL+"/akamai/login/jwk", "https://hooks"), srv.Client())
+	p := mustParser(t, testConfig(srv.URL+"/akamai/login/jwk", "https://hooks"), egress.Client(egress.Local, 5*time.Second))
 	fk.FailNext(1, 503, 0)
 	body, _ := fk.Sign(claims("https://hooks", "entityUpdated", entity("u1", "e1")))
 	_, err := p.Parse(context.Background(), source.Request{Body: body, Now: fixedNow})
@@ -238,7 +239,7 @@ func mustKey(t testing.TB) *rsa.PrivateKey {
 func TestParseConcurrent(t *testing.T) {
 	v := loadVector(t)
 	srv, n := jwksServer(t, v.JWKS)
-	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), srv.Client())
+	p := mustParser(t, testConfig(srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	errs := make(chan error, 8)
 	for range 8 {
 		go func() {

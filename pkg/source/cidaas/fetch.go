@@ -44,6 +44,9 @@ func NewFetcher(cfg Config, hc *http.Client, opts ...Option) (*Fetcher, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
+	if err := sourcekit.CheckEgress(hc, "base_url", cfg.BaseURL); err != nil {
+		return nil, err
+	}
 	f := &Fetcher{cfg: cfg, hc: sourcekit.Client(hc), now: time.Now}
 	for _, o := range opts {
 		o(f)
@@ -83,7 +86,7 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 		status, h, body, err = f.getUser(ctx, tok, subject)
 	}
 	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("cidaas get user: %w", err))
+		return nil, sourcekit.TransportError("cidaas get user", err)
 	}
 	switch {
 	case status == http.StatusOK:
@@ -139,7 +142,7 @@ func (f *Fetcher) accessToken(ctx context.Context) (string, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.hc.Do(req)
 	if err != nil {
-		return "", fault.Wrap(fault.Transient, fmt.Errorf("cidaas token: %w", err))
+		return "", sourcekit.TransportError("cidaas token", err)
 	}
 	body, err := sourcekit.ReadBody(resp)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/cidaas"
@@ -38,7 +39,7 @@ func newFetcher(t *testing.T) (*Fetcher, *fake.Fake, *clock) {
 	t.Cleanup(srv.Close)
 	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	cfg := Config{Auth: AuthAPIKey, APIKey: "k", BaseURL: srv.URL + "/cidaas", ClientID: "cid", ClientSecret: "csecret"}
-	f, err := NewFetcher(cfg, srv.Client(), WithClock(clk.Now))
+	f, err := NewFetcher(cfg, egress.Client(egress.Local, 5*time.Second), WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,9 @@ func NewFetcher(cfg Config, hc *http.Client) (*Fetcher, error) {
 	if cfg.APIURL == "" {
 		return nil, nil
 	}
+	if err := sourcekit.CheckEgress(hc, "api_url", cfg.APIURL); err != nil {
+		return nil, err
+	}
 	return &Fetcher{cfg: cfg, hc: sourcekit.Client(hc)}, nil
 }
 
@@ -60,7 +63,7 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.hc.Do(req)
 	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("clerk get user: %w", err))
+		return nil, sourcekit.TransportError("clerk get user", err)
 	}
 	body, err := sourcekit.ReadBody(resp)
 	if err != nil {

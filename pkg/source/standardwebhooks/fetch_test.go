@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/source"
 )
@@ -41,7 +42,7 @@ func TestClerkFetch(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f, err := NewFetcher(Config{Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, APIURL: srv.URL, APIKey: "sk_test_x"}, srv.Client())
+	f, err := NewFetcher(Config{Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, APIURL: srv.URL, APIKey: "sk_test_x"}, egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,7 +24,8 @@ const DefaultMaxBody = 1 << 20
 //
 // Any status comes back for the caller to classify: only the caller knows
 // its API's error bodies. Errors are fault.Errors: a request that cannot be
-// built is Permanent, a transport or read failure Transient. Neither quotes
+// built is Permanent, a transport or read failure Transient (an egress
+// refusal Permanent). Neither quotes
 // the URL, which holds the record key and may hold credentials.
 func Call(ctx context.Context, hc *http.Client, method, u string, header http.Header, body []byte, maxBody int64) (int, http.Header, []byte, error) {
 	var rd io.Reader
@@ -41,6 +43,10 @@ func Call(ctx context.Context, hc *http.Client, method, u string, header http.He
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		var fe *fault.Error
+		if errors.As(err, &fe) {
+			return 0, nil, nil, fe // already classified: an egress refusal, which quotes no URL
+		}
 		return 0, nil, nil, fault.Wrap(fault.Transient, connector.RedactURLError(err))
 	}
 	defer resp.Body.Close()

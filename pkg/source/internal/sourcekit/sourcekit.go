@@ -4,11 +4,15 @@
 package sourcekit
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/fault"
 )
 
 // MaxBody bounds every response body an adapter reads from a CIAM.
@@ -57,12 +61,42 @@ func HTTPURL(field, value string) error {
 	return nil
 }
 
-// Client returns hc, or a client with DefaultTimeout when hc is nil.
+// CheckEgress checks a URL the secret names against the egress policy of
+// hc, the client that will call it (egress.PolicyOf): plain http or a
+// private, loopback or link-local address fails when the source is built.
+// An empty value is skipped.
+func CheckEgress(hc *http.Client, field, value string) error {
+	if value == "" {
+		return nil
+	}
+	if err := egress.CheckURL(hc, value); err != nil {
+		return Field(field, "%v", err)
+	}
+	return nil
+}
+
+// TransportError classifies a call that got no answer: Transient, unless
+// err already carries a class (the egress guard's refusals are
+// Permanent). The URL, which holds the subject, is dropped.
+func TransportError(what string, err error) error {
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return fault.Wrap(fe.Class, fmt.Errorf("%s: %w", what, fe.Err))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", what, err))
+}
+
+// Client returns hc, or egress.Production's client with DefaultTimeout
+// when hc is nil.
 func Client(hc *http.Client) *http.Client {
 	if hc != nil {
 		return hc
 	}
-	return &http.Client{Timeout: DefaultTimeout}
+	return egress.Client(egress.Production, DefaultTimeout)
 }
 
 // ReadBody reads at most MaxBody bytes of resp.Body and closes it.

@@ -1,0 +1,52 @@
+package salesforce
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/connector/internal/kittest"
+	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/fault"
+	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
+)
+
+// A record key reaches the back-end as one escaped path segment; one that
+// would address the collection or its parent never leaves.
+func TestKeyIsOnePathSegment(t *testing.T) {
+	rec0 := &kittest.Recorder{Next: sfsandbox.NewFake("cid", "csecret")}
+	srv := httptest.NewServer(rec0)
+	t.Cleanup(srv.Close)
+	hc := egress.Client(egress.Local, 5*time.Second)
+	c, err := New("sf", Settings{Object: "Contact", ExternalIDField: extField, APIVersion: "v62.0"}, Credentials{LoginURL: srv.URL, ClientID: "cid", ClientSecret: "csecret"}, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	fields := map[string]any{"LastName": "Doe"}
+	for _, key := range kittest.DotKeys {
+		_, uerr := c.Upsert(ctx, rec(key, fields))
+		derr := c.Delete(ctx, rec(key, nil))
+		for _, err := range []error{uerr, derr} {
+			if fault.ClassOf(err) != fault.Permanent || key != "" && !strings.Contains(err.Error(), "salesforce: the record key is empty") {
+				t.Errorf("key %q: %v, want a permanent fault naming the connector", key, err)
+			}
+		}
+	}
+	for _, s := range rec0.Seen() {
+		if strings.Contains(s, "/sobjects/") {
+			t.Fatalf("a refused key reached the back-end: %v", rec0.Seen())
+		}
+	}
+	if _, err := c.Upsert(ctx, rec(kittest.SlashQueryKey, fields)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, rec(kittest.SlashQueryKey, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !rec0.Has(kittest.EscapedSlashQueryKey) {
+		t.Fatalf("requests %v, want the key as one segment %s", rec0.Seen(), kittest.EscapedSlashQueryKey)
+	}
+}
