@@ -9,13 +9,13 @@ import (
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"io"
 	"maps"
-	"net/http"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
@@ -203,7 +203,7 @@ func compareTarget(ctx context.Context, r *Report, p *plan, w *world) error {
 	if err != nil {
 		return err
 	}
-	fetcher, err := cidaassrc.NewFetcher(cfg, &http.Client{Timeout: 10 * time.Second})
+	fetcher, err := cidaassrc.NewFetcher(cfg, egress.Client(egress.Local, 10*time.Second)) // the cidaas fake is on loopback
 	if err != nil {
 		return err
 	}
