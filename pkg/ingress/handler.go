@@ -33,6 +33,9 @@ type Handler struct {
 	Queue   Queue
 	Now     func() time.Time // defaults to time.Now
 	Log     *slog.Logger     // defaults to slog.Default()
+
+	// Counts is read by tests and the local stack (see Counters).
+	Counts Counters
 }
 
 // Handle is the Lambda handler.
@@ -66,7 +69,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not verified", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), nil
 	}
-	batches, n, err := h.route(evs, now)
+	batches, n, err := h.route(log, evs, now)
 	if err != nil {
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
 		return reply(http.StatusBadRequest, "malformed body"), nil
@@ -84,14 +87,22 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 }
 
 // route builds one batch per target. An invalid event fails the whole
-// request before anything is sent.
-func (h *Handler) route(evs []profile.Event, now time.Time) (map[string][]Message, int, error) {
+// request before anything is sent. Every source's events pass here, so
+// this is where a sender's clock is held to ours.
+func (h *Handler) route(log *slog.Logger, evs []profile.Event, now time.Time) (map[string][]Message, int, error) {
 	batches := map[string][]Message{}
 	n := 0
 	for i := range evs {
 		e := &evs[i]
 		if e.ReceivedAt.IsZero() {
 			e.ReceivedAt = now
+		}
+		if sent := e.OccurredAt; e.ClampFuture() {
+			// A sender clock far ahead would make this event outrank every
+			// later one of its subject, its erasure included.
+			h.Counts.ClockClamped.Add(1)
+			log.Warn("event time ahead of receipt; queued at the receipt time", "event_id", e.ID,
+				"occurred_at", sent, "received_at", e.ReceivedAt)
 		}
 		if err := e.Validate(); err != nil {
 			return nil, 0, fmt.Errorf("event %d: %w", i, err)
