@@ -25,7 +25,10 @@ type Handler struct {
 	// older than the state.
 	Fetchers map[string]source.Fetcher
 	State    StateStore // required: MemoryState when nothing durable is at hand
-	Log      *slog.Logger
+	// Stored reads the envelopes the ingress stored aside for their size
+	// (optional: without it such a message is dead-lettered).
+	Stored StoredBodies
+	Log    *slog.Logger
 
 	// Policy decides retry delays and abandonment; zero is DefaultPolicy.
 	Policy Policy
@@ -147,14 +150,18 @@ func (h *Handler) recordAbandoned(ctx context.Context, log *slog.Logger, msg eve
 	}
 }
 
-// decode reads one message body.
-func (h *Handler) decode(body string) (*profile.Envelope, error) {
+// decode reads one message body, following a pointer to a body stored
+// aside.
+func (h *Handler) decode(ctx context.Context, body string) (*profile.Envelope, error) {
 	env, err := profile.UnmarshalEnvelope([]byte(body))
 	if err != nil {
 		return nil, fault.Wrap(fault.Permanent, err)
 	}
 	if env.Target != h.Target {
 		return &env, fault.Wrap(fault.Permanent, fmt.Errorf("message for target %q reached %q", env.Target, h.Target))
+	}
+	if env.Stored != "" {
+		return h.unstore(ctx, &env)
 	}
 	return &env, nil
 }

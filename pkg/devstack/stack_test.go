@@ -24,8 +24,14 @@ const (
 
 func startStack(t *testing.T) *Stack {
 	t.Helper()
+	return startStackIn(t, t.TempDir())
+}
+
+// startStackIn starts a stack whose data directory is dir.
+func startStackIn(t *testing.T, dir string) *Stack {
+	t.Helper()
 	s, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DataDir: t.TempDir(), VisibilityTimeout: 2 * time.Second,
+		Addr: "127.0.0.1:0", DataDir: dir, VisibilityTimeout: 2 * time.Second,
 		Log: slog.New(slog.NewTextHandler(testLogOut(), nil)),
 	})
 	if err != nil {

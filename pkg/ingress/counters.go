@@ -10,4 +10,10 @@ type Counters struct {
 	// ClockClamped counts events whose time ran more than
 	// profile.ClockTolerance ahead of receipt, queued at the receipt time.
 	ClockClamped atomic.Int64
+	// Thinned counts envelopes over the queue limit queued without their
+	// profile snapshot, for the sync function to fetch.
+	Thinned atomic.Int64
+	// StoredAside counts envelopes over the queue limit stored in the
+	// BodyStore, a pointer queued in their place.
+	StoredAside atomic.Int64
 }
