@@ -53,8 +53,10 @@ func (h *Handler) order(ctx context.Context, e profile.Event, st State, found bo
 		return e.Profile, at, "", nil
 	}
 	// A thin event, or a snapshot that would bring back a subject the
-	// target deleted: the source's current profile decides.
-	fetchedAt := h.now()
+	// target deleted: the source's current profile decides. Without an
+	// updated_at it takes the event's time, not the fetch's: the state
+	// stays on the sender's clock, so a delete sent after it by a clock a
+	// little behind ours is not taken for an older one.
 	p, err := h.fetch(ctx, e)
 	if errors.Is(err, source.ErrNotFound) {
 		// Deleted at the source since: its delete event follows.
@@ -63,7 +65,7 @@ func (h *Handler) order(ctx context.Context, e profile.Event, st State, found bo
 	if err != nil {
 		return nil, time.Time{}, "", err
 	}
-	at := h.version(e, p, fetchedAt)
+	at := h.version(e, p, e.OccurredAt)
 	if !found || !at.Before(st.LastEventAt) {
 		return p, at, "", nil
 	}
