@@ -21,7 +21,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 	res := make([]result, len(msgs))
 	subjects := make([]string, 0, len(msgs))
 	for i, m := range msgs {
-		res[i].env, res[i].err = h.decode(m.Body)
+		res[i].env, res[i].err = h.decode(ctx, m.Body)
 		if res[i].err == nil {
 			subjects = append(subjects, res[i].env.Event.Subject)
 		}

@@ -21,10 +21,14 @@ type Handler struct {
 	Target    string
 	Mapping   *mapping.Mapping
 	Connector connector.Connector
-	// Fetchers complete thin events, by source name.
+	// Fetchers complete thin events, by source name, and confirm a delete
+	// older than the state.
 	Fetchers map[string]source.Fetcher
 	State    StateStore // required: MemoryState when nothing durable is at hand
-	Log      *slog.Logger
+	// Stored reads the envelopes the ingress stored aside for their size
+	// (optional: without it such a message is dead-lettered).
+	Stored StoredBodies
+	Log    *slog.Logger
 
 	// Policy decides retry delays and abandonment; zero is DefaultPolicy.
 	Policy Policy
@@ -43,6 +47,8 @@ type Handler struct {
 	Guard *Guard
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Counts is read by tests and the local stack (see Counters).
+	Counts Counters
 
 	locks subjectLocks
 }
@@ -146,14 +152,18 @@ func (h *Handler) recordAbandoned(ctx context.Context, log *slog.Logger, msg eve
 	}
 }
 
-// decode reads one message body.
-func (h *Handler) decode(body string) (*profile.Envelope, error) {
+// decode reads one message body, following a pointer to a body stored
+// aside.
+func (h *Handler) decode(ctx context.Context, body string) (*profile.Envelope, error) {
 	env, err := profile.UnmarshalEnvelope([]byte(body))
 	if err != nil {
 		return nil, fault.Wrap(fault.Permanent, err)
 	}
 	if env.Target != h.Target {
 		return &env, fault.Wrap(fault.Permanent, fmt.Errorf("message for target %q reached %q", env.Target, h.Target))
+	}
+	if env.Stored != "" {
+		return h.unstore(ctx, &env)
 	}
 	return &env, nil
 }
@@ -214,22 +224,13 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 		return pl, fmt.Errorf("read state: %w", err)
 	}
 	pl.next = State{LastEventAt: e.OccurredAt, LastEventID: e.ID, RecordID: st.RecordID}
-	if found && e.OccurredAt.Before(st.LastEventAt) {
-		pl.decided = Stale
-		return pl, nil
+	p, at, decided, err := h.order(ctx, e, st, found)
+	if err != nil || decided != "" {
+		pl.decided = decided
+		return pl, err
 	}
-	var p *profile.Profile
-	if e.Type != profile.Deleted {
-		if p = e.Profile; p == nil {
-			if p, err = h.fetch(ctx, e); err != nil {
-				if errors.Is(err, source.ErrNotFound) {
-					// Deleted at the source since: its delete event follows.
-					pl.decided = SourceGone
-					return pl, nil
-				}
-				return pl, err
-			}
-		}
+	pl.next.LastEventAt = at
+	if p != nil {
 		if p.Sub == "" {
 			cp := *p
 			cp.Sub = e.Subject

@@ -21,6 +21,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	gensandbox "github.com/profilesync/profilesync/pkg/sandbox/generic"
+	"github.com/profilesync/profilesync/pkg/source"
 )
 
 const propHMACKey = "property-hmac-key"
@@ -53,67 +54,141 @@ func webhookMapping(t *testing.T) *mapping.Mapping {
 	return m
 }
 
-// propEvents draws each subject's changes: created, updated or deleted in
-// any mix, every one at its own time, carrying its snapshot.
-func propEvents(t *rapid.T) []profile.Event {
-	var evs []profile.Event
+// propWorld is what a property run draws: each subject's changes in the
+// order they happened at the source, and the source's state after the last.
+type propWorld struct {
+	evs   []profile.Event
+	truth map[string]*profile.Profile // the source's profiles now; absent = deleted
+	last  map[string]profile.Event    // each subject's last change
+}
+
+// propClock says how far to trust the sender's clock.
+type propClock struct {
+	skew bool // event times up to a day off either way, each its own way
+	thin bool // events may be thin, completed from the source's profile API
+	// versioned: profiles carry updated_at, in snapshots and from the API
+	// alike (Clerk's user object). A source without it sends thin events
+	// only (cidaas, Akamai), or the snapshots' order would be lost.
+	versioned bool
+}
+
+// propEvents draws each subject's changes: created or updated in any mix,
+// perhaps ended by a delete (a CIAM does not give a deleted subject's id to
+// someone new: cidaas and Akamai subs are UUIDs, Clerk's user ids unique).
+// Change i happens at t0+i s, and its profile says so in updated_at when
+// versioned; a skewed sender's event time may say anything.
+func propEvents(t *rapid.T, c propClock) propWorld {
+	w := propWorld{truth: map[string]*profile.Profile{}, last: map[string]profile.Event{}}
 	subjects := rapid.IntRange(1, 3).Draw(t, "subjects")
 	for s := range subjects {
 		sub := fmt.Sprintf("u-%d", s)
 		n := rapid.IntRange(1, 6).Draw(t, "changes")
-		offsets := rapid.Permutation([]int{0, 1, 2, 3, 4, 5, 6, 7}).Draw(t, "times")
 		for i := range n {
-			typ := rapid.SampledFrom([]profile.EventType{profile.Created, profile.Updated, profile.Deleted}).Draw(t, "type")
-			e := event(fmt.Sprintf("%s-e%d", sub, i), typ, sub, t0.Add(time.Duration(offsets[i])*time.Second), nil)
+			types := []profile.EventType{profile.Created, profile.Updated}
+			if i == n-1 {
+				types = append(types, profile.Deleted)
+			}
+			typ := rapid.SampledFrom(types).Draw(t, "type")
+			happened := t0.Add(time.Duration(i) * time.Second)
+			e := event(fmt.Sprintf("%s-e%d", sub, i), typ, sub, happened, nil)
+			var p *profile.Profile
 			if typ != profile.Deleted {
-				e.Profile = &profile.Profile{Sub: sub, Email: sub + "@example.com",
+				p = &profile.Profile{Sub: sub, Email: sub + "@example.com",
 					GivenName:     rapid.SampledFrom([]string{"Ann", "Bea", ""}).Draw(t, "given"),
 					Locale:        rapid.SampledFrom([]string{"de-DE", "en-GB"}).Draw(t, "locale"),
 					EmailVerified: rapid.Bool().Draw(t, "verified")}
 			}
-			evs = append(evs, e)
+			if p != nil && c.versioned {
+				p.UpdatedAt = &happened
+			}
+			if c.skew {
+				e.OccurredAt = happened.Add(time.Duration(rapid.Int64Range(-86400, 86400).Draw(t, "skew s")) * time.Second)
+				e.ReceivedAt = happened.Add(time.Duration(rapid.IntRange(0, 60).Draw(t, "in flight s")) * time.Second)
+				e.ClampFuture() // as the ingress does
+			}
+			if p != nil && (!c.thin || c.versioned && rapid.Bool().Draw(t, "snapshot")) {
+				e.Profile = p
+			}
+			if p != nil {
+				w.truth[sub] = p
+			} else {
+				delete(w.truth, sub)
+			}
+			w.last[sub] = e
+			w.evs = append(w.evs, e)
 		}
 	}
-	return evs
+	return w
 }
 
 // TestAnyOrderEndsAtTheSourcesLastState: whatever the queue does to a
 // subject's events — reorder, duplicate, batch them together, fail and
-// redeliver them later — the target ends equal to the event with the
-// latest OccurredAt (absent when that is a delete).
+// redeliver them later — the target ends equal to the subject's last
+// change (absent when that is a delete).
 func TestAnyOrderEndsAtTheSourcesLastState(t *testing.T) {
 	m := webhookMapping(t)
 	rapid.Check(t, func(t *rapid.T) {
 		h, fake := genericRig(t, m)
-		evs := propEvents(t)
-		var queue []profile.Event // deliveries in queue order, duplicates included
-		for _, e := range evs {
-			for range rapid.IntRange(1, 3).Draw(t, "copies") {
-				queue = append(queue, e)
-			}
-		}
-		queue = rapid.Permutation(queue).Draw(t, "order")
-		failures := rapid.IntRange(0, 4).Draw(t, "failures") // injected 5xx, each a delay
-		for rounds := 0; len(queue) > 0; rounds++ {
-			if rounds > 200 {
-				t.Fatalf("queue never drained: %d left", len(queue))
-			}
-			size := min(len(queue), rapid.IntRange(1, 4).Draw(t, "batch"))
-			batch := queue[:size]
-			queue = queue[size:]
-			if failures > 0 && rapid.Bool().Draw(t, "fail") {
-				fake.FailNext(1, 503)
-				failures--
-			}
-			for _, e := range redeliveries(t, h, batch) {
-				at := rapid.IntRange(0, len(queue)).Draw(t, "redeliver at")
-				queue = slices.Insert(queue, at, e)
-			}
-		}
-		for sub, last := range lastPerSubject(evs) {
-			checkTarget(t, m, fake, sub, last)
+		w := propEvents(t, propClock{})
+		drain(t, h, fake, w.evs)
+		for sub, last := range w.last {
+			checkTarget(t, m, fake, sub, last.Type == profile.Deleted, last.Profile)
 		}
 	})
+}
+
+// TestSkewedClocksEndAtTheSource: the same, with every event's time up to
+// a day off either way, from a source that sends snapshots carrying
+// updated_at and thin events, or thin events only. The profile's own
+// version and the source's profile API order them: the target still ends
+// equal to the source, and a delete always lands.
+func TestSkewedClocksEndAtTheSource(t *testing.T) {
+	m := webhookMapping(t)
+	rapid.Check(t, func(t *rapid.T) {
+		h, fake := genericRig(t, m)
+		versioned := rapid.Bool().Draw(t, "profiles carry updated_at")
+		w := propEvents(t, propClock{skew: true, thin: true, versioned: versioned})
+		api := &sourceProfiles{}
+		for _, p := range w.truth {
+			api.set(p)
+		}
+		h.Fetchers = map[string]source.Fetcher{"clerk": api}
+		h.Now = func() time.Time { return t0.Add(time.Hour) }
+		drain(t, h, fake, w.evs)
+		for sub := range w.last {
+			p, live := w.truth[sub]
+			checkTarget(t, m, fake, sub, !live, p)
+		}
+	})
+}
+
+// drain delivers evs through the handler as a queue might: copies,
+// shuffled, in batches, some failing and coming back later.
+func drain(t *rapid.T, h *Handler, fake *gensandbox.Fake, evs []profile.Event) {
+	var queue []profile.Event // deliveries in queue order, duplicates included
+	for _, e := range evs {
+		for range rapid.IntRange(1, 3).Draw(t, "copies") {
+			queue = append(queue, e)
+		}
+	}
+	queue = rapid.Permutation(queue).Draw(t, "order")
+	failures := rapid.IntRange(0, 4).Draw(t, "failures") // injected 5xx, each a delay
+	for rounds := 0; len(queue) > 0; rounds++ {
+		if rounds > 200 {
+			t.Fatalf("queue never drained: %d left", len(queue))
+		}
+		size := min(len(queue), rapid.IntRange(1, 4).Draw(t, "batch"))
+		batch := queue[:size]
+		queue = queue[size:]
+		if failures > 0 && rapid.Bool().Draw(t, "fail") {
+			fake.FailNext(1, 503)
+			failures--
+		}
+		for _, e := range redeliveries(t, h, batch) {
+			at := rapid.IntRange(0, len(queue)).Draw(t, "redeliver at")
+			queue = slices.Insert(queue, at, e)
+		}
+	}
 }
 
 // redeliveries hands batch to the handler and returns the events of the
@@ -141,35 +216,27 @@ func redeliveries(t *rapid.T, h *Handler, batch []profile.Event) []profile.Event
 	return again
 }
 
-func lastPerSubject(evs []profile.Event) map[string]profile.Event {
-	last := map[string]profile.Event{}
-	for _, e := range evs {
-		if l, ok := last[e.Subject]; !ok || e.OccurredAt.After(l.OccurredAt) {
-			last[e.Subject] = e
-		}
-	}
-	return last
-}
-
-func checkTarget(t *rapid.T, m *mapping.Mapping, fake *gensandbox.Fake, sub string, last profile.Event) {
+// checkTarget fails unless the target holds nothing for sub (gone) or
+// exactly want's record.
+func checkTarget(t *rapid.T, m *mapping.Mapping, fake *gensandbox.Fake, sub string, gone bool, want *profile.Profile) {
 	var got []gensandbox.Record
 	for _, r := range fake.Records() {
 		if r.Fields["id"] == sub || r.Key == sub {
 			got = append(got, r)
 		}
 	}
-	if last.Type == profile.Deleted {
+	if gone {
 		if len(got) != 0 {
-			t.Fatalf("%s: last event %s deletes, target holds %v", sub, last.ID, got)
+			t.Fatalf("%s: deleted at the source, target holds %v", sub, got)
 		}
 		return
 	}
-	key, fields, err := m.Record(m.RulesFor(last), last.Profile)
+	key, fields, err := m.Record(m.RulesFor(profile.Event{Source: "clerk", Type: profile.Updated, Subject: sub}), want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].Key != key || !reflect.DeepEqual(asJSON(t, fields), asJSON(t, got[0].Fields)) {
-		t.Fatalf("%s: last event %s wants %s=%v, target holds %v", sub, last.ID, key, fields, got)
+		t.Fatalf("%s: the source wants %s=%v, target holds %v", sub, key, fields, got)
 	}
 }
 

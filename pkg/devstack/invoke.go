@@ -182,7 +182,7 @@ func invokeIngress(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.
 	}
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: FileSecrets{Dir: dir, BaseURL: o.URL}, HTTP: hc, Log: o.Log,
 		Now: func() time.Time { return o.Now }}
-	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues})
+	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir)})
 	if err != nil {
 		return nil, err
 	}

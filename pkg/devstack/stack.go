@@ -144,7 +144,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 
 // startRuntime builds the handlers, the HTTP routes and the pollers.
 func (s *Stack) startRuntime(ctx context.Context, o Options) error {
-	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues})
+	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues, Bodies: bodies(o.DataDir)})
 	if err != nil {
 		return err
 	}
@@ -182,12 +182,16 @@ func (s *Stack) syncPorts(o Options, target string) wiring.SyncPorts {
 	state := local.NewState(s.DB)
 	p := wiring.SyncPorts{Function: s.Function, Plugins: plugins.All, Target: target,
 		State: state, Queue: local.RetryQueue{Queues: s.Queues, Target: target}, Abandoned: state,
-		Notifier: s.Notices, Policy: o.Policy}
+		Notifier: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
 	if o.Guard != nil {
 		p.Guard = o.Guard(target)
 	}
 	return p
 }
+
+// bodies keeps the envelopes too large for a queue message, beside the
+// queues' database.
+func bodies(dataDir string) local.Bodies { return local.Bodies{Dir: filepath.Join(dataDir, "bodies")} }
 
 // SyncHandler is the handler the stack built for target (nil if none).
 func (s *Stack) SyncHandler(target string) *delivery.Handler { return s.sync[target] }

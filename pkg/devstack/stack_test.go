@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +24,15 @@ const (
 
 func startStack(t *testing.T) *Stack {
 	t.Helper()
+	return startStackIn(t, t.TempDir())
+}
+
+// startStackIn starts a stack whose data directory is dir.
+func startStackIn(t *testing.T, dir string) *Stack {
+	t.Helper()
 	s, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DataDir: t.TempDir(), VisibilityTimeout: 2 * time.Second,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Addr: "127.0.0.1:0", DataDir: dir, VisibilityTimeout: 2 * time.Second,
+		Log: slog.New(slog.NewTextHandler(testLogOut(), nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -208,4 +215,11 @@ func TestBadInputIsRejectedAndNothingQueued(t *testing.T) {
 			}
 		})
 	}
+}
+
+func testLogOut() io.Writer {
+	if os.Getenv("DEVSTACK_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -6,5 +6,7 @@
 // It answers 2xx only after every enqueue succeeded; any enqueue failure is
 // a 5xx so the CIAM resends (the consumers are idempotent). Bad input gets a
 // clear status and a small JSON error that leaks no internals, and nothing
-// is enqueued.
+// is enqueued. A genuine event is never refused for its envelope's size
+// (oversized.go), and an event time far ahead of receipt is held to it
+// (profile.Event.ClampFuture).
 package ingress

@@ -19,6 +19,8 @@ import (
 )
 
 // MaxBody is the largest webhook body accepted: SQS's message size limit.
+// An envelope can outgrow its body (JSON escaping, the added fields):
+// see oversized.go for what becomes of it.
 const MaxBody = 256 << 10
 
 // Router names the targets an event goes to (*mapping.Set satisfies it).
@@ -31,8 +33,17 @@ type Handler struct {
 	Sources map[string]source.Parser
 	Router  Router
 	Queue   Queue
-	Now     func() time.Time // defaults to time.Now
-	Log     *slog.Logger     // defaults to slog.Default()
+	// Fetchable names the sources whose profiles the sync function can
+	// fetch: an envelope of theirs too large for the queue goes thin.
+	Fetchable map[string]bool
+	// Bodies keeps the other envelopes too large for the queue (optional:
+	// without it such an event is answered 503 and logged as an error).
+	Bodies BodyStore
+	Now    func() time.Time // defaults to time.Now
+	Log    *slog.Logger     // defaults to slog.Default()
+
+	// Counts is read by tests and the local stack (see Counters).
+	Counts Counters
 }
 
 // Handle is the Lambda handler.
@@ -66,7 +77,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not verified", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), nil
 	}
-	batches, n, err := h.route(evs, now)
+	batches, n, err := h.route(ctx, log, evs, now)
+	if errors.Is(err, errUnavailable) {
+		log.Error("webhook not enqueued", "error", err.Error())
+		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
+	}
 	if err != nil {
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
 		return reply(http.StatusBadRequest, "malformed body"), nil
@@ -84,8 +99,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 }
 
 // route builds one batch per target. An invalid event fails the whole
-// request before anything is sent.
-func (h *Handler) route(evs []profile.Event, now time.Time) (map[string][]Message, int, error) {
+// request before anything is sent. Every source's events pass here, so
+// this is where a sender's clock is held to ours.
+func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Event, now time.Time) (map[string][]Message, int, error) {
 	batches := map[string][]Message{}
 	n := 0
 	for i := range evs {
@@ -93,24 +109,23 @@ func (h *Handler) route(evs []profile.Event, now time.Time) (map[string][]Messag
 		if e.ReceivedAt.IsZero() {
 			e.ReceivedAt = now
 		}
+		if sent := e.OccurredAt; e.ClampFuture() {
+			// A sender clock far ahead would make this event outrank every
+			// later one of its subject, its erasure included.
+			h.Counts.ClockClamped.Add(1)
+			log.Warn("event time ahead of receipt; queued at the receipt time", "event_id", e.ID,
+				"occurred_at", sent, "received_at", e.ReceivedAt)
+		}
 		if err := e.Validate(); err != nil {
 			return nil, 0, fmt.Errorf("event %d: %w", i, err)
 		}
 		for _, target := range h.Router.Route(*e) {
-			body, err := profile.NewEnvelope(target, *e).Marshal()
+			m, err := h.message(ctx, log, profile.NewEnvelope(target, *e))
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, fmt.Errorf("event %d for %s: %w", i, target, err)
 			}
-			if len(body) > MaxBody {
-				return nil, 0, fmt.Errorf("event %d: envelope of %d bytes exceeds the queue limit", i, len(body))
-			}
-			batches[target] = append(batches[target], Message{
-				ID:   fmt.Sprintf("m%d", len(batches[target])),
-				Body: body,
-				Attributes: map[string]string{
-					"event_id": e.ID, "event_type": string(e.Type), "source": e.Source,
-				},
-			})
+			m.ID = fmt.Sprintf("m%d", len(batches[target]))
+			batches[target] = append(batches[target], m)
 			n++
 		}
 	}

@@ -53,3 +53,35 @@ func (q *MemoryQueue) Reset() {
 	defer q.mu.Unlock()
 	q.msgs = nil
 }
+
+// MemoryBodies is an in-memory BodyStore for tests. Fail, when set, is
+// returned by every Put.
+type MemoryBodies struct {
+	mu   sync.Mutex
+	m    map[string][]byte
+	Fail error
+}
+
+var _ BodyStore = (*MemoryBodies)(nil)
+
+// Put keeps body under key.
+func (b *MemoryBodies) Put(_ context.Context, key string, body []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.Fail != nil {
+		return b.Fail
+	}
+	if b.m == nil {
+		b.m = map[string][]byte{}
+	}
+	b.m[key] = append([]byte(nil), body...)
+	return nil
+}
+
+// Get returns what Put kept under key.
+func (b *MemoryBodies) Get(_ context.Context, key string) ([]byte, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	body, ok := b.m[key]
+	return body, ok
+}

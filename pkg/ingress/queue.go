@@ -21,3 +21,21 @@ type Queue interface {
 	// caller answers 5xx so the CIAM resends (consumers are idempotent).
 	SendBatch(ctx context.Context, target string, msgs []Message) error
 }
+
+// BodyStore keeps envelopes too large for a queue message, for the sync
+// function to read back (pkg/local's file store locally). Put under the
+// same key twice stores the same body: keys are derived from the body, so
+// a CIAM's resend overwrites its first attempt.
+type BodyStore interface {
+	Put(ctx context.Context, key string, body []byte) error
+}
+
+// size is m's size as SQS counts it against the message limit: body and
+// every attribute's name, type and value.
+func (m Message) size() int {
+	n := len(m.Body)
+	for k, v := range m.Attributes {
+		n += len(k) + len("String") + len(v)
+	}
+	return n
+}

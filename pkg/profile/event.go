@@ -80,3 +80,20 @@ func (e Event) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// ClockTolerance is how far ahead of our clock a sender's time may run
+// before we stop believing it: an event time or a profile version further
+// in the future would outrank every later change of its subject, the
+// erasure included, until that date came.
+const ClockTolerance = 5 * time.Minute
+
+// ClampFuture sets OccurredAt to ReceivedAt when it runs more than
+// ClockTolerance ahead of it, and reports whether it did. Every source's
+// events pass here at the ingress, so no per-source parser has to.
+func (e *Event) ClampFuture() bool {
+	if e.ReceivedAt.IsZero() || !e.OccurredAt.After(e.ReceivedAt.Add(ClockTolerance)) {
+		return false
+	}
+	e.OccurredAt = e.ReceivedAt
+	return true
+}

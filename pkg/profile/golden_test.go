@@ -91,7 +91,7 @@ func TestUnmarshalEnvelopeRejects(t *testing.T) {
 	good, _ := NewEnvelope("t", sampleEvent()).Marshal()
 	tests := []struct{ name, body, want string }{
 		{"not json", "{", "decode envelope"},
-		{"future version", strings.Replace(string(good), `"v":1`, `"v":2`, 1), "version 2 not supported"},
+		{"future version", strings.Replace(string(good), `"v":1`, `"v":3`, 1), "version 3 not supported"},
 		{"no target", strings.Replace(string(good), `"target":"t"`, `"target":""`, 1), "no target"},
 		{"bad type", strings.Replace(string(good), `"type":"updated"`, `"type":"upserted"`, 1), `type "upserted"`},
 		{"no subject", strings.Replace(string(good), `"subject":"7e8f9a0b"`, `"subject":""`, 1), "subject is empty"},
@@ -116,5 +116,32 @@ func TestConsentEventNeedsPurpose(t *testing.T) {
 	e.Purpose = "newsletter"
 	if err := e.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestGoldenPointerEnvelope(t *testing.T) {
+	golden(t, "envelope_stored.json", NewEnvelope("salesforce", sampleEvent()).Pointer("salesforce/abc"))
+}
+
+func TestPointerEnvelopeRoundTrip(t *testing.T) {
+	ptr := NewEnvelope("salesforce", sampleEvent()).Pointer("salesforce/abc")
+	if ptr.Event.Profile != nil || ptr.Version != StoredVersion {
+		t.Fatalf("pointer = %+v", ptr)
+	}
+	b, err := ptr.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := UnmarshalEnvelope(b)
+	if err != nil || !reflect.DeepEqual(got, ptr) {
+		t.Fatalf("round trip: %v\n%+v\n%+v", err, got, ptr)
+	}
+	for _, body := range []string{
+		strings.Replace(string(b), `"v":2`, `"v":1`, 1),                 // a v1 reader would take it for a thin event
+		strings.Replace(string(b), `,"stored":"salesforce/abc"`, ``, 1), // a pointer to nothing
+	} {
+		if _, err := UnmarshalEnvelope([]byte(body)); err == nil || !strings.Contains(err.Error(), "with stored") {
+			t.Errorf("%s: err = %v", body, err)
+		}
 	}
 }

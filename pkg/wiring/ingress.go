@@ -12,6 +12,10 @@ import (
 type IngressPorts struct {
 	Function
 	Queue ingress.Queue // SQS queues by target on AWS, SQLite locally
+	// Bodies keeps envelopes too large for a queue message whose source
+	// cannot be fetched: files locally; none yet on AWS, where such an
+	// event is answered 503. Optional.
+	Bodies ingress.BodyStore
 }
 
 // Ingress builds the webhook handler: every source from its secret, routing
@@ -21,9 +25,14 @@ func Ingress(ctx context.Context, p IngressPorts) (*ingress.Handler, error) {
 		return nil, errors.New("ingress: mappings, secrets and a queue are required")
 	}
 	hc := p.httpClient()
-	parsers, _, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, hc)
+	parsers, fetchers, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, hc)
 	if err != nil {
 		return nil, err
 	}
-	return &ingress.Handler{Sources: parsers, Router: p.Mappings, Queue: p.Queue, Now: p.now(), Log: p.log()}, nil
+	fetchable := make(map[string]bool, len(fetchers))
+	for name := range fetchers {
+		fetchable[name] = true
+	}
+	return &ingress.Handler{Sources: parsers, Router: p.Mappings, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
+		Now: p.now(), Log: p.log()}, nil
 }

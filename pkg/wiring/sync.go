@@ -36,6 +36,9 @@ type SyncPorts struct {
 	// Guard rate-limits and pauses calls to a failing back-end; nil gives
 	// the default guard.
 	Guard *delivery.Guard
+	// Bodies reads the envelopes the ingress stored aside for their size
+	// (IngressPorts.Bodies). Optional.
+	Bodies delivery.StoredBodies
 }
 
 // Sync builds the delivery handler of p.Target. Its connector is built
@@ -71,6 +74,7 @@ func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
 		Connector:   conn,
 		Fetchers:    fetchers,
 		State:       p.State,
+		Stored:      p.Bodies,
 		Log:         p.log(),
 		Policy:      p.Policy.ForTarget(m.Delivery),
 		Visibility:  p.Queue,
