@@ -1,8 +1,9 @@
 // Package slapd runs a throwaway OpenLDAP server for tests: one slapd per
 // Start, on a free loopback port, with a configuration and an mdb database
 // in t.TempDir(), the base entries dc=example,dc=test and
-// ou=people,dc=example,dc=test already added, and the process killed in
-// t.Cleanup. It needs the Debian slapd package (.ci/run installs it); it
+// ou=people,dc=example,dc=test already added, StartTLS offered with a
+// throwaway certificate for 127.0.0.1 (CACertPEM is its CA), and the
+// process killed in t.Cleanup. It needs the Debian slapd package (.ci/run installs it); it
 // skips under -short and fails with a clear message when slapd is missing.
 //
 // Use it from tests only:
@@ -51,9 +52,10 @@ var schemas = []string{"core", "cosine", "nis", "inetorgperson"}
 
 // Server is a running slapd.
 type Server struct {
-	dir  string
-	port int
-	proc *process
+	dir   string
+	port  int
+	proc  *process
+	caPEM []byte
 }
 
 type process struct {
@@ -74,6 +76,9 @@ func Start(t testing.TB) *Server {
 			"apt-get install -y slapd ldap-utils), or use -short to skip", Binary)
 	}
 	s := &Server{dir: t.TempDir()}
+	if err := s.writeTLS(); err != nil {
+		t.Fatalf("slapd: certificate: %v", err)
+	}
 	if err := s.writeConfig(); err != nil {
 		t.Fatalf("slapd: %v", err)
 	}
@@ -145,6 +150,9 @@ func (s *Server) writeConfig() error {
 		fmt.Fprintf(&b, "include /etc/ldap/schema/%s.schema\n", name)
 	}
 	fmt.Fprintf(&b, "pidfile %s\n", filepath.Join(s.dir, "slapd.pid"))
+	for directive, file := range map[string]string{"TLSCACertificateFile": "ca.pem", "TLSCertificateFile": "cert.pem", "TLSCertificateKeyFile": "key.pem"} {
+		fmt.Fprintf(&b, "%s %s\n", directive, filepath.Join(s.dir, file))
+	}
 	b.WriteString("modulepath /usr/lib/ldap\nmoduleload back_mdb\n")
 	b.WriteString("database mdb\nmaxsize 104857600\n")
 	fmt.Fprintf(&b, "suffix %q\nrootdn %q\nrootpw %s\ndirectory %s\n", BaseDN, AdminDN, AdminPassword, data)

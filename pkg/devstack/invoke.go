@@ -307,7 +307,7 @@ func serveSandbox(log *slog.Logger) (string, func(), error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.Prefix+"/", sb)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, ServerTimeouts{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

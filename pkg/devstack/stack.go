@@ -48,7 +48,9 @@ type Options struct {
 	// Guard returns a target's rate limit and down-detection; nil gives
 	// each target a default Guard (no rate limit).
 	Guard func(target string) *delivery.Guard
-	Log   *slog.Logger
+	// Timeouts of the HTTP server; zero fields take DefaultServerTimeouts.
+	Timeouts ServerTimeouts
+	Log      *slog.Logger
 }
 
 // Stack is a running local stack.
@@ -152,7 +154,7 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 	mux.Handle("/webhooks/", local.APIGatewayHandler("POST /webhooks/{source}", in.Handle))
 	mux.Handle(sandbox.Prefix+"/", s.Sandbox)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = newServer(mux, o.Timeouts)
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

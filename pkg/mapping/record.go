@@ -51,14 +51,24 @@ func (m *Mapping) key(v *env) (string, error) {
 	if !ok || empty(key) {
 		return "", fmt.Errorf("%w %q", ErrNoKey, m.Key)
 	}
-	return stringOf(key), nil
+	return checkedKey(m, stringOf(key))
+}
+
+// checkedKey refuses a key that is not text (profile.ErrInvalidKey): a
+// profile fetched as JSON has had its invalid bytes turned into U+FFFD, and
+// a record keyed on that is not the sender's record.
+func checkedKey(m *Mapping, key string) (string, error) {
+	if err := profile.CheckKey(fmt.Sprintf("record key (%s)", m.Key), key); err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 // KeyOf returns the record key for a subject with no profile at hand (a
 // delete): the subject itself when the key path is "sub".
 func (m *Mapping) KeyOf(e profile.Event) (string, error) {
 	if m.Key == "sub" {
-		return e.Subject, nil
+		return checkedKey(m, e.Subject)
 	}
 	if e.Profile != nil {
 		return m.key(newEnv(e.Profile, &e))

@@ -54,7 +54,8 @@ type Event struct {
 	Profile *Profile `json:"profile,omitempty"`
 }
 
-// Validate checks the fields every consumer relies on.
+// Validate checks the fields every consumer relies on. It never quotes
+// their values, which may be personal data.
 func (e Event) Validate() error {
 	var errs []error
 	if e.ID == "" {
@@ -69,6 +70,9 @@ func (e Event) Validate() error {
 	if e.Subject == "" {
 		errs = append(errs, errors.New("subject is empty"))
 	}
+	// The id is the dedupe key and the subject the record key: both must
+	// be text (see CheckKey).
+	errs = append(errs, CheckKey("id", e.ID), CheckKey("subject", e.Subject), CheckKey("purpose", e.Purpose))
 	if e.OccurredAt.IsZero() {
 		errs = append(errs, errors.New("occurred_at is zero"))
 	}

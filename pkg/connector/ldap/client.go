@@ -2,15 +2,17 @@
 // directory entry per profile, found by an attribute that holds the CIAM
 // id (id_attribute) under the DN template's base, and adds, modifies,
 // deletes or disables it over one reused, re-binding connection
-// (github.com/go-ldap/ldap/v3).
+// (github.com/go-ldap/ldap/v3). The connection is encrypted (ldaps:// or
+// StartTLS) unless the secret says insecure: true.
 //
 // Files: config.go (mapping settings and the secret), conn.go (the shared
 // connection: dial, bind, reconnect once), entry.go (fields to attribute
 // values, DNs, the add and modify requests), ad.go (Active Directory's
 // userAccountControl and initial password), client.go (Upsert, Delete,
 // Deactivate), errors.go (result codes to fault classes). The integration
-// tests run a throwaway OpenLDAP slapd (internal/slapd); AD is tested
-// against a recording fake of the connection only.
+// tests run a throwaway OpenLDAP slapd (internal/slapd), over StartTLS
+// with its throwaway CA; AD is tested against a recording fake of the
+// connection only.
 package ldap
 
 import (
@@ -52,6 +54,9 @@ var (
 func New(name string, s Settings, c Credentials, _ *http.Client) (*Client, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("ldap target %s: %w", name, err)
+	}
+	if c.plaintext() {
+		return nil, fmt.Errorf("ldap target %s: %w", name, errPlaintext)
 	}
 	if err := s.checkTransport(c); err != nil {
 		return nil, fmt.Errorf("ldap target %s: %w", name, err)

@@ -14,10 +14,16 @@ import (
 	"github.com/profilesync/profilesync/pkg/profile"
 )
 
-// newSlapdClient returns a client of srv bound as its admin, with the
-// openldap settings m (a dn_template under ou=people by default), and a
-// counter of its dials.
+// newSlapdClient returns a client of srv bound as its admin over StartTLS,
+// with the openldap settings m (a dn_template under ou=people by default),
+// and a counter of its dials.
 func newSlapdClient(t *testing.T, srv *slapd.Server, m map[string]any, password string) (*Client, *atomic.Int32) {
+	t.Helper()
+	return newSlapdClientWith(t, srv, m, Credentials{URL: srv.URL(), BindDN: slapd.AdminDN, BindPassword: password,
+		StartTLS: true, CACertPEM: srv.CACertPEM()})
+}
+
+func newSlapdClientWith(t *testing.T, srv *slapd.Server, m map[string]any, creds Credentials) (*Client, *atomic.Int32) {
 	t.Helper()
 	if m == nil {
 		m = map[string]any{}
@@ -29,7 +35,7 @@ func newSlapdClient(t *testing.T, srv *slapd.Server, m map[string]any, password 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New("ldap-test", s, Credentials{URL: srv.URL(), BindDN: slapd.AdminDN, BindPassword: password}, nil)
+	c, err := New("ldap-test", s, creds, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,10 +56,11 @@ var Spec = spec.Component{
 		{Name: "initial_password", Type: spec.String, Enum: []string{InitialPasswordRandom, InitialPasswordNone}, Description: "ad only: a random initial password (the default) or none."},
 	},
 	Secret: []spec.Field{
-		{Name: "url", Type: spec.String, Required: true, Description: "ldap://host:389 or ldaps://host:636."},
+		{Name: "url", Type: spec.String, Required: true, Description: "ldaps://host:636, or ldap://host:389 with start_tls (or insecure)."},
 		{Name: "bind_dn", Type: spec.String, Required: true, Description: "The DN the connector binds as."},
 		{Name: "bind_password", Type: spec.String, Required: true, Description: "Its password."},
 		{Name: "start_tls", Type: spec.Bool, Default: false, Description: "Upgrade an ldap:// connection before binding."},
+		{Name: "insecure", Type: spec.Bool, Default: false, Description: "Allow an ldap:// url without start_tls: the bind password and every entry cross the network in clear. Only for a directory on loopback or a network you trust."},
 		{Name: "ca_cert_pem", Type: spec.String, Description: "The only CA trusted for ldaps and StartTLS (a directory's private CA); default the system pool."},
 	},
 }
@@ -86,12 +87,16 @@ type Settings struct {
 
 // Credentials come from the target's secret and are never logged.
 type Credentials struct {
-	// URL is ldap://host:389 or ldaps://host:636.
+	// URL is ldaps://host:636, or ldap://host:389 with StartTLS or Insecure.
 	URL          string `json:"url"`
 	BindDN       string `json:"bind_dn"`
 	BindPassword string `json:"bind_password"`
 	// StartTLS upgrades an ldap:// connection before binding.
 	StartTLS bool `json:"start_tls"`
+	// Insecure allows ldap:// without StartTLS. Without it, a plain
+	// connection is a configuration error: the bind password would cross
+	// the network in clear.
+	Insecure bool `json:"insecure"`
 	// CACertPEM, when set, is the only CA trusted for ldaps and StartTLS
 	// (a directory's private CA); otherwise the system pool is used.
 	CACertPEM string `json:"ca_cert_pem"`
@@ -214,6 +219,8 @@ func ParseCredentials(secret []byte) (Credentials, error) {
 		errs = append(errs, spec.Errorf(spec.At("url"), "want ldap://host:389 or ldaps://host:636"))
 	case u.Scheme == "ldaps" && c.StartTLS:
 		errs = append(errs, spec.Errorf(spec.At("start_tls"), "ldaps:// is already TLS"))
+	case c.plaintext():
+		errs = append(errs, spec.Errorf(spec.At("url"), "%v", errPlaintext))
 	}
 	if _, err := ldap.ParseDN(c.BindDN); err != nil {
 		errs = append(errs, spec.Errorf(spec.At("bind_dn"), "not a DN"))
@@ -225,4 +232,13 @@ func ParseCredentials(secret []byte) (Credentials, error) {
 		return Credentials{}, fmt.Errorf("ldap secret: %w", err)
 	}
 	return c, nil
+}
+
+var errPlaintext = errors.New("ldap:// sends the bind password in clear: use ldaps://, set start_tls, or set insecure to accept that")
+
+// plaintext reports a connection that would stay unencrypted without the
+// secret saying so.
+func (c Credentials) plaintext() bool {
+	u, err := url.Parse(c.URL)
+	return err == nil && u.Scheme == "ldap" && !c.StartTLS && !c.Insecure
 }

@@ -60,13 +60,14 @@ func TestParseCredentials(t *testing.T) {
 	tests := []struct {
 		name, in, errField string
 	}{
-		{"ldap", `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"` + secretValue + `"}`, ""},
+		{"ldap insecure", `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"` + secretValue + `","insecure":true}`, ""},
+		{"ldap without tls", `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"` + secretValue + `"}`, `"url": ldap:// sends the bind password in clear`},
 		{"ldaps", `{"url":"ldaps://dc1:636","bind_dn":"CN=svc,DC=corp","bind_password":"x"}`, ""},
 		{"start tls", `{"url":"ldap://dc1","bind_dn":"CN=svc,DC=corp","bind_password":"x","start_tls":true}`, ""},
 		{"start tls on ldaps", `{"url":"ldaps://dc1","bind_dn":"CN=svc","bind_password":"x","start_tls":true}`, `"start_tls"`},
 		{"http url", `{"url":"http://dc1","bind_dn":"CN=svc","bind_password":"x"}`, `"url"`},
-		{"bad bind dn", `{"url":"ldap://dc1","bind_dn":"not a dn","bind_password":"x"}`, `"bind_dn"`},
-		{"empty password", `{"url":"ldap://dc1","bind_dn":"CN=svc","bind_password":""}`, `"bind_password"`},
+		{"bad bind dn", `{"url":"ldap://dc1","bind_dn":"not a dn","bind_password":"x","insecure":true}`, `"bind_dn"`},
+		{"empty password", `{"url":"ldap://dc1","bind_dn":"CN=svc","bind_password":"","insecure":true}`, `"bind_password"`},
 		{"bad ca", `{"url":"ldaps://dc1","bind_dn":"CN=svc","bind_password":"x","ca_cert_pem":"nope"}`, `"ca_cert_pem"`},
 		{"not json", `url=` + secretValue, "JSON"},
 	}
@@ -112,7 +113,7 @@ func TestValues(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
-	secret := []byte(`{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw"}`)
+	secret := []byte(`{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw","insecure":true}`)
 	c, err := Build("l", map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, secret, nil)
 	if err != nil || c.base != "ou=people,dc=example,dc=test" || c.rdnAttr != "uid" {
 		t.Fatalf("Build = %+v, %v", c, err)

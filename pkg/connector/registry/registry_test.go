@@ -36,7 +36,7 @@ func kindRows() []kindRow {
 			"deleted": map[string]any{"method": "DELETE", "path": "/contacts/{key}"},
 		}}, `{"base_url":"https://api.example.com","token":"t"}`, "", 0},
 		{"scim", nil, `{"base_url":"https://a.example/scim/v2","token":"t"}`, "", 0},
-		{"ldap", map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw"}`, "", 0},
+		{"ldap", map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url":"ldap://127.0.0.1:389","bind_dn":"cn=admin,dc=example,dc=test","bind_password":"pw","start_tls":true}`, "", 0},
 		{"hubspot", map[string]any{"id_property": "profilesync_id", "delete_mode": "archive"}, `{"access_token":"pat-x"}`, "", 100},
 		{"brevo", map[string]any{}, `{"api_key":"xkeysib-x"}`, "", 0},
 		{"mailchimp", map[string]any{"list_id": "abc123"}, `{"api_key":"0123456789abcdef-us21"}`, "", 0},

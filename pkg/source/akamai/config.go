@@ -3,6 +3,8 @@ package akamai
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
@@ -30,6 +32,7 @@ var Spec = spec.Component{
 		{Name: "client_id", Type: spec.String, Required: true, Description: "The Capture client (Basic auth) that reads entities."},
 		{Name: "client_secret", Type: spec.String, Required: true, Description: "Its secret."},
 		{Name: "type_name", Type: spec.String, Default: DefaultTypeName, Description: "The Capture entity type."},
+		{Name: "allow_http_loopback", Type: spec.Bool, Default: false, Description: "Local sandbox and tests only: accept an http:// jwks_url whose host is loopback (localhost, 127.0.0.0/8, ::1, or 0.0.0.0/:: of a local listener). Otherwise jwks_url must be https."},
 	},
 }
 
@@ -43,7 +46,9 @@ var Spec = spec.Component{
 //	 "client_id":"...","client_secret":"...","type_name":"user"}
 //
 // type_name defaults to "user"; environment is optional; the rest are
-// required.
+// required. jwks_url must be https: the keys it serves decide what is
+// authentic. allow_http_loopback admits http for a loopback host, which is
+// how the local sandbox and the tests serve their JWKS.
 type Config struct {
 	Kind         string `json:"kind"`
 	Environment  string `json:"environment"`
@@ -54,6 +59,8 @@ type Config struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
 	TypeName     string `json:"type_name"`
+	// AllowHTTPLoopback admits an http:// JWKSURL on a loopback host.
+	AllowHTTPLoopback bool `json:"allow_http_loopback"`
 }
 
 // String keeps the client secret out of logs that print a Config.
@@ -83,7 +90,7 @@ func (c *Config) normalize() error {
 		c.TypeName = DefaultTypeName
 	}
 	errs = append(errs,
-		sourcekit.HTTPURL("jwks_url", c.JWKSURL),
+		jwksURL(c.JWKSURL, c.AllowHTTPLoopback),
 		sourcekit.Required("issuer", c.Issuer),
 		sourcekit.Required("audience", c.Audience),
 		sourcekit.HTTPURL("capture_url", c.CaptureURL),
@@ -95,4 +102,32 @@ func (c *Config) normalize() error {
 	}
 	c.CaptureURL = strings.TrimRight(c.CaptureURL, "/")
 	return nil
+}
+
+// jwksURL requires https, or http on a loopback host when allowLoopback.
+func jwksURL(value string, allowLoopback bool) error {
+	if err := sourcekit.HTTPURL("jwks_url", value); err != nil {
+		return err
+	}
+	u, _ := url.Parse(value) // HTTPURL parsed it
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case !allowLoopback:
+		return sourcekit.Field("jwks_url", "want https, got %q (allow_http_loopback admits http for the local sandbox)", value)
+	case !isLoopback(u.Hostname()):
+		return sourcekit.Field("jwks_url", "allow_http_loopback admits http only for a loopback host, got %q", u.Hostname())
+	}
+	return nil
+}
+
+// isLoopback admits the hosts a connection to which never leaves the
+// machine: localhost, 127.0.0.0/8 and ::1, and the unspecified 0.0.0.0 and
+// :: the local stack names when it listens on every interface.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }

@@ -13,7 +13,11 @@
 //
 // A JWKS that cannot be fetched is neither the sender's fault nor proof of
 // forgery: Parse then returns a fault.Error (Transient) wrapping neither
-// source sentinel, so the ingress answers 5xx and Akamai retries.
+// source sentinel, so the ingress answers 5xx and Akamai retries. Keys
+// that every refresh has failed to renew for 24 h fail the same way (the
+// error says the keys are stale) rather than verify forever. jwks_url must
+// be https; allow_http_loopback admits http to a loopback host only, for
+// the sandbox and tests.
 //
 // Assumed, UNCONFIRMED (shared/research/ciam-sources.md §2):
 //   - entityCreated / entityDeleted carry the same fields as entityUpdated

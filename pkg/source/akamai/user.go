@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
 // mapped lists the record attributes mapRecord reads into named fields;
@@ -23,7 +24,7 @@ var (
 func captureTime(s string) (time.Time, bool) {
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999 -0700", "2006-01-02 15:04:05 -0700", time.RFC3339Nano} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
+			return sourcekit.JSONTime(t)
 		}
 	}
 	return time.Time{}, false

@@ -12,6 +12,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
 // Parser authenticates and decodes one cidaas source's webhooks.
@@ -117,12 +118,16 @@ func occurredAt(raw json.RawMessage, now time.Time) time.Time {
 	var s string
 	if json.Unmarshal(raw, &s) == nil && s != "" {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t.UTC()
+			if t, ok := sourcekit.JSONTime(t); ok {
+				return t
+			}
 		}
 		return now
 	}
 	if ms, err := strconv.ParseInt(string(raw), 10, 64); err == nil && ms > 0 {
-		return time.UnixMilli(ms).UTC()
+		if t, ok := sourcekit.JSONTime(time.UnixMilli(ms)); ok {
+			return t
+		}
 	}
 	return now
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
 // user is the cidaas user as read here (field names UNCONFIRMED beyond the
@@ -97,16 +98,19 @@ func dateOnly(s string) string {
 func updatedAt(raw json.RawMessage, rfc string) *time.Time {
 	var secs int64
 	if json.Unmarshal(raw, &secs) == nil && secs > 0 {
-		t := time.Unix(secs, 0).UTC()
-		return &t
+		if t, ok := sourcekit.JSONTime(time.Unix(secs, 0)); ok {
+			return &t
+		}
+		return nil
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil && s != "" {
 		rfc = s
 	}
 	if t, err := time.Parse(time.RFC3339Nano, rfc); err == nil {
-		t = t.UTC()
-		return &t
+		if t, ok := sourcekit.JSONTime(t); ok {
+			return &t
+		}
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
@@ -73,8 +72,8 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 		Environment: p.cfg.Environment,
 		SourceType:  env.Type,
 	}
-	if env.Timestamp > 0 {
-		e.OccurredAt = time.UnixMilli(env.Timestamp).UTC()
+	if t, ok := epochMillis(env.Timestamp); ok {
+		e.OccurredAt = t
 	}
 	if typ != profile.Deleted {
 		e.Profile = u.profile()

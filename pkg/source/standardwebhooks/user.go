@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
 // clerkUser is the part of Clerk's User object a profile needs.
@@ -78,8 +79,7 @@ func (u clerkUser) profile() *profile.Profile {
 			p.PhoneNumber, p.PhoneNumberVerified = ph.PhoneNumber, verified(ph.Verification)
 		}
 	}
-	if u.UpdatedAt > 0 {
-		t := time.UnixMilli(u.UpdatedAt).UTC()
+	if t, ok := epochMillis(u.UpdatedAt); ok {
 		p.UpdatedAt = &t
 	}
 	custom := map[string]any{}
@@ -96,4 +96,12 @@ func (u clerkUser) profile() *profile.Profile {
 		p.Custom = custom
 	}
 	return p
+}
+
+// epochMillis reads a positive epoch-ms timestamp JSON can carry on.
+func epochMillis(ms int64) (time.Time, bool) {
+	if ms <= 0 {
+		return time.Time{}, false
+	}
+	return sourcekit.JSONTime(time.UnixMilli(ms))
 }

@@ -111,3 +111,15 @@ func ReadBody(resp *http.Response) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// JSONTime returns t in UTC when JSON (RFC 3339, years up to 9999) can
+// carry it on in the queue's envelope. Adapters ignore a timestamp it
+// refuses, as they ignore an unreadable one, rather than make an authentic
+// event impossible to enqueue.
+func JSONTime(t time.Time) (time.Time, bool) {
+	t = t.UTC()
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
+}
