@@ -209,7 +209,7 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
 		"akamai": enc(map[string]any{
-			"kind": "akamai", "jwks_url": sb + "/akamai/login/jwk", "allow_http_loopback": true, "issuer": AkamaiIssuer,
+			"kind": "akamai", "jwks_url": sb + "/akamai/login/jwk", "issuer": AkamaiIssuer,
 			"audience": base + "/webhooks/akamai", "capture_url": sb + "/akamai",
 			"client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

@@ -3,8 +3,6 @@ package akamai
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
@@ -32,7 +30,6 @@ var Spec = spec.Component{
 		{Name: "client_id", Type: spec.String, Required: true, Description: "The Capture client (Basic auth) that reads entities."},
 		{Name: "client_secret", Type: spec.String, Required: true, Description: "Its secret."},
 		{Name: "type_name", Type: spec.String, Default: DefaultTypeName, Description: "The Capture entity type."},
-		{Name: "allow_http_loopback", Type: spec.Bool, Default: false, Description: "Local sandbox and tests only: accept an http:// jwks_url whose host is loopback (localhost, 127.0.0.0/8, ::1, or 0.0.0.0/:: of a local listener). Otherwise jwks_url must be https."},
 	},
 }
 
@@ -46,9 +43,10 @@ var Spec = spec.Component{
 //	 "client_id":"...","client_secret":"...","type_name":"user"}
 //
 // type_name defaults to "user"; environment is optional; the rest are
-// required. jwks_url must be https: the keys it serves decide what is
-// authentic. allow_http_loopback admits http for a loopback host, which is
-// how the local sandbox and the tests serve their JWKS.
+// required. jwks_url and capture_url must be https: the keys jwks_url
+// serves decide what is authentic. Where http is allowed (the local
+// sandbox, a named host) is the egress policy's to say (pkg/egress), in one
+// place for every source and connector: New checks both URLs against it.
 type Config struct {
 	Kind         string `json:"kind"`
 	Environment  string `json:"environment"`
@@ -59,8 +57,6 @@ type Config struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
 	TypeName     string `json:"type_name"`
-	// AllowHTTPLoopback admits an http:// JWKSURL on a loopback host.
-	AllowHTTPLoopback bool `json:"allow_http_loopback"`
 }
 
 // String keeps the client secret out of logs that print a Config.
@@ -90,7 +86,7 @@ func (c *Config) normalize() error {
 		c.TypeName = DefaultTypeName
 	}
 	errs = append(errs,
-		jwksURL(c.JWKSURL, c.AllowHTTPLoopback),
+		sourcekit.HTTPURL("jwks_url", c.JWKSURL),
 		sourcekit.Required("issuer", c.Issuer),
 		sourcekit.Required("audience", c.Audience),
 		sourcekit.HTTPURL("capture_url", c.CaptureURL),
@@ -102,32 +98,4 @@ func (c *Config) normalize() error {
 	}
 	c.CaptureURL = strings.TrimRight(c.CaptureURL, "/")
 	return nil
-}
-
-// jwksURL requires https, or http on a loopback host when allowLoopback.
-func jwksURL(value string, allowLoopback bool) error {
-	if err := sourcekit.HTTPURL("jwks_url", value); err != nil {
-		return err
-	}
-	u, _ := url.Parse(value) // HTTPURL parsed it
-	switch {
-	case u.Scheme == "https":
-		return nil
-	case !allowLoopback:
-		return sourcekit.Field("jwks_url", "want https, got %q (allow_http_loopback admits http for the local sandbox)", value)
-	case !isLoopback(u.Hostname()):
-		return sourcekit.Field("jwks_url", "allow_http_loopback admits http only for a loopback host, got %q", u.Hostname())
-	}
-	return nil
-}
-
-// isLoopback admits the hosts a connection to which never leaves the
-// machine: localhost, 127.0.0.0/8 and ::1, and the unspecified 0.0.0.0 and
-// :: the local stack names when it listens on every interface.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }

@@ -16,8 +16,8 @@
 // source sentinel, so the ingress answers 5xx and Akamai retries. Keys
 // that every refresh has failed to renew for 24 h fail the same way (the
 // error says the keys are stale) rather than verify forever. jwks_url must
-// be https; allow_http_loopback admits http to a loopback host only, for
-// the sandbox and tests.
+// be https unless the egress policy allows http for its host (pkg/egress;
+// the local sandbox and tests use egress.Local).
 //
 // Assumed, UNCONFIRMED (shared/research/ciam-sources.md §2):
 //   - entityCreated / entityDeleted carry the same fields as entityUpdated

@@ -12,7 +12,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/akamai"
@@ -39,7 +41,7 @@ func sampleSETs(f *testing.F) (headers, claims []json.RawMessage) {
 // fuzzParser is a Parser of the test vector's JWKS, served on loopback.
 func fuzzParser(f *testing.F, v vector) *Parser {
 	srv, _ := jwksServer(f, v.JWKS)
-	return mustParser(f, testConfig(srv.URL, v.ExpectedAud), srv.Client())
+	return mustParser(f, testConfig(srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 }
 
 // FuzzParseClaims signs arbitrary claims with the vector's key, so every

@@ -64,7 +64,7 @@ func jwksServer(t testing.TB, body []byte) (*httptest.Server, *atomic.Int32) {
 
 func testConfig(jwksURL, aud string) Config {
 	return Config{JWKSURL: jwksURL, Issuer: testIssuer, Audience: aud, CaptureURL: "https://acme.us.janraincapture.com",
-		ClientID: "cid", ClientSecret: "csecret", Environment: "prod", AllowHTTPLoopback: true}
+		ClientID: "cid", ClientSecret: "csecret", Environment: "prod"}
 }
 
 func mustParser(t testing.TB, cfg Config, hc *http.Client) *Parser {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/akamai"
 	"github.com/profilesync/profilesync/pkg/source"
@@ -107,7 +108,7 @@ func (c *jwksCache) state() (inflight bool, waiting int) {
 func TestJWKSSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 	v := loadVector(t)
 	g := newGatedJWKS(t, v.JWKS)
-	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), g.srv.Client())
+	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	parse := func(body []byte, now time.Time) error {
 		_, err := p.Parse(context.Background(), source.Request{Body: body, Now: now})
 		return err
@@ -152,7 +153,7 @@ func TestJWKSSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 func TestJWKSConcurrentMissesShareOneFetch(t *testing.T) {
 	v := loadVector(t)
 	g := newGatedJWKS(t, v.JWKS)
-	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), g.srv.Client())
+	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	g.hold()
 	const n = 8
 	errs := make(chan error, n)
@@ -177,7 +178,7 @@ func TestJWKSConcurrentMissesShareOneFetch(t *testing.T) {
 func TestJWKSWaitHonoursContext(t *testing.T) {
 	v := loadVector(t)
 	g := newGatedJWKS(t, v.JWKS)
-	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), g.srv.Client())
+	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	g.hold()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -195,7 +196,7 @@ func TestJWKSWaitHonoursContext(t *testing.T) {
 func TestJWKSStaleKeysFailClosed(t *testing.T) {
 	v := loadVector(t)
 	g := newGatedJWKS(t, v.JWKS)
-	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), g.srv.Client())
+	p := mustParser(t, testConfig(g.srv.URL, v.ExpectedAud), egress.Client(egress.Local, 5*time.Second))
 	parse := func(now time.Time) error {
 		_, err := p.Parse(context.Background(), source.Request{Body: []byte(v.RawBody), Now: now})
 		return err
