@@ -107,6 +107,23 @@ func benchCases(b *testing.B) []benchCase {
 		},
 	})
 
+	// Okta Event Hook: the static header secret.
+	oktaBody := padded(`{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"b5a188b9-5ece-4636-b041-482ffc2a1c93",`+
+		`"eventTime":"2025-01-01T10:05:01.000Z","data":{"events":[{"uuid":"2f1e3d4c-5b6a-11ef-9a8b-7c6d5e4f3a2b","published":"2025-01-01T10:05:00.700Z",`+
+		`"eventType":"user.account.update_profile","version":"0","severity":"INFO","actor":{"id":"00u1abcdEFGH2345ijk6","type":"User"},`+
+		`"client":{"id":null,"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9zyxwVUTS8765rqp4","type":"User"}]}]}}`, 2048)
+	out = append(out, benchCase{
+		name: "okta", h: benchHandler(b, "okta", srv.URL),
+		req: apigw("okta", oktaBody, map[string]string{"authorization": sandbox.DevOktaHookSecret}),
+		floor: func() error {
+			if subtle.ConstantTimeCompare([]byte(sandbox.DevOktaHookSecret), []byte(sandbox.DevOktaHookSecret)) != 1 {
+				return fmt.Errorf("secret")
+			}
+			var m map[string]any
+			return json.Unmarshal([]byte(oktaBody), &m)
+		},
+	})
+
 	// Akamai SET (RS256 against the cached JWKS).
 	attrs := make([]string, 60)
 	for i := range attrs {
