@@ -2,7 +2,7 @@
 // that authenticates a webhook on its raw bytes and decodes it into
 // profile.Events, and a Fetcher that reads a subject's current profile when
 // the event was thin. One package per platform lives below (cidaas, akamai,
-// standardwebhooks, okta); the registry package lists them.
+// standardwebhooks, okta, auth0); the registry package lists them.
 package source
 
 import (
