@@ -63,6 +63,9 @@ func writeSamples(t *testing.T) {
 	write("ingress-okta-verification.json", apiGet("okta", map[string]string{"authorization": sandbox.DevOktaHookSecret,
 		"x-okta-verification-challenge": "X6PCxyz7fk9ivZ5Uo1CpXwmqkrZN3fQvAhm3Lh81"}))
 
+	auth0Stream := map[string]string{"authorization": sandbox.DevAuth0Authorization, "content-type": "application/json"}
+	write("ingress-auth0-log-stream.json", apiRequest("auth0", auth0Stream, auth0LogStream))
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -73,14 +76,14 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0", "SECRET_ARNS": arns + "}",
 			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev"}
@@ -132,6 +135,10 @@ const oktaUpdateProfile = `{"eventType":"com.okta.event_hook","eventTypeVersion"
 	`"client":{"id":null,"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS","reason":null},` +
 	`"target":[{"id":"` + janeSub + `","type":"User","alternateId":"jane.doe@example.com","displayName":"Jane Doe"}],` +
 	`"transaction":{"type":"WEB","id":"Z3Y4X5W6V7U8","detail":{}}}]}}`
+
+// auth0LogStream is events/webhooks/auth0-log-stream.json as Auth0 sends
+// it (JSONARRAY): Jane's signup and a Management API update.
+const auth0LogStream = `[{"log_id":"90020250101100000123456789012345678901234567890123456789","data":{"date":"2025-01-01T10:00:00.123Z","type":"ss","description":"","connection":"Username-Password-Authentication","connection_id":"con_AbCdEf0123456789","client_id":"AbCdEfGhIjKlMnOpQrStUvWxYz012345","client_name":"ProfileSync Demo Web","ip":"203.0.113.10","user_agent":"Chrome 131.0.0 / Mac OS X 10.15.7","details":{"body":{"email":"jane.doe@example.com","tenant":"acme-dev","connection":"Username-Password-Authentication"}},"user_id":"7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b","user_name":"jane.doe@example.com","strategy":"auth0","strategy_type":"database","log_id":"90020250101100000123456789012345678901234567890123456789"}},{"log_id":"90020250101100500123456789012345678901234567890123456790","data":{"date":"2025-01-01T10:05:00.456Z","type":"sapi","description":"Update a user","client_id":"ZyXwVuTsRqPoNmLkJiHgFeDcBa987654","client_name":"","ip":"198.51.100.7","details":{"request":{"method":"patch","path":"/api/v2/users/7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b","query":{},"body":{"given_name":"Jane","family_name":"Doe"},"channel":"api"},"response":{"statusCode":200,"body":{}}},"user_id":"7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b","log_id":"90020250101100500123456789012345678901234567890123456790"}}]`
 
 func signClerk(id, body string) map[string]string {
 	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(sandbox.DevClerkSecret, "whsec_"))

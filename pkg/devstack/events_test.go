@@ -58,6 +58,7 @@ var expectations = map[string]want{
 	"ingress-clerk-user-updated.json":      {status: 200, enqueued: 2},
 	"ingress-okta-user-updated.json":       {status: 200, enqueued: 2},
 	"ingress-okta-verification.json":       {status: 200},
+	"ingress-auth0-log-stream.json":        {status: 200, enqueued: 4},
 	"ingress-cidaas-bad-api-key.json":      {status: 401},
 	"ingress-clerk-bad-signature.json":     {status: 401},
 	"ingress-unknown-source.json":          {status: 404},

@@ -21,6 +21,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source/akamai"
+	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
@@ -50,6 +51,8 @@ type SETSigner func(claims []byte) ([]byte, error)
 //     and signSET makes the compact SET that becomes the body.
 //   - okta: the first of the hook's secrets in its auth header; the body
 //     (an Event Hook delivery) goes as it is.
+//   - auth0: the first configured Authorization value, verbatim; the body
+//     (log stream records or a CloudEvent) goes as it is.
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -66,9 +69,17 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return signAkamai(secret, body, now, signSET)
 	case okta.Kind:
 		return signOkta(secret, body)
+	case auth0.Kind:
+		cfg, err := auth0.ParseConfig(secret)
+		if err != nil {
+			return nil, err
+		}
+		w := jsonWebhook(body)
+		w.Header.Set("Authorization", cfg.Authorization[0])
+		return w, nil
 	}
-	return nil, fmt.Errorf("source secret: kind %q: no signer (want %s, %s, %s or %s)",
-		head.Kind, cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind)
+	return nil, fmt.Errorf("source secret: kind %q: no signer (want %s, %s, %s, %s or %s)",
+		head.Kind, cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind)
 }
 
 func jsonWebhook(body []byte) *Webhook {

@@ -37,6 +37,8 @@ var (
 	sendOktaBody = []byte(`{"eventType":"com.okta.event_hook","eventTime":"2025-01-01T10:05:01.000Z","data":{"events":[` +
 		`{"uuid":"2f1e3d4c-5b6a-11ef-9a8b-7c6d5e4f3a2b","published":"2025-01-01T10:05:00.700Z","eventType":"user.account.update_profile",` +
 		`"outcome":{"result":"SUCCESS"},"target":[{"id":"` + sendJaneSub + `","type":"User"}]}]}}`)
+	sendAuth0Body = []byte(`[{"log_id":"90020250101100500123456789012345678901234567890123456790","data":{"date":"2025-01-01T10:05:00.456Z",` +
+		`"type":"sapi","details":{"request":{"method":"patch","path":"/api/v2/users/` + sendJaneSub + `"},"response":{"statusCode":200}}}}]`)
 )
 
 // sendSandboxServer serves a sandbox and returns its base URL.
@@ -120,6 +122,11 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 		{
 			name: "okta hook secret", source: "okta", secret: dev["okta"], body: sendOktaBody,
 			tamper: func(w *Webhook) { w.Header.Set("Authorization", sandbox.DevOktaHookSecret+"x") },
+			want:   profile.Updated, subject: sendJaneSub,
+		},
+		{
+			name: "auth0 stream token", source: "auth0", secret: dev["auth0"], body: sendAuth0Body,
+			tamper: func(w *Webhook) { w.Header.Set("Authorization", "Bearer guess-guess-guess-guess") },
 			want:   profile.Updated, subject: sendJaneSub,
 		},
 		{

@@ -124,6 +124,27 @@ func benchCases(b *testing.B) []benchCase {
 		},
 	})
 
+	// Auth0 Log Stream (JSONARRAY): the static Authorization value.
+	var auth0Recs []string
+	for i := 0; len(strings.Join(auth0Recs, ",")) < 1800; i++ {
+		auth0Recs = append(auth0Recs, fmt.Sprintf(`{"log_id":"9002025010110050012345678901234567890123456789012345679%d","data":{"date":"2025-01-01T10:05:00.456Z",`+
+			`"type":"sapi","description":"Update a user","client_id":"ZyXwVuTsRqPoNmLkJiHgFeDcBa987654","ip":"198.51.100.7","details":{"request":`+
+			`{"method":"patch","path":"/api/v2/users/auth0%%7C677511aa22bb33cc44dd55e%d","body":{"given_name":"Jane"},"channel":"api"},"response":{"statusCode":200,"body":{}}},`+
+			`"user_id":"auth0|677511aa22bb33cc44dd55e%d"}}`, i, i, i))
+	}
+	auth0Body := "[" + strings.Join(auth0Recs, ",") + "]"
+	out = append(out, benchCase{
+		name: "auth0", h: benchHandler(b, "auth0", srv.URL),
+		req: apigw("auth0", auth0Body, map[string]string{"authorization": sandbox.DevAuth0Authorization}),
+		floor: func() error {
+			if subtle.ConstantTimeCompare([]byte(sandbox.DevAuth0Authorization), []byte(sandbox.DevAuth0Authorization)) != 1 {
+				return fmt.Errorf("token")
+			}
+			var v []map[string]any
+			return json.Unmarshal([]byte(auth0Body), &v)
+		},
+	})
+
 	// Akamai SET (RS256 against the cached JWKS).
 	attrs := make([]string, 60)
 	for i := range attrs {
