@@ -87,7 +87,7 @@ func TestSendRejected(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, `no "events"`) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	r = runCLI(t, "send", "okta", samples+"cidaas-account-created.json", "--url", s.URL, "--data", dir)
+	r = runCLI(t, "send", "nosuchciam", samples+"cidaas-account-created.json", "--url", s.URL, "--data", dir)
 	if r.code != 1 || !strings.Contains(r.stderr, "no secret") {
 		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
 	}

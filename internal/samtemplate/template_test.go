@@ -103,7 +103,7 @@ func TestTemplatePerTargetResources(t *testing.T) {
 			}
 		}
 		secrets := asJSON(at(t, fn, "Environment", "Variables", "SECRET_ARNS"))
-		for _, want := range []string{tg + "SecretArn", "CidaasSecretArn", "AkamaiSecretArn", "ClerkSecretArn"} {
+		for _, want := range []string{tg + "SecretArn", "CidaasSecretArn", "AkamaiSecretArn", "ClerkSecretArn", "OktaSecretArn", "Auth0SecretArn"} {
 			if !strings.Contains(secrets, want) {
 				t.Errorf("%s SECRET_ARNS %s lacks %s", tg, secrets, want)
 			}
@@ -166,10 +166,22 @@ func TestTemplatePerTargetResources(t *testing.T) {
 			t.Errorf("QUEUE_URLS %s lacks %s", urls, tg)
 		}
 	}
-	for _, src := range []string{"cidaas", "akamai", "clerk"} {
+	for _, src := range []string{"cidaas", "akamai", "clerk", "okta", "auth0"} {
 		out := asJSON(at(t, tpl, "Outputs", strings.ToUpper(src[:1])+src[1:]+"WebhookUrl", "Value"))
 		if !strings.HasSuffix(out, `/webhooks/`+src+`"}`) {
 			t.Errorf("webhook URL output for %s = %s", src, out)
+		}
+	}
+}
+
+// The ingress answers POST on /webhooks/{source}, and GET for the URL
+// verification some platforms do first (Okta).
+func TestTemplateWebhookRoutes(t *testing.T) {
+	events := at(t, load(t), "Resources", "IngressFunction", "Properties", "Events")
+	for name, method := range map[string]string{"Webhook": "POST", "WebhookChallenge": "GET"} {
+		p := at(t, events, name, "Properties")
+		if got := asJSON(p); !strings.Contains(got, `"Method":"`+method+`"`) || !strings.Contains(got, `"Path":"/webhooks/{source}"`) {
+			t.Errorf("ingress event %s = %s, want %s /webhooks/{source}", name, got, method)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func writeSamples(t *testing.T) {
 	write("ingress-cidaas-consent-revoked.json", apiRequest("cidaas", key, cidaas("CONSENT_REVOKED", "0b5e2c1a-0003-4000-8000-000000000003", `,"consent_name":"newsletter"`)))
 	write("ingress-cidaas-bad-api-key.json", apiRequest("cidaas", map[string]string{"apikey": "not-the-key"}, cidaas("ACCOUNT_MODIFIED", "0b5e2c1a-0004-4000-8000-000000000004", "")))
 	write("ingress-cidaas-malformed.json", apiRequest("cidaas", key, `{"eventtype":"ACCOUNT_MODIFIED","sub":`))
-	write("ingress-unknown-source.json", apiRequest("okta", key, cidaas("ACCOUNT_MODIFIED", "0b5e2c1a-0005-4000-8000-000000000005", "")))
+	write("ingress-unknown-source.json", apiRequest("nosuchciam", key, cidaas("ACCOUNT_MODIFIED", "0b5e2c1a-0005-4000-8000-000000000005", "")))
 
 	set, err := sb.Akamai.Sign(map[string]any{
 		"iss": sandbox.AkamaiIssuer, "aud": []string{devURL + "/webhooks/akamai"}, "iat": fixtureTime.Unix(), "toe": fixtureTime.Unix() - 1,
@@ -58,6 +58,14 @@ func writeSamples(t *testing.T) {
 	bad := signClerk("msg_2rXAbCdEfGhIjKlMnOpQrStUw", clerk)
 	write("ingress-clerk-bad-signature.json", apiRequest("clerk", bad, strings.Replace(clerk, "Erika", "Eve", 1)))
 
+	oktaHook := map[string]string{"authorization": sandbox.DevOktaHookSecret, "content-type": "application/json", "accept": "application/json"}
+	write("ingress-okta-user-updated.json", apiRequest("okta", oktaHook, oktaUpdateProfile))
+	write("ingress-okta-verification.json", apiGet("okta", map[string]string{"authorization": sandbox.DevOktaHookSecret,
+		"x-okta-verification-challenge": "X6PCxyz7fk9ivZ5Uo1CpXwmqkrZN3fQvAhm3Lh81"}))
+
+	auth0Stream := map[string]string{"authorization": sandbox.DevAuth0Authorization, "content-type": "application/json"}
+	write("ingress-auth0-log-stream.json", apiRequest("auth0", auth0Stream, auth0LogStream))
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -68,14 +76,14 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0", "SECRET_ARNS": arns + "}",
 			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev"}
@@ -102,6 +110,35 @@ func apiRequest(src string, header map[string]string, body string) map[string]an
 		"body": body, "isBase64Encoded": false,
 	}
 }
+
+// apiGet is apiRequest for the GET route (URL verification): no body.
+func apiGet(src string, header map[string]string) map[string]any {
+	r := apiRequest(src, header, "")
+	h := r["headers"].(map[string]string)
+	delete(h, "content-length")
+	route := "GET /webhooks/{source}"
+	r["routeKey"] = route
+	rc := r["requestContext"].(map[string]any)
+	rc["routeKey"] = route
+	rc["http"].(map[string]string)["method"] = "GET"
+	delete(r, "body")
+	return r
+}
+
+// oktaUpdateProfile is events/webhooks/okta-user-account-update-profile.json
+// as Okta sends it: compact, one user.account.update_profile for Jane.
+const oktaUpdateProfile = `{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1",` +
+	`"source":"https://acme.okta.example.com/api/v1/eventHooks/who8vt36qfNpCGz9H1e6","eventId":"b5a188b9-5ece-4636-b041-482ffc2a1c93",` +
+	`"eventTime":"2025-01-01T10:05:01.000Z","contentType":"application/json","data":{"events":[{"uuid":"2f1e3d4c-5b6a-11ef-9a8b-7c6d5e4f3a2b",` +
+	`"published":"2025-01-01T10:05:00.700Z","eventType":"user.account.update_profile","version":"0","displayMessage":"Update user profile for Okta",` +
+	`"severity":"INFO","actor":{"id":"00u1abcdEFGH2345ijk6","type":"User","alternateId":"admin@example.com","displayName":"Admin Example"},` +
+	`"client":{"id":null,"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS","reason":null},` +
+	`"target":[{"id":"` + janeSub + `","type":"User","alternateId":"jane.doe@example.com","displayName":"Jane Doe"}],` +
+	`"transaction":{"type":"WEB","id":"Z3Y4X5W6V7U8","detail":{}}}]}}`
+
+// auth0LogStream is events/webhooks/auth0-log-stream.json as Auth0 sends
+// it (JSONARRAY): Jane's signup and a Management API update.
+const auth0LogStream = `[{"log_id":"90020250101100000123456789012345678901234567890123456789","data":{"date":"2025-01-01T10:00:00.123Z","type":"ss","description":"","connection":"Username-Password-Authentication","connection_id":"con_AbCdEf0123456789","client_id":"AbCdEfGhIjKlMnOpQrStUvWxYz012345","client_name":"ProfileSync Demo Web","ip":"203.0.113.10","user_agent":"Chrome 131.0.0 / Mac OS X 10.15.7","details":{"body":{"email":"jane.doe@example.com","tenant":"acme-dev","connection":"Username-Password-Authentication"}},"user_id":"7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b","user_name":"jane.doe@example.com","strategy":"auth0","strategy_type":"database","log_id":"90020250101100000123456789012345678901234567890123456789"}},{"log_id":"90020250101100500123456789012345678901234567890123456790","data":{"date":"2025-01-01T10:05:00.456Z","type":"sapi","description":"Update a user","client_id":"ZyXwVuTsRqPoNmLkJiHgFeDcBa987654","client_name":"","ip":"198.51.100.7","details":{"request":{"method":"patch","path":"/api/v2/users/7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b","query":{},"body":{"given_name":"Jane","family_name":"Doe"},"channel":"api"},"response":{"statusCode":200,"body":{}}},"user_id":"7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b","log_id":"90020250101100500123456789012345678901234567890123456790"}}]`
 
 func signClerk(id, body string) map[string]string {
 	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(sandbox.DevClerkSecret, "whsec_"))

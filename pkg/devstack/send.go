@@ -22,7 +22,9 @@ import (
 	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source/akamai"
+	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 )
 
@@ -48,6 +50,10 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - akamai: body holds SET claims (or an object with a "claims" member);
 //     iss and aud come from the config, iat and toe are now, jti is fresh,
 //     and signSET makes the compact SET that becomes the body.
+//   - okta: the first of the hook's secrets in its auth header; the body
+//     (an Event Hook delivery) goes as it is.
+//   - auth0: the first configured Authorization value, verbatim; the body
+//     (log stream records or a CloudEvent) goes as it is.
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -62,9 +68,19 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return signStandardWebhooks(secret, body, now)
 	case akamai.Kind:
 		return signAkamai(secret, body, now, signSET)
+	case okta.Kind:
+		return signOkta(secret, body)
+	case auth0.Kind:
+		cfg, err := auth0.ParseConfig(secret)
+		if err != nil {
+			return nil, err
+		}
+		w := jsonWebhook(body)
+		w.Header.Set("Authorization", cfg.Authorization[0])
+		return w, nil
 	}
-	return nil, fmt.Errorf("source secret: kind %q: no signer (want %s, %s or %s)",
-		head.Kind, cidaas.Kind, akamai.Kind, standardwebhooks.Kind)
+	return nil, fmt.Errorf("source secret: kind %q: no signer (want %s, %s, %s, %s or %s)",
+		head.Kind, cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind)
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -92,6 +108,17 @@ func signCidaas(secret, body []byte, now time.Time) (*Webhook, error) {
 	} else {
 		w.Header.Set(name, value)
 	}
+	return w, nil
+}
+
+func signOkta(secret, body []byte) (*Webhook, error) {
+	cfg, err := okta.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set("Accept", "application/json")
+	w.Header.Set(cfg.AuthHeader, cfg.Secrets[0])
 	return w, nil
 }
 

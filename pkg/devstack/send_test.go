@@ -36,6 +36,11 @@ var (
 	// that Sign must replace.
 	sendAkamaiBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://elsewhere.example.com","aud":["x"],` +
 		`"events":{"entityUpdated":{"id":"c4d5e6f7-a8b9-4c0d-8e1f-2a3b4c5d6e7f","entityType":"user","sub":"` + sendMaxSub + `"}}}}`)
+	sendOktaBody = []byte(`{"eventType":"com.okta.event_hook","eventTime":"2025-01-01T10:05:01.000Z","data":{"events":[` +
+		`{"uuid":"2f1e3d4c-5b6a-11ef-9a8b-7c6d5e4f3a2b","published":"2025-01-01T10:05:00.700Z","eventType":"user.account.update_profile",` +
+		`"outcome":{"result":"SUCCESS"},"target":[{"id":"` + sendJaneSub + `","type":"User"}]}]}}`)
+	sendAuth0Body = []byte(`[{"log_id":"90020250101100500123456789012345678901234567890123456790","data":{"date":"2025-01-01T10:05:00.456Z",` +
+		`"type":"sapi","details":{"request":{"method":"patch","path":"/api/v2/users/` + sendJaneSub + `"},"response":{"statusCode":200}}}}]`)
 )
 
 // sendSandboxServer serves a sandbox and returns its base URL.
@@ -117,6 +122,16 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want:   profile.Updated, subject: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5",
 		},
 		{
+			name: "okta hook secret", source: "okta", secret: dev["okta"], body: sendOktaBody,
+			tamper: func(w *Webhook) { w.Header.Set("Authorization", sandbox.DevOktaHookSecret+"x") },
+			want:   profile.Updated, subject: sendJaneSub,
+		},
+		{
+			name: "auth0 stream token", source: "auth0", secret: dev["auth0"], body: sendAuth0Body,
+			tamper: func(w *Webhook) { w.Header.Set("Authorization", "Bearer guess-guess-guess-guess") },
+			want:   profile.Updated, subject: sendJaneSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -160,7 +175,8 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		body    []byte
 		signSET SETSigner
 	}{
-		{"unknown kind", []byte(`{"kind":"okta"}`), sendCidaasBody, never},
+		{"unknown kind", []byte(`{"kind":"nosuchciam"}`), sendCidaasBody, never},
+		{"okta short secret", []byte(`{"kind":"okta","secrets":["short"],"org_url":"https://a.okta.com","api_token":"t"}`), sendOktaBody, never},
 		{"secret not JSON", []byte(`nope`), sendCidaasBody, never},
 		{"akamai body not an object", dev["akamai"], []byte(`[1]`), never},
 		{"akamai claims without events", dev["akamai"], []byte(`{"claims":{"sub":"x"}}`), never},

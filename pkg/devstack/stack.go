@@ -30,7 +30,7 @@ import (
 )
 
 // DefaultSources are the webhook sources the shipped configuration has.
-var DefaultSources = []string{"cidaas", "akamai", "clerk"}
+var DefaultSources = []string{"cidaas", "akamai", "clerk", "okta", "auth0"}
 
 // Options configure a local stack.
 type Options struct {
@@ -70,7 +70,7 @@ type Stack struct {
 }
 
 // Start opens the data directory, builds every handler and starts serving:
-// POST /webhooks/{source} (the API Gateway route), /sandbox/ (the fakes)
+// POST and GET /webhooks/{source} (the API Gateway routes), /sandbox/ (the fakes)
 // and one poller per target.
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	o = o.withDefaults()
@@ -152,6 +152,8 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/", local.APIGatewayHandler("POST /webhooks/{source}", in.Handle))
+	// The template's second route: URL verification (Okta's GET challenge).
+	mux.Handle("GET /webhooks/", local.APIGatewayHandler("GET /webhooks/{source}", in.Handle))
 	mux.Handle(sandbox.Prefix+"/", s.Sandbox)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	s.srv = newServer(mux, o.Timeouts)

@@ -192,7 +192,7 @@ func TestBadInputIsRejectedAndNothingQueued(t *testing.T) {
 		{"cidaas without api key", "/webhooks/cidaas", nil, good, 401},
 		{"cidaas with a wrong api key", "/webhooks/cidaas", map[string]string{"apikey": "guess"}, good, 401},
 		{"cidaas key in the wrong place", "/webhooks/cidaas?apikey=" + sandbox.DevCidaasAPIKey, nil, good, 401},
-		{"unknown source", "/webhooks/okta", key, good, 404},
+		{"unknown source", "/webhooks/nosuchciam", key, good, 404},
 		{"body over 256 KiB", "/webhooks/cidaas", key, strings.Repeat(" ", 256<<10) + good, 413},
 		{"malformed body", "/webhooks/cidaas", key, `{"eventtype":`, 400},
 		{"clerk with a bad signature", "/webhooks/clerk", clerkHeaders("msg_x", clerkUserUpdated, now), strings.Replace(clerkUserUpdated, "Erika", "Eve", 1), 401},

@@ -107,6 +107,44 @@ func benchCases(b *testing.B) []benchCase {
 		},
 	})
 
+	// Okta Event Hook: the static header secret.
+	oktaBody := padded(`{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"b5a188b9-5ece-4636-b041-482ffc2a1c93",`+
+		`"eventTime":"2025-01-01T10:05:01.000Z","data":{"events":[{"uuid":"2f1e3d4c-5b6a-11ef-9a8b-7c6d5e4f3a2b","published":"2025-01-01T10:05:00.700Z",`+
+		`"eventType":"user.account.update_profile","version":"0","severity":"INFO","actor":{"id":"00u1abcdEFGH2345ijk6","type":"User"},`+
+		`"client":{"id":null,"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9zyxwVUTS8765rqp4","type":"User"}]}]}}`, 2048)
+	out = append(out, benchCase{
+		name: "okta", h: benchHandler(b, "okta", srv.URL),
+		req: apigw("okta", oktaBody, map[string]string{"authorization": sandbox.DevOktaHookSecret}),
+		floor: func() error {
+			if subtle.ConstantTimeCompare([]byte(sandbox.DevOktaHookSecret), []byte(sandbox.DevOktaHookSecret)) != 1 {
+				return fmt.Errorf("secret")
+			}
+			var m map[string]any
+			return json.Unmarshal([]byte(oktaBody), &m)
+		},
+	})
+
+	// Auth0 Log Stream (JSONARRAY): the static Authorization value.
+	var auth0Recs []string
+	for i := 0; len(strings.Join(auth0Recs, ",")) < 1800; i++ {
+		auth0Recs = append(auth0Recs, fmt.Sprintf(`{"log_id":"9002025010110050012345678901234567890123456789012345679%d","data":{"date":"2025-01-01T10:05:00.456Z",`+
+			`"type":"sapi","description":"Update a user","client_id":"ZyXwVuTsRqPoNmLkJiHgFeDcBa987654","ip":"198.51.100.7","details":{"request":`+
+			`{"method":"patch","path":"/api/v2/users/auth0%%7C677511aa22bb33cc44dd55e%d","body":{"given_name":"Jane"},"channel":"api"},"response":{"statusCode":200,"body":{}}},`+
+			`"user_id":"auth0|677511aa22bb33cc44dd55e%d"}}`, i, i, i))
+	}
+	auth0Body := "[" + strings.Join(auth0Recs, ",") + "]"
+	out = append(out, benchCase{
+		name: "auth0", h: benchHandler(b, "auth0", srv.URL),
+		req: apigw("auth0", auth0Body, map[string]string{"authorization": sandbox.DevAuth0Authorization}),
+		floor: func() error {
+			if subtle.ConstantTimeCompare([]byte(sandbox.DevAuth0Authorization), []byte(sandbox.DevAuth0Authorization)) != 1 {
+				return fmt.Errorf("token")
+			}
+			var v []map[string]any
+			return json.Unmarshal([]byte(auth0Body), &v)
+		},
+	})
+
 	// Akamai SET (RS256 against the cached JWKS).
 	attrs := make([]string, 60)
 	for i := range attrs {

@@ -28,7 +28,8 @@ type Router interface {
 	Route(e profile.Event) []string
 }
 
-// Handler serves POST /webhooks/{source}.
+// Handler serves POST /webhooks/{source}, and GET for the sources whose
+// platform verifies the URL first (challenge.go).
 type Handler struct {
 	Sources map[string]source.Parser
 	Router  Router
@@ -49,7 +50,10 @@ type Handler struct {
 // Handle is the Lambda handler.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	log := h.log().With("request_id", req.RequestContext.RequestID)
-	if m := req.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
+	switch m := req.RequestContext.HTTP.Method; {
+	case m == http.MethodGet:
+		return h.challenge(ctx, req, log), nil
+	case m != "" && m != http.MethodPost:
 		return reply(http.StatusMethodNotAllowed, "method not allowed"), nil
 	}
 	name := req.PathParameters["source"]

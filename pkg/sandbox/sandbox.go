@@ -23,12 +23,14 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox/akamai"
+	"github.com/profilesync/profilesync/pkg/sandbox/auth0"
 	"github.com/profilesync/profilesync/pkg/sandbox/braze"
 	"github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
 	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
+	"github.com/profilesync/profilesync/pkg/sandbox/okta"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/sandbox/scim"
 	"github.com/profilesync/profilesync/pkg/sandbox/zuora"
@@ -52,6 +54,13 @@ const (
 	DevBrazeAPIKey    = "profilesync-dev-braze-key"
 	DevSCIMToken      = "profilesync-dev-scim-token"
 	DevZuoraAccount   = "A00000001"
+	// DevOktaHookSecret is the "okta" source's Event Hook header value;
+	// DevOktaAPIToken unlocks the Okta fake's Users API.
+	DevOktaHookSecret = "profilesync-dev-okta-hook-secret"
+	DevOktaAPIToken   = "00profilesync-dev-okta-api-token"
+	// DevAuth0Authorization is the "auth0" source's stream Authorization
+	// header value, as typed in the Auth0 dashboard.
+	DevAuth0Authorization = "Bearer profilesync-dev-auth0-stream-token"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -77,6 +86,8 @@ type Sandbox struct {
 	Webhook    *generic.Fake
 	Cidaas     *cidaas.Fake
 	Akamai     *akamai.Fake
+	Okta       *okta.Fake
+	Auth0      *auth0.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -102,6 +113,8 @@ func New() (*Sandbox, error) {
 		Webhook:    generic.NewFake(generic.Auth{Mode: "hmac", HMACSecret: DevWebhookHMACKey}),
 		Cidaas:     cidaas.NewFake(DevClientID, DevClientSecret),
 		Akamai:     ak,
+		Okta:       okta.NewFake(DevOktaAPIToken),
+		Auth0:      auth0.NewFake(DevClientID, DevClientSecret),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -120,11 +133,15 @@ func New() (*Sandbox, error) {
 	for _, p := range profiles {
 		s.Cidaas.Put(p)
 		s.Akamai.Put(p)
+		s.Okta.Put(p)
+		s.Auth0.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
 	s.mount("cidaas", s.Cidaas)
 	s.mount("akamai", s.Akamai)
+	s.mount("okta", s.Okta)
+	s.mount("auth0", s.Auth0)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -214,6 +231,10 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
 		"clerk": enc(map[string]any{"kind": "standardwebhooks", "secrets": []string{DevClerkSecret}}),
+		"okta": enc(map[string]any{"kind": "okta", "secrets": []string{DevOktaHookSecret},
+			"org_url": sb + "/okta", "api_token": DevOktaAPIToken}),
+		"auth0": enc(map[string]any{"kind": "auth0", "authorization": []string{DevAuth0Authorization},
+			"domain": sb + "/auth0", "client_id": DevClientID, "client_secret": DevClientSecret}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

@@ -2,7 +2,7 @@
 // that authenticates a webhook on its raw bytes and decodes it into
 // profile.Events, and a Fetcher that reads a subject's current profile when
 // the event was thin. One package per platform lives below (cidaas, akamai,
-// standardwebhooks); the registry package lists them.
+// standardwebhooks, okta, auth0); the registry package lists them.
 package source
 
 import (
@@ -39,6 +39,17 @@ type Parser interface {
 	// authentic notification that carries no profile change (a login, a
 	// test ping). Errors wrap ErrUnauthenticated or ErrMalformed.
 	Parse(ctx context.Context, req Request) ([]profile.Event, error)
+}
+
+// Challenger is implemented by a Parser whose platform proves a webhook
+// URL with a GET before it sends events to it (Okta Event Hooks' one-time
+// verification). The ingress answers GET /webhooks/{source} only for such
+// parsers; every other source keeps a POST-only URL.
+type Challenger interface {
+	// Challenge answers a verification GET (req.Body is empty): the JSON
+	// body to return with 200, or an error wrapping ErrUnauthenticated or
+	// ErrMalformed. It echoes nothing it has not checked.
+	Challenge(ctx context.Context, req Request) ([]byte, error)
 }
 
 // Fetcher reads a subject's current profile from the CIAM.

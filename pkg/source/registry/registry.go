@@ -13,7 +13,9 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/source/akamai"
+	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
@@ -34,6 +36,8 @@ var kinds = map[string]Kind{
 	}),
 	akamai.Kind:           kind(akamai.Spec, akamai.ParseConfig, akamai.New),
 	standardwebhooks.Kind: kind(standardwebhooks.Spec, standardwebhooks.ParseConfig, standardwebhooks.New),
+	okta.Kind:             kind(okta.Spec, okta.ParseConfig, okta.New),
+	auth0.Kind:            kind(auth0.Spec, auth0.ParseConfig, auth0.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil

@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "cidaas", "standardwebhooks"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "okta", "standardwebhooks"}) {
 		t.Fatal(got)
 	}
 }
@@ -24,7 +24,9 @@ func TestNew(t *testing.T) {
 		{name: "clerk", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}`},
 		{name: "clerk-api", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"https://api.clerk.com","api_key":"sk"}`, wantFetcher: true},
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
-		{name: "badkind", cfg: `{"kind":"okta"}`, wantErr: []string{"source badkind: ", `"okta"`}},
+		{name: "okta", cfg: `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`, wantFetcher: true},
+		{name: "auth0", cfg: `{"kind":"auth0","authorization":["0123456789abcdef"],"domain":"https://a.auth0.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},
+		{name: "badkind", cfg: `{"kind":"gigya"}`, wantErr: []string{"source badkind: ", `"gigya"`}},
 		{name: "notjson", cfg: `nope`, wantErr: []string{"source notjson: "}},
 		{name: "missing", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c"}`, wantErr: []string{"source missing: ", `"client_secret"`}},
 		{name: "unknown", cfg: `{"kind":"akamai","jwks_url":"https://j","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s","extra":1}`, wantErr: []string{"source unknown: ", `"extra"`}},
