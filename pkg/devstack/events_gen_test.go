@@ -14,6 +14,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source/keycloak"
 )
 
 // writeSamples regenerates events/ (go test -run TestEventSamples -update).
@@ -58,6 +59,12 @@ func writeSamples(t *testing.T) {
 	bad := signClerk("msg_2rXAbCdEfGhIjKlMnOpQrStUw", clerk)
 	write("ingress-clerk-bad-signature.json", apiRequest("clerk", bad, strings.Replace(clerk, "Erika", "Eve", 1)))
 
+	kc := fmt.Sprintf(`{"time":%d,"realmId":"profilesync","uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",`+
+		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":%q,"username":"max.mustermann"},"details":{"context":"ACCOUNT"}}`,
+		fixtureTime.UnixMilli(), maxSub)
+	write("ingress-keycloak-update-profile.json", apiRequest("keycloak", map[string]string{"content-type": "application/json",
+		"x-keycloak-signature": keycloak.Signature(sandbox.DevKeycloakSecret, "", []byte(kc))}, kc))
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -68,14 +75,14 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,keycloak", "SECRET_ARNS": arns + "}",
 			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,keycloak", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev"}

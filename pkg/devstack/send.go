@@ -22,6 +22,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 )
 
@@ -47,6 +48,7 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - akamai: body holds SET claims (or an object with a "claims" member);
 //     iss and aud come from the config, iat and toe are now, jti is fresh,
 //     and signSET makes the compact SET that becomes the body.
+//   - keycloak: X-Keycloak-Signature, the hex HMAC of the body (phasetwo).
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -61,9 +63,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return signStandardWebhooks(secret, body, now)
 	case akamai.Kind:
 		return signAkamai(secret, body, now, signSET)
+	case keycloak.Kind:
+		return signKeycloak(secret, body)
 	}
-	return nil, fmt.Errorf("source secret: kind %q: no signer (want %s, %s or %s)",
-		head.Kind, cidaas.Kind, akamai.Kind, standardwebhooks.Kind)
+	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, keycloak.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -112,6 +116,16 @@ func signStandardWebhooks(secret, body []byte, now time.Time) (*Webhook, error) 
 	w.Header.Set("Webhook-Id", id)
 	w.Header.Set("Webhook-Timestamp", ts)
 	w.Header.Set("Webhook-Signature", "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
+	return w, nil
+}
+
+func signKeycloak(secret, body []byte) (*Webhook, error) {
+	cfg, err := keycloak.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(keycloak.SignatureHeader, keycloak.Signature(cfg.Secret, cfg.Algorithm, body))
 	return w, nil
 }
 

@@ -30,6 +30,8 @@ var (
 	sendCidaasBody = []byte(`{"eventtype":"ACCOUNT_MODIFIED","id":"2f6a8c1e-4b3d-4e5f-9a0b-1c2d3e4f5a6b","sub":"` + sendJaneSub + `"}`)
 	sendClerkBody  = []byte(`{"type":"user.updated","object":"event","timestamp":1735725600123,` +
 		`"data":{"id":"user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5","object":"user","first_name":"Jane","last_name":"Doe"}}`)
+	sendKeycloakBody = []byte(`{"time":1735729200456,"uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",` +
+		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":"` + sendJaneSub + `"}}`)
 	// The research samples' decoded-SET shape, with a foreign iss and aud
 	// that Sign must replace.
 	sendAkamaiBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://elsewhere.example.com","aud":["x"],` +
@@ -115,6 +117,13 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want:   profile.Updated, subject: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5",
 		},
 		{
+			name: "keycloak HMAC", source: "keycloak", secret: dev["keycloak"], body: sendKeycloakBody,
+			tamper: func(w *Webhook) {
+				w.Body = bytes.Replace(w.Body, []byte("UPDATE_PROFILE"), []byte("DELETE_ACCOUNT"), 1)
+			},
+			want: profile.Updated, subject: sendJaneSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -163,6 +172,7 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"akamai body not an object", dev["akamai"], []byte(`[1]`), never},
 		{"akamai claims without events", dev["akamai"], []byte(`{"claims":{"sub":"x"}}`), never},
 		{"akamai without signer", dev["akamai"], sendAkamaiBody, nil},
+		{"keycloak without secret", []byte(`{"kind":"keycloak","base_url":"https://sso.example.com","realm":"r","client_id":"c","client_secret":"s"}`), sendKeycloakBody, never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
+	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
 	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/sandbox/scim"
@@ -52,6 +53,10 @@ const (
 	DevBrazeAPIKey    = "profilesync-dev-braze-key"
 	DevSCIMToken      = "profilesync-dev-scim-token"
 	DevZuoraAccount   = "A00000001"
+	// DevKeycloakSecret signs the "keycloak" source's webhooks (phasetwo's
+	// X-Keycloak-Signature); DevKeycloakRealm is the fake's realm.
+	DevKeycloakSecret = "profilesync-dev-keycloak-webhook-secret"
+	DevKeycloakRealm  = "profilesync"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -77,6 +82,7 @@ type Sandbox struct {
 	Webhook    *generic.Fake
 	Cidaas     *cidaas.Fake
 	Akamai     *akamai.Fake
+	Keycloak   *keycloak.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -102,6 +108,7 @@ func New() (*Sandbox, error) {
 		Webhook:    generic.NewFake(generic.Auth{Mode: "hmac", HMACSecret: DevWebhookHMACKey}),
 		Cidaas:     cidaas.NewFake(DevClientID, DevClientSecret),
 		Akamai:     ak,
+		Keycloak:   keycloak.NewFake(DevKeycloakRealm, DevClientID, DevClientSecret),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -120,11 +127,13 @@ func New() (*Sandbox, error) {
 	for _, p := range profiles {
 		s.Cidaas.Put(p)
 		s.Akamai.Put(p)
+		s.Keycloak.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
 	s.mount("cidaas", s.Cidaas)
 	s.mount("akamai", s.Akamai)
+	s.mount("keycloak", s.Keycloak)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -214,6 +223,10 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
 		"clerk": enc(map[string]any{"kind": "standardwebhooks", "secrets": []string{DevClerkSecret}}),
+		"keycloak": enc(map[string]any{
+			"kind": "keycloak", "secret": DevKeycloakSecret, "base_url": sb + "/keycloak", "realm": DevKeycloakRealm,
+			"client_id": DevClientID, "client_secret": DevClientSecret,
+		}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "cidaas", "standardwebhooks"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "cidaas", "keycloak", "standardwebhooks"}) {
 		t.Fatal(got)
 	}
 }
@@ -23,6 +23,7 @@ func TestNew(t *testing.T) {
 		{name: "akamai", cfg: `{"kind":"akamai","jwks_url":"https://j/login/jwk","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "clerk", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}`},
 		{name: "clerk-api", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"https://api.clerk.com","api_key":"sk"}`, wantFetcher: true},
+		{name: "keycloak", cfg: `{"kind":"keycloak","secret":"s","base_url":"https://sso.example.com","realm":"acme","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
 		{name: "badkind", cfg: `{"kind":"okta"}`, wantErr: []string{"source badkind: ", `"okta"`}},
 		{name: "notjson", cfg: `nope`, wantErr: []string{"source notjson: "}},
