@@ -24,6 +24,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
 
 // Webhook is a signed delivery, ready to POST to /webhooks/{source}.
@@ -49,6 +50,7 @@ type SETSigner func(claims []byte) ([]byte, error)
 //     iss and aud come from the config, iat and toe are now, jti is fresh,
 //     and signSET makes the compact SET that becomes the body.
 //   - keycloak: X-Keycloak-Signature, the hex HMAC of the body (phasetwo).
+//   - zitadel: ZITADEL-Signature, t=now and the v1 HMAC of "t.body".
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -65,9 +67,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return signAkamai(secret, body, now, signSET)
 	case keycloak.Kind:
 		return signKeycloak(secret, body)
+	case zitadel.Kind:
+		return signZitadel(secret, body, now)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, keycloak.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, keycloak.Kind, zitadel.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -126,6 +130,16 @@ func signKeycloak(secret, body []byte) (*Webhook, error) {
 	}
 	w := jsonWebhook(body)
 	w.Header.Set(keycloak.SignatureHeader, keycloak.Signature(cfg.Secret, cfg.Algorithm, body))
+	return w, nil
+}
+
+func signZitadel(secret, body []byte, now time.Time) (*Webhook, error) {
+	cfg, err := zitadel.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(zitadel.SignatureHeader, zitadel.Signature(cfg.SigningKey, now, body))
 	return w, nil
 }
 

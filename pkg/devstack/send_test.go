@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ var (
 		`"data":{"id":"user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5","object":"user","first_name":"Jane","last_name":"Doe"}}`)
 	sendKeycloakBody = []byte(`{"time":1735729200456,"uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",` +
 		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":"` + sendJaneSub + `"}}`)
+	sendZitadelBody = []byte(`{"aggregateID":"` + sendMaxSub + `","aggregateType":"user","sequence":4,"event_type":"user.human.email.changed"}`)
 	// The research samples' decoded-SET shape, with a foreign iss and aud
 	// that Sign must replace.
 	sendAkamaiBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://elsewhere.example.com","aud":["x"],` +
@@ -124,6 +126,13 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want: profile.Updated, subject: sendJaneSub,
 		},
 		{
+			name: "zitadel HMAC with timestamp", source: "zitadel", secret: dev["zitadel"], body: sendZitadelBody,
+			tamper: func(w *Webhook) {
+				w.Header.Set("Zitadel-Signature", strings.Replace(w.Header.Get("Zitadel-Signature"), "t=", "t=1", 1))
+			},
+			want: profile.Updated, subject: sendMaxSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -173,6 +182,7 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"akamai claims without events", dev["akamai"], []byte(`{"claims":{"sub":"x"}}`), never},
 		{"akamai without signer", dev["akamai"], sendAkamaiBody, nil},
 		{"keycloak without secret", []byte(`{"kind":"keycloak","base_url":"https://sso.example.com","realm":"r","client_id":"c","client_secret":"s"}`), sendKeycloakBody, never},
+		{"zitadel without signing key", []byte(`{"kind":"zitadel","api_url":"https://z","token":"t"}`), sendZitadelBody, never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},
 	}
 	for _, tt := range tests {

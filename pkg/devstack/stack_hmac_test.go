@@ -12,6 +12,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/registry"
+	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
 
 // The raw webhooks in events/webhooks (what `profilesync send SOURCE FILE`
@@ -20,6 +21,7 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 	dev := sandbox.DevSecrets("http://127.0.0.1:3000")
 	for _, tt := range []struct{ source, file, subject string }{
 		{"keycloak", "keycloak-update-profile.json", maxSub},
+		{"zitadel", "zitadel-user-profile-changed.json", maxSub},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", tt.file))
@@ -93,6 +95,49 @@ func TestEndToEndKeycloak(t *testing.T) {
 	}
 	if st, b := post(t, s.URL+"/webhooks/keycloak", keycloakHeaders(del), del); st != 200 {
 		t.Fatalf("keycloak delete: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
+	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
+}
+
+func zitadelEvent(typ, sub string, seq int, at time.Time) string {
+	return fmt.Sprintf(`{"aggregateID":%q,"aggregateType":"user","resourceOwner":"336392597046099971","instanceID":"336392597046034435",`+
+		`"version":"v2","sequence":%d,"event_type":%q,"created_at":%q,"userID":"336392597046755331","event_payload":{}}`,
+		sub, seq, typ, at.UTC().Format(time.RFC3339Nano))
+}
+
+func zitadelHeaders(body string, at time.Time) map[string]string {
+	return map[string]string{"content-type": "application/json",
+		zitadel.SignatureHeader: zitadel.Signature(sandbox.DevZitadelKey, at, []byte(body))}
+}
+
+func TestEndToEndZitadel(t *testing.T) {
+	s := startStack(t)
+	now := time.Now()
+	body := zitadelEvent("user.human.added", janeSub, 1, now)
+	if st, b := post(t, s.URL+"/webhooks/zitadel", zitadelHeaders(body, now), body); st != 200 {
+		t.Fatalf("zitadel webhook: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact", func() bool { return contact(s, janeSub) != nil })
+	// The v2 user has no address or birthdate; the rest is Jane's.
+	c := contact(s, janeSub)
+	for _, k := range []string{"FirstName", "LastName", "Email", "MobilePhone", "LeadSource"} {
+		if c[k] != janeContact[k] {
+			t.Errorf("Jane's contact %s = %v, want %v", k, c[k], janeContact[k])
+		}
+	}
+	if n := s.Sandbox.Zitadel.Calls("/v2/users/" + janeSub); n == 0 {
+		t.Error("the profile did not come from the ZITADEL fake")
+	}
+
+	// A replay from eleven minutes ago is refused; user.removed deletes.
+	old := now.Add(-11 * time.Minute)
+	del := zitadelEvent("user.removed", janeSub, 2, now.Add(time.Second))
+	if st, _ := post(t, s.URL+"/webhooks/zitadel", zitadelHeaders(del, old), del); st != 401 {
+		t.Fatalf("stale zitadel webhook: %d, want 401", st)
+	}
+	if st, b := post(t, s.URL+"/webhooks/zitadel", zitadelHeaders(del, now), del); st != 200 {
+		t.Fatalf("zitadel delete: %d %s", st, b)
 	}
 	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
 	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })

@@ -32,6 +32,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/sandbox/scim"
+	"github.com/profilesync/profilesync/pkg/sandbox/zitadel"
 	"github.com/profilesync/profilesync/pkg/sandbox/zuora"
 )
 
@@ -57,6 +58,10 @@ const (
 	// X-Keycloak-Signature); DevKeycloakRealm is the fake's realm.
 	DevKeycloakSecret = "profilesync-dev-keycloak-webhook-secret"
 	DevKeycloakRealm  = "profilesync"
+	// DevZitadelKey signs the "zitadel" source's events; DevZitadelPAT
+	// reads users from the fake.
+	DevZitadelKey = "profilesync-dev-zitadel-signing-key"
+	DevZitadelPAT = "profilesync-dev-zitadel-pat"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -83,6 +88,7 @@ type Sandbox struct {
 	Cidaas     *cidaas.Fake
 	Akamai     *akamai.Fake
 	Keycloak   *keycloak.Fake
+	Zitadel    *zitadel.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -109,6 +115,7 @@ func New() (*Sandbox, error) {
 		Cidaas:     cidaas.NewFake(DevClientID, DevClientSecret),
 		Akamai:     ak,
 		Keycloak:   keycloak.NewFake(DevKeycloakRealm, DevClientID, DevClientSecret),
+		Zitadel:    zitadel.NewFake(DevZitadelPAT),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -128,12 +135,14 @@ func New() (*Sandbox, error) {
 		s.Cidaas.Put(p)
 		s.Akamai.Put(p)
 		s.Keycloak.Put(p)
+		s.Zitadel.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
 	s.mount("cidaas", s.Cidaas)
 	s.mount("akamai", s.Akamai)
 	s.mount("keycloak", s.Keycloak)
+	s.mount("zitadel", s.Zitadel)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -227,6 +236,7 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"kind": "keycloak", "secret": DevKeycloakSecret, "base_url": sb + "/keycloak", "realm": DevKeycloakRealm,
 			"client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
+		"zitadel": enc(map[string]any{"kind": "zitadel", "signing_key": DevZitadelKey, "api_url": sb + "/zitadel", "token": DevZitadelPAT}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

@@ -16,6 +16,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/source/zitadel"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -36,6 +37,7 @@ var kinds = map[string]Kind{
 	akamai.Kind:           kind(akamai.Spec, akamai.ParseConfig, akamai.New),
 	standardwebhooks.Kind: kind(standardwebhooks.Spec, standardwebhooks.ParseConfig, standardwebhooks.New),
 	keycloak.Kind:         kind(keycloak.Spec, keycloak.ParseConfig, keycloak.New),
+	zitadel.Kind:          kind(zitadel.Spec, zitadel.ParseConfig, zitadel.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil
