@@ -15,6 +15,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
+	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
 
@@ -72,6 +73,13 @@ func writeSamples(t *testing.T) {
 	write("ingress-zitadel-profile-changed.json", apiRequest("zitadel", map[string]string{"content-type": "application/json",
 		"zitadel-signature": zitadel.Signature(sandbox.DevZitadelKey, fixtureTime, []byte(zt))}, zt))
 
+	lg := fmt.Sprintf(`{"hookId":"hk_7f3a9c2e1b","event":"User.Data.Updated","createdAt":%q,"path":"/users/%s","method":"PATCH","status":200,`+
+		`"params":{"userId":%q},"data":{"id":%q,"username":"maxmustermann","primaryEmail":"max.mustermann@example.com","primaryPhone":null,`+
+		`"name":"Max Mustermann","avatar":null,"customData":{},"identities":{},"profile":{"givenName":"Max","familyName":"Mustermann"},`+
+		`"isSuspended":false,"createdAt":1735725600000,"updatedAt":%d}}`, at, maxSub, maxSub, maxSub, fixtureTime.UnixMilli())
+	write("ingress-logto-user-data-updated.json", apiRequest("logto", map[string]string{"content-type": "application/json",
+		"logto-signature-sha-256": logto.Signature(sandbox.DevLogtoKey, []byte(lg))}, lg))
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -82,14 +90,14 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,keycloak,zitadel", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,keycloak,zitadel,logto", "SECRET_ARNS": arns + "}",
 			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,keycloak,zitadel", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,keycloak,zitadel,logto", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev"}

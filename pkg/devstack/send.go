@@ -23,6 +23,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
+	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
@@ -51,6 +52,7 @@ type SETSigner func(claims []byte) ([]byte, error)
 //     and signSET makes the compact SET that becomes the body.
 //   - keycloak: X-Keycloak-Signature, the hex HMAC of the body (phasetwo).
 //   - zitadel: ZITADEL-Signature, t=now and the v1 HMAC of "t.body".
+//   - logto: logto-signature-sha-256, the hex HMAC of the body.
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -69,9 +71,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return signKeycloak(secret, body)
 	case zitadel.Kind:
 		return signZitadel(secret, body, now)
+	case logto.Kind:
+		return signLogto(secret, body)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, keycloak.Kind, zitadel.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, keycloak.Kind, zitadel.Kind, logto.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -140,6 +144,16 @@ func signZitadel(secret, body []byte, now time.Time) (*Webhook, error) {
 	}
 	w := jsonWebhook(body)
 	w.Header.Set(zitadel.SignatureHeader, zitadel.Signature(cfg.SigningKey, now, body))
+	return w, nil
+}
+
+func signLogto(secret, body []byte) (*Webhook, error) {
+	cfg, err := logto.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(logto.SignatureHeader, logto.Signature(cfg.SigningKey, body))
 	return w, nil
 }
 

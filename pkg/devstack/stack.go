@@ -29,7 +29,7 @@ import (
 )
 
 // DefaultSources are the webhook sources the shipped configuration has.
-var DefaultSources = []string{"cidaas", "akamai", "clerk", "keycloak", "zitadel"}
+var DefaultSources = []string{"cidaas", "akamai", "clerk", "keycloak", "zitadel", "logto"}
 
 // Options configure a local stack.
 type Options struct {

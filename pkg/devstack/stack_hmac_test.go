@@ -11,6 +11,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
+	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/registry"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
@@ -22,6 +23,7 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 	for _, tt := range []struct{ source, file, subject string }{
 		{"keycloak", "keycloak-update-profile.json", maxSub},
 		{"zitadel", "zitadel-user-profile-changed.json", maxSub},
+		{"logto", "logto-post-register.json", maxSub},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", tt.file))
@@ -138,6 +140,43 @@ func TestEndToEndZitadel(t *testing.T) {
 	}
 	if st, b := post(t, s.URL+"/webhooks/zitadel", zitadelHeaders(del, now), del); st != 200 {
 		t.Fatalf("zitadel delete: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
+	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
+}
+
+func logtoHeaders(body string) map[string]string {
+	return map[string]string{"content-type": "application/json", "user-agent": "Logto (https://logto.io/)",
+		logto.SignatureHeader: logto.Signature(sandbox.DevLogtoKey, []byte(body))}
+}
+
+func TestEndToEndLogto(t *testing.T) {
+	s := startStack(t)
+	now := time.Now().UTC()
+	// PostRegister's user is a summary, so the profile is fetched.
+	body := fmt.Sprintf(`{"hookId":"hk_1","event":"PostRegister","createdAt":%q,"interactionEvent":"Register","userId":%q,`+
+		`"user":{"id":%q},"applicationId":"app9k2m4n6p8"}`, now.Format(time.RFC3339Nano), janeSub, janeSub)
+	if st, b := post(t, s.URL+"/webhooks/logto", logtoHeaders(body), body); st != 200 {
+		t.Fatalf("logto webhook: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact", func() bool { return contact(s, janeSub) != nil })
+	c := contact(s, janeSub)
+	for k, v := range janeContact {
+		if c[k] != v {
+			t.Errorf("Jane's contact %s = %v, want %v", k, c[k], v)
+		}
+	}
+	if n := s.Sandbox.Logto.Calls("/api/users/" + janeSub); n == 0 {
+		t.Error("the profile did not come from the Logto fake")
+	}
+
+	del := fmt.Sprintf(`{"hookId":"hk_1","event":"User.Deleted","createdAt":%q,"path":"/users/%s","method":"DELETE","status":204,`+
+		`"params":{"userId":%q},"data":null}`, now.Add(time.Second).Format(time.RFC3339Nano), janeSub, janeSub)
+	if st, _ := post(t, s.URL+"/webhooks/logto", map[string]string{logto.SignatureHeader: logto.Signature("guess", []byte(del))}, del); st != 401 {
+		t.Fatalf("logto webhook signed with another key: %d, want 401", st)
+	}
+	if st, b := post(t, s.URL+"/webhooks/logto", logtoHeaders(del), del); st != 200 {
+		t.Fatalf("logto delete: %d %s", st, b)
 	}
 	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
 	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })

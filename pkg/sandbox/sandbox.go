@@ -29,6 +29,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
 	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
+	"github.com/profilesync/profilesync/pkg/sandbox/logto"
 	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/sandbox/scim"
@@ -62,6 +63,10 @@ const (
 	// reads users from the fake.
 	DevZitadelKey = "profilesync-dev-zitadel-signing-key"
 	DevZitadelPAT = "profilesync-dev-zitadel-pat"
+	// DevLogtoKey signs the "logto" source's webhooks; DevLogtoResource
+	// is the fake's Management API indicator (self-hosted Logto's).
+	DevLogtoKey      = "profilesync-dev-logto-signing-key"
+	DevLogtoResource = "https://default.logto.app/api"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -89,6 +94,7 @@ type Sandbox struct {
 	Akamai     *akamai.Fake
 	Keycloak   *keycloak.Fake
 	Zitadel    *zitadel.Fake
+	Logto      *logto.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -116,6 +122,7 @@ func New() (*Sandbox, error) {
 		Akamai:     ak,
 		Keycloak:   keycloak.NewFake(DevKeycloakRealm, DevClientID, DevClientSecret),
 		Zitadel:    zitadel.NewFake(DevZitadelPAT),
+		Logto:      logto.NewFake(DevClientID, DevClientSecret, DevLogtoResource),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -136,6 +143,7 @@ func New() (*Sandbox, error) {
 		s.Akamai.Put(p)
 		s.Keycloak.Put(p)
 		s.Zitadel.Put(p)
+		s.Logto.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
@@ -143,6 +151,7 @@ func New() (*Sandbox, error) {
 	s.mount("akamai", s.Akamai)
 	s.mount("keycloak", s.Keycloak)
 	s.mount("zitadel", s.Zitadel)
+	s.mount("logto", s.Logto)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -237,6 +246,8 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
 		"zitadel": enc(map[string]any{"kind": "zitadel", "signing_key": DevZitadelKey, "api_url": sb + "/zitadel", "token": DevZitadelPAT}),
+		"logto": enc(map[string]any{"kind": "logto", "signing_key": DevLogtoKey, "endpoint": sb + "/logto", "resource": DevLogtoResource,
+			"client_id": DevClientID, "client_secret": DevClientSecret}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

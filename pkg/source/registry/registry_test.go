@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "cidaas", "keycloak", "standardwebhooks", "zitadel"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "cidaas", "keycloak", "logto", "standardwebhooks", "zitadel"}) {
 		t.Fatal(got)
 	}
 }
@@ -25,6 +25,7 @@ func TestNew(t *testing.T) {
 		{name: "clerk-api", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"https://api.clerk.com","api_key":"sk"}`, wantFetcher: true},
 		{name: "keycloak", cfg: `{"kind":"keycloak","secret":"s","base_url":"https://sso.example.com","realm":"acme","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "zitadel", cfg: `{"kind":"zitadel","signing_key":"k","api_url":"https://acme.zitadel.cloud","token":"t"}`, wantFetcher: true},
+		{name: "logto", cfg: `{"kind":"logto","signing_key":"k","endpoint":"https://abc.logto.app","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
 		{name: "badkind", cfg: `{"kind":"okta"}`, wantErr: []string{"source badkind: ", `"okta"`}},
 		{name: "notjson", cfg: `nope`, wantErr: []string{"source notjson: "}},
