@@ -1,7 +1,6 @@
 package logto
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -51,7 +50,9 @@ type payload struct {
 	Params        struct {
 		UserID string `json:"userId"`
 	} `json:"params"`
-	Data json.RawMessage `json:"data"`
+	// Data is decoded in the same pass as the envelope (a second pass
+	// over the user doubled the cost); null for User.Deleted.
+	Data *user `json:"data"`
 }
 
 // Parse implements source.Parser.
@@ -61,6 +62,14 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 	}
 	var pl payload
 	if err := json.Unmarshal(req.Body, &pl); err != nil {
+		// Another kind of event may carry a data object that is no user
+		// (Role.*, Organization.*): ignore it rather than refuse it.
+		var head struct{ Event string }
+		if json.Unmarshal(req.Body, &head) == nil && head.Event != "" {
+			if _, ours := eventTypes[head.Event]; !ours {
+				return nil, nil
+			}
+		}
 		return nil, fmt.Errorf("logto %s: decode body: %w: %w", p.name, source.ErrMalformed, err)
 	}
 	if pl.Event == "" {
@@ -72,12 +81,8 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 	}
 	var snap *profile.Profile
 	var dataID string
-	if d := bytes.TrimSpace(pl.Data); len(d) > 0 && d[0] == '{' && typ != profile.Deleted {
-		var u user
-		if err := json.Unmarshal(d, &u); err != nil {
-			return nil, fmt.Errorf("logto %s: decode %s data: %w: %w", p.name, pl.Event, source.ErrMalformed, err)
-		}
-		dataID, snap = u.ID, u.profile()
+	if pl.Data != nil && typ != profile.Deleted {
+		dataID, snap = pl.Data.ID, pl.Data.profile()
 	}
 	sub := firstNonEmpty(dataID, pl.UserID, pl.Params.UserID, userOf(pl), pathUserID(pl.Path))
 	if sub == "" {

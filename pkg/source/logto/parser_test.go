@@ -118,9 +118,11 @@ func TestParseBodies(t *testing.T) {
 		{name: "User.Deleted by path", body: `{"event":"User.Deleted","path":"/users/u3","data":null}`, typ: profile.Deleted, sub: "u3"},
 		{name: "PostSignIn ignored", body: `{"event":"PostSignIn","userId":"u1"}`},
 		{name: "Role event ignored", body: `{"event":"Role.Created","data":{"id":"r1"}}`},
+		{name: "Organization event with a non-user data ignored", body: `{"event":"Organization.Created","data":{"id":"o1","customData":[1]}}`},
 		{name: "no event", body: `{"data":{}}`, want: source.ErrMalformed},
 		{name: "no user", body: `{"event":"User.Deleted","data":null}`, want: source.ErrMalformed},
 		{name: "bad data", body: `{"event":"User.Created","data":{"id":7}}`, want: source.ErrMalformed},
+		{name: "data not an object", body: `{"event":"User.Data.Updated","data":[1]}`, want: source.ErrMalformed},
 		{name: "bad json", body: `{"event":`, want: source.ErrMalformed},
 	}
 	p := mustParser(t, key)
