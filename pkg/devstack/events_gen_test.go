@@ -14,6 +14,9 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source/keycloak"
+	"github.com/profilesync/profilesync/pkg/source/logto"
+	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
 
 // writeSamples regenerates events/ (go test -run TestEventSamples -update).
@@ -66,6 +69,25 @@ func writeSamples(t *testing.T) {
 	auth0Stream := map[string]string{"authorization": sandbox.DevAuth0Authorization, "content-type": "application/json"}
 	write("ingress-auth0-log-stream.json", apiRequest("auth0", auth0Stream, auth0LogStream))
 
+	kc := fmt.Sprintf(`{"time":%d,"realmId":"profilesync","uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",`+
+		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":%q,"username":"max.mustermann"},"details":{"context":"ACCOUNT"}}`,
+		fixtureTime.UnixMilli(), maxSub)
+	write("ingress-keycloak-update-profile.json", apiRequest("keycloak", map[string]string{"content-type": "application/json",
+		"x-keycloak-signature": keycloak.Signature(sandbox.DevKeycloakSecret, "", []byte(kc))}, kc))
+
+	zt := fmt.Sprintf(`{"aggregateID":%q,"aggregateType":"user","resourceOwner":"336392597046099971","instanceID":"336392597046034435",`+
+		`"version":"v2","sequence":4,"event_type":"user.human.profile.changed","created_at":%q,"userID":"336392597046755331",`+
+		`"event_payload":{"firstName":"Max"}}`, maxSub, fixtureTime.Format(time.RFC3339Nano))
+	write("ingress-zitadel-profile-changed.json", apiRequest("zitadel", map[string]string{"content-type": "application/json",
+		"zitadel-signature": zitadel.Signature(sandbox.DevZitadelKey, fixtureTime, []byte(zt))}, zt))
+
+	lg := fmt.Sprintf(`{"hookId":"hk_7f3a9c2e1b","event":"User.Data.Updated","createdAt":%q,"path":"/users/%s","method":"PATCH","status":200,`+
+		`"params":{"userId":%q},"data":{"id":%q,"username":"maxmustermann","primaryEmail":"max.mustermann@example.com","primaryPhone":null,`+
+		`"name":"Max Mustermann","avatar":null,"customData":{},"identities":{},"profile":{"givenName":"Max","familyName":"Mustermann"},`+
+		`"isSuspended":false,"createdAt":1735725600000,"updatedAt":%d}}`, at, maxSub, maxSub, maxSub, fixtureTime.UnixMilli())
+	write("ingress-logto-user-data-updated.json", apiRequest("logto", map[string]string{"content-type": "application/json",
+		"logto-signature-sha-256": logto.Signature(sandbox.DevLogtoKey, []byte(lg))}, lg))
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -76,14 +98,14 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto", "SECRET_ARNS": arns + "}",
 			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev"}

@@ -24,8 +24,11 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/keycloak"
+	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
 
 // Webhook is a signed delivery, ready to POST to /webhooks/{source}.
@@ -54,6 +57,9 @@ type SETSigner func(claims []byte) ([]byte, error)
 //     (an Event Hook delivery) goes as it is.
 //   - auth0: the first configured Authorization value, verbatim; the body
 //     (log stream records or a CloudEvent) goes as it is.
+//   - keycloak: X-Keycloak-Signature, the hex HMAC of the body (phasetwo).
+//   - zitadel: ZITADEL-Signature, t=now and the v1 HMAC of "t.body".
+//   - logto: logto-signature-sha-256, the hex HMAC of the body.
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -78,9 +84,15 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		w := jsonWebhook(body)
 		w.Header.Set("Authorization", cfg.Authorization[0])
 		return w, nil
+	case keycloak.Kind:
+		return signKeycloak(secret, body)
+	case zitadel.Kind:
+		return signZitadel(secret, body, now)
+	case logto.Kind:
+		return signLogto(secret, body)
 	}
-	return nil, fmt.Errorf("source secret: kind %q: no signer (want %s, %s, %s, %s or %s)",
-		head.Kind, cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind)
+	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -140,6 +152,36 @@ func signStandardWebhooks(secret, body []byte, now time.Time) (*Webhook, error) 
 	w.Header.Set("Webhook-Id", id)
 	w.Header.Set("Webhook-Timestamp", ts)
 	w.Header.Set("Webhook-Signature", "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
+	return w, nil
+}
+
+func signKeycloak(secret, body []byte) (*Webhook, error) {
+	cfg, err := keycloak.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(keycloak.SignatureHeader, keycloak.Signature(cfg.Secret, cfg.Algorithm, body))
+	return w, nil
+}
+
+func signZitadel(secret, body []byte, now time.Time) (*Webhook, error) {
+	cfg, err := zitadel.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(zitadel.SignatureHeader, zitadel.Signature(cfg.SigningKey, now, body))
+	return w, nil
+}
+
+func signLogto(secret, body []byte) (*Webhook, error) {
+	cfg, err := logto.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(logto.SignatureHeader, logto.Signature(cfg.SigningKey, body))
 	return w, nil
 }
 

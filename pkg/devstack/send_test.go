@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,10 @@ var (
 	sendCidaasBody = []byte(`{"eventtype":"ACCOUNT_MODIFIED","id":"2f6a8c1e-4b3d-4e5f-9a0b-1c2d3e4f5a6b","sub":"` + sendJaneSub + `"}`)
 	sendClerkBody  = []byte(`{"type":"user.updated","object":"event","timestamp":1735725600123,` +
 		`"data":{"id":"user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5","object":"user","first_name":"Jane","last_name":"Doe"}}`)
+	sendKeycloakBody = []byte(`{"time":1735729200456,"uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",` +
+		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":"` + sendJaneSub + `"}}`)
+	sendZitadelBody = []byte(`{"aggregateID":"` + sendMaxSub + `","aggregateType":"user","sequence":4,"event_type":"user.human.email.changed"}`)
+	sendLogtoBody   = []byte(`{"event":"User.Data.Updated","createdAt":"2025-01-01T10:05:00.500Z","data":{"id":"` + sendMaxSub + `","name":"Max"}}`)
 	// The research samples' decoded-SET shape, with a foreign iss and aud
 	// that Sign must replace.
 	sendAkamaiBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://elsewhere.example.com","aud":["x"],` +
@@ -132,6 +137,25 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want:   profile.Updated, subject: sendJaneSub,
 		},
 		{
+			name: "keycloak HMAC", source: "keycloak", secret: dev["keycloak"], body: sendKeycloakBody,
+			tamper: func(w *Webhook) {
+				w.Body = bytes.Replace(w.Body, []byte("UPDATE_PROFILE"), []byte("DELETE_ACCOUNT"), 1)
+			},
+			want: profile.Updated, subject: sendJaneSub,
+		},
+		{
+			name: "zitadel HMAC with timestamp", source: "zitadel", secret: dev["zitadel"], body: sendZitadelBody,
+			tamper: func(w *Webhook) {
+				w.Header.Set("Zitadel-Signature", strings.Replace(w.Header.Get("Zitadel-Signature"), "t=", "t=1", 1))
+			},
+			want: profile.Updated, subject: sendMaxSub,
+		},
+		{
+			name: "logto HMAC", source: "logto", secret: dev["logto"], body: sendLogtoBody,
+			tamper: func(w *Webhook) { w.Body = bytes.Replace(w.Body, []byte("Max"), []byte("Eve"), 1) },
+			want:   profile.Updated, subject: sendMaxSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -181,6 +205,9 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"akamai body not an object", dev["akamai"], []byte(`[1]`), never},
 		{"akamai claims without events", dev["akamai"], []byte(`{"claims":{"sub":"x"}}`), never},
 		{"akamai without signer", dev["akamai"], sendAkamaiBody, nil},
+		{"keycloak without secret", []byte(`{"kind":"keycloak","base_url":"https://sso.example.com","realm":"r","client_id":"c","client_secret":"s"}`), sendKeycloakBody, never},
+		{"zitadel without signing key", []byte(`{"kind":"zitadel","api_url":"https://z","token":"t"}`), sendZitadelBody, never},
+		{"logto without signing key", []byte(`{"kind":"logto","endpoint":"https://a","client_id":"c","client_secret":"s"}`), sendLogtoBody, never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},
 	}
 	for _, tt := range tests {

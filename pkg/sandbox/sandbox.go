@@ -29,10 +29,13 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
+	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
+	"github.com/profilesync/profilesync/pkg/sandbox/logto"
 	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
 	"github.com/profilesync/profilesync/pkg/sandbox/okta"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/sandbox/scim"
+	"github.com/profilesync/profilesync/pkg/sandbox/zitadel"
 	"github.com/profilesync/profilesync/pkg/sandbox/zuora"
 )
 
@@ -61,6 +64,18 @@ const (
 	// DevAuth0Authorization is the "auth0" source's stream Authorization
 	// header value, as typed in the Auth0 dashboard.
 	DevAuth0Authorization = "Bearer profilesync-dev-auth0-stream-token"
+	// DevKeycloakSecret signs the "keycloak" source's webhooks (phasetwo's
+	// X-Keycloak-Signature); DevKeycloakRealm is the fake's realm.
+	DevKeycloakSecret = "profilesync-dev-keycloak-webhook-secret"
+	DevKeycloakRealm  = "profilesync"
+	// DevZitadelKey signs the "zitadel" source's events; DevZitadelPAT
+	// reads users from the fake.
+	DevZitadelKey = "profilesync-dev-zitadel-signing-key"
+	DevZitadelPAT = "profilesync-dev-zitadel-pat"
+	// DevLogtoKey signs the "logto" source's webhooks; DevLogtoResource
+	// is the fake's Management API indicator (self-hosted Logto's).
+	DevLogtoKey      = "profilesync-dev-logto-signing-key"
+	DevLogtoResource = "https://default.logto.app/api"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -88,6 +103,9 @@ type Sandbox struct {
 	Akamai     *akamai.Fake
 	Okta       *okta.Fake
 	Auth0      *auth0.Fake
+	Keycloak   *keycloak.Fake
+	Zitadel    *zitadel.Fake
+	Logto      *logto.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -115,6 +133,9 @@ func New() (*Sandbox, error) {
 		Akamai:     ak,
 		Okta:       okta.NewFake(DevOktaAPIToken),
 		Auth0:      auth0.NewFake(DevClientID, DevClientSecret),
+		Keycloak:   keycloak.NewFake(DevKeycloakRealm, DevClientID, DevClientSecret),
+		Zitadel:    zitadel.NewFake(DevZitadelPAT),
+		Logto:      logto.NewFake(DevClientID, DevClientSecret, DevLogtoResource),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -135,6 +156,9 @@ func New() (*Sandbox, error) {
 		s.Akamai.Put(p)
 		s.Okta.Put(p)
 		s.Auth0.Put(p)
+		s.Keycloak.Put(p)
+		s.Zitadel.Put(p)
+		s.Logto.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
@@ -142,6 +166,9 @@ func New() (*Sandbox, error) {
 	s.mount("akamai", s.Akamai)
 	s.mount("okta", s.Okta)
 	s.mount("auth0", s.Auth0)
+	s.mount("keycloak", s.Keycloak)
+	s.mount("zitadel", s.Zitadel)
+	s.mount("logto", s.Logto)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -235,6 +262,13 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"org_url": sb + "/okta", "api_token": DevOktaAPIToken}),
 		"auth0": enc(map[string]any{"kind": "auth0", "authorization": []string{DevAuth0Authorization},
 			"domain": sb + "/auth0", "client_id": DevClientID, "client_secret": DevClientSecret}),
+		"keycloak": enc(map[string]any{
+			"kind": "keycloak", "secret": DevKeycloakSecret, "base_url": sb + "/keycloak", "realm": DevKeycloakRealm,
+			"client_id": DevClientID, "client_secret": DevClientSecret,
+		}),
+		"zitadel": enc(map[string]any{"kind": "zitadel", "signing_key": DevZitadelKey, "api_url": sb + "/zitadel", "token": DevZitadelPAT}),
+		"logto": enc(map[string]any{"kind": "logto", "signing_key": DevLogtoKey, "endpoint": sb + "/logto", "resource": DevLogtoResource,
+			"client_id": DevClientID, "client_secret": DevClientSecret}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

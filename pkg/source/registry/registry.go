@@ -15,8 +15,11 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/keycloak"
+	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/source/zitadel"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -38,6 +41,9 @@ var kinds = map[string]Kind{
 	standardwebhooks.Kind: kind(standardwebhooks.Spec, standardwebhooks.ParseConfig, standardwebhooks.New),
 	okta.Kind:             kind(okta.Spec, okta.ParseConfig, okta.New),
 	auth0.Kind:            kind(auth0.Spec, auth0.ParseConfig, auth0.New),
+	keycloak.Kind:         kind(keycloak.Spec, keycloak.ParseConfig, keycloak.New),
+	zitadel.Kind:          kind(zitadel.Spec, zitadel.ParseConfig, zitadel.New),
+	logto.Kind:            kind(logto.Spec, logto.ParseConfig, logto.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil

@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "okta", "standardwebhooks"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "keycloak", "logto", "okta", "standardwebhooks", "zitadel"}) {
 		t.Fatal(got)
 	}
 }
@@ -23,6 +23,9 @@ func TestNew(t *testing.T) {
 		{name: "akamai", cfg: `{"kind":"akamai","jwks_url":"https://j/login/jwk","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "clerk", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}`},
 		{name: "clerk-api", cfg: `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"https://api.clerk.com","api_key":"sk"}`, wantFetcher: true},
+		{name: "keycloak", cfg: `{"kind":"keycloak","secret":"s","base_url":"https://sso.example.com","realm":"acme","client_id":"c","client_secret":"s"}`, wantFetcher: true},
+		{name: "zitadel", cfg: `{"kind":"zitadel","signing_key":"k","api_url":"https://acme.zitadel.cloud","token":"t"}`, wantFetcher: true},
+		{name: "logto", cfg: `{"kind":"logto","signing_key":"k","endpoint":"https://abc.logto.app","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
 		{name: "okta", cfg: `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`, wantFetcher: true},
 		{name: "auth0", cfg: `{"kind":"auth0","authorization":["0123456789abcdef"],"domain":"https://a.auth0.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},
