@@ -6,8 +6,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/profilesync/profilesync/pkg/connector/salesforce"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/profile"
 	sfsandbox "github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 )
@@ -27,7 +29,7 @@ func TestInvalidUTF8RecordKeyDeadLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := salesforce.Build("salesforce", m.Settings, []byte(`{"login_url":"`+srv.URL+`","client_id":"cid","client_secret":"csecret"}`), srv.Client())
+	conn, err := salesforce.Build("salesforce", m.Settings, []byte(`{"login_url":"`+srv.URL+`","client_id":"cid","client_secret":"csecret"}`), egress.Client(egress.Local, 5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
