@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"slices"
 	"strings"
 	"testing"
@@ -21,21 +22,9 @@ func TestDecodeSettings(t *testing.T) {
 		{"empty group", map[string]any{"opt_out_subscription_groups": []any{" "}}, Settings{}, `"opt_out_subscription_groups[0]"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || got.MaxBatch != tt.want.MaxBatch || got.UpdateExistingOnly != tt.want.UpdateExistingOnly ||
-					!slices.Equal(got.OptOutSubscriptionGroups, tt.want.OptOutSubscriptionGroups) {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool {
+			return got.MaxBatch == tt.want.MaxBatch && got.UpdateExistingOnly == tt.want.UpdateExistingOnly &&
+				slices.Equal(got.OptOutSubscriptionGroups, tt.want.OptOutSubscriptionGroups)
 		})
 	}
 }
@@ -52,21 +41,7 @@ func TestParseCredentials(t *testing.T) {
 		{"not json", secret, "JSON"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, nil, secret)
 	}
 }
 

@@ -1,6 +1,7 @@
 package brevo
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"slices"
 	"strings"
 	"testing"
@@ -25,20 +26,8 @@ func TestDecodeSettings(t *testing.T) {
 		{"bad opt-out", map[string]any{"opt_out": "delete"}, Settings{}, `"opt_out"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || got.Identifier != tt.want.Identifier || got.OptOut != tt.want.OptOut || !slices.Equal(got.ListIDs, tt.want.ListIDs) {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("DecodeSettings error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool {
+			return got.Identifier == tt.want.Identifier && got.OptOut == tt.want.OptOut && slices.Equal(got.ListIDs, tt.want.ListIDs)
 		})
 	}
 }
@@ -59,21 +48,7 @@ func TestParseCredentials(t *testing.T) {
 		{"not json", `api_key=` + key, "", "JSON"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil || c.BaseURL != tt.wantBase {
-					t.Fatalf("ParseCredentials = %+v, %v; want base %s", c, err, tt.wantBase)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret value", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, func(c Credentials) bool { return c.BaseURL == tt.wantBase }, key)
 	}
 }
 

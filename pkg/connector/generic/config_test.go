@@ -1,6 +1,7 @@
 package generic
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"strings"
 	"testing"
 )
@@ -73,23 +74,13 @@ func TestParseCredentials(t *testing.T) {
 		{"relative base_url", AuthNone, `{"base_url":"api.example.com"}`, `"base_url"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseCredentials([]byte(tt.in))
+		parse := func(b []byte) (Credentials, error) { // and the auth mode's own fields
+			c, err := ParseCredentials(b)
 			if err == nil {
 				err = c.CheckAuth(tt.auth)
 			}
-			if tt.errField == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("err = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secretValue) {
-				t.Fatalf("error %q quotes a secret", err)
-			}
-		})
+			return c, err
+		}
+		configtest.Secret(t, tt.name, tt.in, tt.errField, parse, nil, secretValue)
 	}
 }

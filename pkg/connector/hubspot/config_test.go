@@ -1,6 +1,7 @@
 package hubspot
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"strings"
 	"testing"
 )
@@ -23,21 +24,7 @@ func TestDecodeSettings(t *testing.T) {
 		{"subscription id as a number", map[string]any{"id_property": "p", "delete_mode": "gdpr", "optout_subscription_id": 123}, Settings{}, `"optout_subscription_id"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || got != tt.want {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("DecodeSettings error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
-		})
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool { return got == tt.want })
 	}
 }
 
@@ -56,21 +43,7 @@ func TestParseCredentials(t *testing.T) {
 		{"not json", `access_token=` + token, "", "JSON"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil || c.BaseURL != tt.wantBase {
-					t.Fatalf("ParseCredentials = %+v, %v; want base %s", c, err, tt.wantBase)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret value", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, func(c Credentials) bool { return c.BaseURL == tt.wantBase }, token)
 	}
 }
 

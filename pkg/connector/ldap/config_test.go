@@ -1,6 +1,7 @@
 package ldap
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"slices"
 	"strings"
 	"testing"
@@ -37,21 +38,7 @@ func TestDecodeSettings(t *testing.T) {
 		{"bad initial password", map[string]any{"dn_template": tmpl, "flavor": "ad", "initial_password": "hunter2"}, nil, `"initial_password"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || !tt.check(s) {
-					t.Fatalf("DecodeSettings = %+v, %v", s, err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
-		})
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(s Settings) bool { return tt.check(s) })
 	}
 }
 
@@ -72,21 +59,7 @@ func TestParseCredentials(t *testing.T) {
 		{"not json", `url=` + secretValue, "JSON"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secretValue) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret value", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, nil, secretValue)
 	}
 }
 

@@ -1,6 +1,7 @@
 package mailchimp
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"strings"
 	"testing"
 )
@@ -21,21 +22,7 @@ func TestDecodeSettings(t *testing.T) {
 		{"bad merge tag", map[string]any{"list_id": "a1", "key_merge_field": "profile id"}, Settings{}, `"key_merge_field"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || got != tt.want {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
-		})
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool { return got == tt.want })
 	}
 }
 
@@ -57,21 +44,7 @@ func TestParseCredentials(t *testing.T) {
 		{"relative base", `{"api_key":"` + secret + `-us1","base_url":"us1.api.mailchimp.com"}`, "", `"base_url"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil || c.baseURL() != tt.base {
-					t.Fatalf("ParseCredentials = %+v (base %q), %v; want base %q", c, c.baseURL(), err, tt.base)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, func(c Credentials) bool { return c.baseURL() == tt.base }, secret)
 	}
 }
 

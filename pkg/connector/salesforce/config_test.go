@@ -1,7 +1,7 @@
 package salesforce
 
 import (
-	"strings"
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"testing"
 )
 
@@ -21,21 +21,7 @@ func TestDecodeSettings(t *testing.T) {
 		{"bad version", map[string]any{"object": "Contact", "external_id_field": "Ext__c", "api_version": "62"}, Settings{}, `"api_version"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || got != tt.want {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("DecodeSettings error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
-		})
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool { return got == tt.want })
 	}
 }
 
@@ -51,20 +37,6 @@ func TestParseCredentials(t *testing.T) {
 		{"not json", `login_url=` + secretValue, "JSON"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secretValue) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret value", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, nil, secretValue)
 	}
 }

@@ -1,8 +1,8 @@
 package scim
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -22,21 +22,7 @@ func TestDecodeSettings(t *testing.T) {
 		{"bad schema", map[string]any{"schemas": []any{"User"}}, Settings{}, `"schemas[0]"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || !reflect.DeepEqual(got, tt.want) {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
-		})
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool { return reflect.DeepEqual(got, tt.want) })
 	}
 }
 
@@ -52,21 +38,7 @@ func TestParseCredentials(t *testing.T) {
 		{"not json", `token=` + secretValue, "JSON"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secretValue) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret value", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, nil, secretValue)
 	}
 }
 

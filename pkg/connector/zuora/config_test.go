@@ -1,6 +1,7 @@
 package zuora
 
 import (
+	"github.com/profilesync/profilesync/pkg/connector/internal/configtest"
 	"strings"
 	"testing"
 )
@@ -23,21 +24,7 @@ func TestDecodeSettings(t *testing.T) {
 		{"bad delete mode", map[string]any{"id_field": "Ext__c", "delete_mode": "archive"}, Settings{}, `"delete_mode"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeSettings(tt.in)
-			if tt.errField == "" {
-				if err != nil || got != tt.want {
-					t.Fatalf("DecodeSettings = %+v, %v; want %+v", got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if CheckSettings(tt.in) == nil {
-				t.Fatal("CheckSettings accepted what DecodeSettings refused")
-			}
-		})
+		configtest.Settings(t, tt.name, tt.in, tt.errField, DecodeSettings, CheckSettings, func(got Settings) bool { return got == tt.want })
 	}
 }
 
@@ -52,21 +39,7 @@ func TestParseCredentials(t *testing.T) {
 		{"relative url", `{"base_url":"rest.zuora.com","client_id":"id","client_secret":"x"}`, `"base_url"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseCredentials([]byte(tt.in))
-			if tt.errField == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.errField) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.errField)
-			}
-			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "12345678") {
-				t.Fatalf("error %q quotes a secret", err)
-			}
-		})
+		configtest.Secret(t, tt.name, tt.in, tt.errField, ParseCredentials, nil, secret)
 	}
 }
 
