@@ -1,14 +1,12 @@
 package auth0
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/fault"
@@ -17,9 +15,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
-// tokenMargin is how long before its expiry a cached token is replaced.
-const tokenMargin = 60 * time.Second
-
 // Fetcher reads users from the Auth0 Management API with a cached
 // client-credentials token.
 type Fetcher struct {
@@ -27,9 +22,7 @@ type Fetcher struct {
 	hc  *http.Client
 	now func() time.Time
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	token *sourcekit.ClientCredentials
 }
 
 var _ source.Fetcher = (*Fetcher)(nil)
@@ -39,7 +32,11 @@ func NewFetcher(cfg Config, hc *http.Client) (*Fetcher, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
-	return &Fetcher{cfg: cfg, hc: sourcekit.Client(hc), now: time.Now}, nil
+	f := &Fetcher{cfg: cfg, hc: sourcekit.Client(hc), now: time.Now}
+	f.token = &sourcekit.ClientCredentials{Platform: "auth0", TokenURL: cfg.Domain + "/oauth/token",
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Extra: url.Values{"audience": {cfg.Audience}},
+		AuthCodes: []string{"access_denied"}, HTTP: f.hc, Now: func() time.Time { return f.now() }}
+	return f, nil
 }
 
 // New returns the Parser and Fetcher of the source instance name.
@@ -61,20 +58,15 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "auth0 fetch: empty subject")
 	}
-	tok, err := f.accessToken(ctx)
+	status, h, body, err := f.token.Get(ctx, func(ctx context.Context, tok string) (int, http.Header, []byte, error) {
+		status, h, body, err := f.getUser(ctx, tok, subject)
+		if err != nil {
+			return 0, nil, nil, sourcekit.TransportError("auth0 get user", err)
+		}
+		return status, h, body, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	status, h, body, err := f.getUser(ctx, tok, subject)
-	if err == nil && status == http.StatusUnauthorized {
-		f.invalidate(tok)
-		if tok, err = f.accessToken(ctx); err != nil {
-			return nil, err
-		}
-		status, h, body, err = f.getUser(ctx, tok, subject)
-	}
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("auth0 get user: %w", err))
 	}
 	switch status {
 	case http.StatusOK:
@@ -107,60 +99,6 @@ func (f *Fetcher) getUser(ctx context.Context, tok, subject string) (int, http.H
 	}
 	body, err := sourcekit.ReadBody(resp)
 	return resp.StatusCode, resp.Header, body, err
-}
-
-// accessToken returns the cached token or asks POST /oauth/token for one.
-// The lock is held across the call so concurrent fetches share it.
-func (f *Fetcher) accessToken(ctx context.Context) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.token != "" && f.now().Before(f.expires) {
-		return f.token, nil
-	}
-	reqBody, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": f.cfg.ClientID,
-		"client_secret": f.cfg.ClientSecret, "audience": f.cfg.Audience})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.cfg.Domain+"/oauth/token", bytes.NewReader(reqBody))
-	if err != nil {
-		return "", fault.Wrap(fault.Permanent, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return "", fault.Wrap(fault.Transient, fmt.Errorf("auth0 token: %w", err))
-	}
-	body, err := sourcekit.ReadBody(resp)
-	if err != nil {
-		return "", fault.Wrap(fault.Transient, fmt.Errorf("auth0 token: %w", err))
-	}
-	if resp.StatusCode != http.StatusOK {
-		code, msg := errorBody(body)
-		fe := fault.FromHTTP(resp.StatusCode, resp.Header, code, msg)
-		switch code {
-		case "access_denied", "invalid_client", "unauthorized_client":
-			fe.Class = fault.Auth // refused credentials, whatever the status
-		}
-		return "", fe
-	}
-	var tr struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
-		return "", fault.New(fault.Transient, resp.StatusCode, "", "auth0 token: response without access_token")
-	}
-	f.token = tr.AccessToken
-	f.expires = f.now().Add(time.Duration(tr.ExpiresIn)*time.Second - tokenMargin)
-	return f.token, nil
-}
-
-// invalidate drops tok unless a concurrent caller already replaced it.
-func (f *Fetcher) invalidate(tok string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.token == tok {
-		f.token = ""
-	}
 }
 
 // untilReset reads x-ratelimit-reset (epoch seconds) when a 429 has no

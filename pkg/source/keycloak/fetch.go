@@ -65,20 +65,15 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "keycloak fetch: empty subject")
 	}
-	tok, err := f.token.Token(ctx)
+	status, h, body, err := f.token.Get(ctx, func(ctx context.Context, tok string) (int, http.Header, []byte, error) {
+		status, h, body, err := f.getUser(ctx, tok, subject)
+		if err != nil {
+			return 0, nil, nil, sourcekit.TransportError("keycloak get user", err)
+		}
+		return status, h, body, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	status, h, body, err := f.getUser(ctx, tok, subject)
-	if err == nil && status == http.StatusUnauthorized {
-		f.token.Invalidate(tok)
-		if tok, err = f.token.Token(ctx); err != nil {
-			return nil, err
-		}
-		status, h, body, err = f.getUser(ctx, tok, subject)
-	}
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("keycloak get user: %w", err))
 	}
 	switch status {
 	case http.StatusOK:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +29,13 @@ type ClientCredentials struct {
 	// Basic sends the client in an Authorization: Basic header
 	// (client_secret_basic) instead of the form (client_secret_post).
 	Basic bool
-	// Extra form parameters, e.g. resource and scope for Logto.
+	// Extra form parameters, e.g. resource and scope for Logto, audience
+	// for Auth0.
 	Extra url.Values
+	// AuthCodes are error codes beyond RFC 6749's invalid_client and
+	// unauthorized_client that mean the client itself was refused (Auth0's
+	// access_denied), so a rotated secret is picked up.
+	AuthCodes []string
 	HTTP  *http.Client
 	Now   func() time.Time // nil: time.Now
 
@@ -79,7 +85,7 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	if resp.StatusCode != http.StatusOK {
 		code, msg := OAuthError(body)
 		fe := fault.FromHTTP(resp.StatusCode, resp.Header, code, msg)
-		if code == "invalid_client" || code == "unauthorized_client" {
+		if code == "invalid_client" || code == "unauthorized_client" || slices.Contains(c.AuthCodes, code) {
 			fe.Class = fault.Auth
 		}
 		return "", fe
@@ -104,6 +110,26 @@ func (c *ClientCredentials) Invalidate(tok string) {
 	if c.token == tok {
 		c.token = ""
 	}
+}
+
+// Get runs get with the cached token and, when the resource answers 401 (a
+// token revoked before its expiry, sessions cleared by an admin), once
+// more with a fresh one. get returns the status, headers and body; a
+// transport error is the caller's to classify.
+func (c *ClientCredentials) Get(ctx context.Context, get func(ctx context.Context, token string) (int, http.Header, []byte, error)) (int, http.Header, []byte, error) {
+	tok, err := c.Token(ctx)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	status, h, body, err := get(ctx, tok)
+	if err != nil || status != http.StatusUnauthorized {
+		return status, h, body, err
+	}
+	c.Invalidate(tok)
+	if tok, err = c.Token(ctx); err != nil {
+		return 0, nil, nil, err
+	}
+	return get(ctx, tok)
 }
 
 // OAuthError reads an RFC 6749 §5.2 error body {"error","error_description"}.
