@@ -36,8 +36,8 @@ type ClientCredentials struct {
 	// unauthorized_client that mean the client itself was refused (Auth0's
 	// access_denied), so a rotated secret is picked up.
 	AuthCodes []string
-	HTTP  *http.Client
-	Now   func() time.Time // nil: time.Now
+	HTTP      *http.Client
+	Now       func() time.Time // nil: time.Now
 
 	mu      sync.Mutex
 	token   string
