@@ -134,6 +134,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	queues.SetLogger(o.Log)
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
 		sync: map[string]*delivery.Handler{}}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -66,6 +67,7 @@ type QueueConfig struct {
 type Queues struct {
 	db      *DB
 	targets map[string]*targetQueue
+	logger  atomic.Pointer[slog.Logger]
 }
 
 var _ ingress.Queue = (*Queues)(nil)
@@ -146,8 +148,17 @@ func (q *Queues) Config(target string) (QueueConfig, error) {
 	return t.cfg, nil
 }
 
+// SetLogger makes the queues log to l (the local stack's logger) instead
+// of slog.Default().
+func (q *Queues) SetLogger(l *slog.Logger) { q.logger.Store(l) }
+
 // log is read at each use so a default logger set after NewQueues applies.
-func (q *Queues) log() *slog.Logger { return slog.Default() }
+func (q *Queues) log() *slog.Logger {
+	if l := q.logger.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
+}
 
 func (q *Queues) target(name string) (*targetQueue, error) {
 	t, ok := q.targets[name]

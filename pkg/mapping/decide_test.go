@@ -160,3 +160,22 @@ func TestEnvMirrorsProfile(t *testing.T) {
 		}
 	}
 }
+
+// expr quotes the operands of a failed operation ("invalid operation:
+// int(Olga)"); the error becomes a DLQ reason and a log line, so the
+// profile's values leave it, in any case, while the expression stays.
+func TestExpressionRuntimeErrorQuotesNoProfileValue(t *testing.T) {
+	for _, field := range []string{`int(given_name)`, `date(custom.since)`, `float(upper(email))`} {
+		y := "version: 1\nconnector: generic\nevents: [updated]\nfields:\n  x: {expr: '" + field + "'}\n"
+		m, err := withPhone.Parse("crm.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &profile.Profile{Sub: "u", GivenName: "Olga", Email: "olga.outage@example.com", Custom: map[string]any{"since": "Olgas Geburtstag"}}
+		_, err = m.Decide(profile.Event{Type: "updated", Subject: "u"}, p)
+		if err == nil || !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), "[redacted]") ||
+			strings.Contains(strings.ToLower(err.Error()), "olga") {
+			t.Errorf("%s: err = %v", field, err)
+		}
+	}
+}

@@ -4,12 +4,15 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/profilesync/profilesync/pkg/connector"
 )
 
 // Expressions are expr-lang/expr programs over env, compiled and
@@ -82,14 +85,32 @@ func (p *program) run(v *env) (out any, err error) {
 	defer func() {
 		vms.Put(m)
 		if r := recover(); r != nil {
-			err = fmt.Errorf("expression %s: %v", quote(p.src), r)
+			err = fmt.Errorf("expression %s: %s", quote(p.src), v.redact(fmt.Sprint(r)))
 		}
 	}()
 	out, err = m.Run(p.prog, v)
 	if err != nil {
-		return nil, fmt.Errorf("expression %s: %s", quote(p.src), oneLine(err))
+		return nil, fmt.Errorf("expression %s: %s", quote(p.src), v.redact(oneLine(err)))
 	}
 	return out, nil
+}
+
+// maxRunError bounds the run-time detail an expression error keeps.
+const maxRunError = 300
+
+// redact removes the profile's values from an expression's run-time error:
+// expr quotes its operands ("invalid operation: int(Olga)", "invalid date
+// olga@example.com"), and the error becomes a DLQ reason and a log line.
+func (v *env) redact(msg string) string {
+	var m map[string]any
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		return "(detail withheld: it may quote the profile)"
+	}
+	return connector.Redact(msg, connector.SentValues(m), maxRunError)
 }
 
 func hashHex(h interface {

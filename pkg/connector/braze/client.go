@@ -122,7 +122,7 @@ func (c *Client) trackChunk(ctx context.Context, rs []connector.Record, results 
 	out, err := c.track(ctx, attrs, sent)
 	if err != nil {
 		for _, i := range at {
-			errs[i] = fmt.Errorf("track user %s: %w", rs[i].Key, err)
+			errs[i] = fmt.Errorf("track user: %w", err)
 		}
 		return
 	}
@@ -135,9 +135,9 @@ func (c *Client) trackChunk(ctx context.Context, rs []connector.Record, results 
 	for j, i := range at {
 		switch {
 		case out.items[j] != nil:
-			errs[i] = fmt.Errorf("track user %s: %w", rs[i].Key, out.items[j])
+			errs[i] = fmt.Errorf("track user: %w", out.items[j])
 		case len(out.unattributed) > 0:
-			errs[i] = fmt.Errorf("track user %s: %w", rs[i].Key, nonFatal(out.status, strings.Join(out.unattributed, "; "), sent[j]))
+			errs[i] = fmt.Errorf("track user: %w", nonFatal(out.status, strings.Join(out.unattributed, "; "), sent[j]))
 		default:
 			results[i] = connector.Result{ID: rs[i].Key}
 		}
@@ -176,11 +176,11 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 	out, err := c.track(ctx, []map[string]any{a}, sent)
 	switch {
 	case err != nil:
-		return fmt.Errorf("opt out user %s: %w", r.Key, err)
+		return fmt.Errorf("opt out user: %w", err)
 	case out.items[0] != nil:
-		return fmt.Errorf("opt out user %s: %w", r.Key, out.items[0])
+		return fmt.Errorf("opt out user: %w", out.items[0])
 	case len(out.unattributed) > 0:
-		return fmt.Errorf("opt out user %s: %w", r.Key, nonFatal(out.status, strings.Join(out.unattributed, "; "), sent[0]))
+		return fmt.Errorf("opt out user: %w", nonFatal(out.status, strings.Join(out.unattributed, "; "), sent[0]))
 	}
 	return nil
 }

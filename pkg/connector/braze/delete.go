@@ -38,7 +38,7 @@ func (c *Client) DeleteBatch(ctx context.Context, rs []connector.Record) []error
 		err := c.deleteIDs(ctx, ids)
 		for _, i := range at {
 			if err != nil {
-				errs[i] = fmt.Errorf("delete user %s: %w", rs[i].Key, err)
+				errs[i] = fmt.Errorf("delete user: %w", err)
 			}
 		}
 	}

@@ -101,17 +101,17 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	}
 	ct, err := parseFields(r.Fields)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert contact %s: %w", r.Key, err)
+		return connector.Result{}, fmt.Errorf("upsert contact: %w", err)
 	}
 	sent := connector.SentValues(r.Fields, r.Key)
 	leaving := ct.subscribed != nil && !*ct.subscribed
 	if c.settings.Identifier == ByEmail && !leaving {
 		res, err := c.post(ctx, r.Key, ct, sent)
-		return res, wrap("upsert", r.Key, err)
+		return res, wrap("upsert", err)
 	}
 	found, err := c.put(ctx, r.Key, c.update(ct), sent)
 	if err != nil || found {
-		return connector.Result{}, wrap("upsert", r.Key, err)
+		return connector.Result{}, wrap("upsert", err)
 	}
 	res, err := c.post(ctx, r.Key, ct, sent)
 	var fe *fault.Error
@@ -120,7 +120,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 			return connector.Result{}, nil
 		}
 	}
-	return res, wrap("upsert", r.Key, err)
+	return res, wrap("upsert", err)
 }
 
 // Delete deletes the contact identified by r.Key; a missing contact counts
@@ -141,7 +141,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	default:
 		err = classify(status, h, resp, []string{r.Key})
 	}
-	return wrap("delete", r.Key, err)
+	return wrap("delete", err)
 }
 
 // OptOut withdraws the contact's consent as opt_out says: blocklist sets
@@ -157,7 +157,7 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 		b = updateBody{EmailBlacklisted: &yes}
 	}
 	_, err := c.put(ctx, r.Key, b, []string{r.Key})
-	return wrap("opt out", r.Key, err)
+	return wrap("opt out", err)
 }
 
 // put updates the contact; found is false on 404.
@@ -197,11 +197,11 @@ func (c *Client) post(ctx context.Context, key string, ct contact, sent []string
 	return connector.Result{}, classify(status, h, resp, sent)
 }
 
-func wrap(op, key string, err error) error {
+func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s contact %s: %w", op, key, err)
+	return fmt.Errorf("%s contact: %w", op, err)
 }
 
 // contactPath addresses the contact by key with an explicit identifierType,

@@ -175,7 +175,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 		err = errs[0]
 	}
 	if err != nil {
-		return fmt.Errorf("publish delete of %s: %w", r.Key, err)
+		return fmt.Errorf("publish delete: %w", err)
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func (c *Client) UpsertBatch(ctx context.Context, rs []connector.Record) ([]conn
 	for i := range rs {
 		results[i] = res[i]
 		if perr[i] != nil {
-			errs[i] = fmt.Errorf("publish %s: %w", rs[i].Key, perr[i])
+			errs[i] = fmt.Errorf("publish: %w", perr[i])
 		}
 	}
 	return results, errs

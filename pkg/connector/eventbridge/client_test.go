@@ -96,8 +96,10 @@ func TestPerEntryFailuresMapToTheirRecords(t *testing.T) {
 	if len(api.calls) != 2 || len(api.calls[0]) != 10 || len(api.calls[1]) != 5 {
 		t.Fatalf("calls of %d entries, want 10 and 5", len(api.calls))
 	}
-	if fe := fault.As(errs[11]); fe.Code != "MalformedDetail" || !strings.Contains(errs[11].Error(), "u-11") {
-		t.Errorf("error %v lost its code or key", errs[11])
+	// The key may be personal data (a mapping may key on email): the
+	// error never quotes it; the caller knows which record errs[i] is.
+	if fe := fault.As(errs[11]); fe.Code != "MalformedDetail" || strings.Contains(errs[11].Error(), "u-11") {
+		t.Errorf("error %v lost its code or quotes the key", errs[11])
 	}
 }
 
@@ -207,7 +209,7 @@ func TestEntryShape(t *testing.T) {
 func TestDeleteFailure(t *testing.T) {
 	api := &stubAPI{entryErr: map[string]string{"u-1": "AccessDeniedException"}}
 	err := newStubClient(t, api).Delete(context.Background(), connector.Record{Key: "u-1"})
-	if fault.ClassOf(err) != fault.Permanent || !strings.Contains(err.Error(), "u-1") {
+	if fault.ClassOf(err) != fault.Permanent || strings.Contains(err.Error(), "u-1") {
 		t.Fatalf("Delete = %v", err)
 	}
 }

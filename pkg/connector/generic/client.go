@@ -111,16 +111,16 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 		Record: fields,
 	})
 	if err != nil {
-		return connector.Result{}, fault.Wrap(fault.Permanent, fmt.Errorf("upsert %s: encode record: %w", r.Key, err))
+		return connector.Result{}, fault.Wrap(fault.Permanent, fmt.Errorf("upsert: encode record: %w", err))
 	}
 	status, resp, err := c.send(ctx, route, r, body)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert %s: %w", r.Key, err)
+		return connector.Result{}, fmt.Errorf("upsert: %w", err)
 	}
 	if status/100 == 2 {
 		return connector.Result{ID: responseID(resp), Created: status == http.StatusCreated}, nil
 	}
-	return connector.Result{}, fmt.Errorf("upsert %s: %w", r.Key, classify(status, resp.header, resp.body, connector.SentValues(r.Fields)))
+	return connector.Result{}, fmt.Errorf("upsert: %w", classify(status, resp.header, resp.body, connector.SentValues(r.Fields, r.Key)))
 }
 
 // Delete sends the "deleted" request, without a body. 404 and 410 mean
@@ -132,12 +132,12 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	}
 	status, resp, err := c.send(ctx, route, r, nil)
 	if err != nil {
-		return fmt.Errorf("delete %s: %w", r.Key, err)
+		return fmt.Errorf("delete: %w", err)
 	}
 	if status/100 == 2 || status == http.StatusNotFound || status == http.StatusGone {
 		return nil
 	}
-	return fmt.Errorf("delete %s: %w", r.Key, classify(status, resp.header, resp.body, nil))
+	return fmt.Errorf("delete: %w", classify(status, resp.header, resp.body, []string{r.Key}))
 }
 
 // response is what send read.

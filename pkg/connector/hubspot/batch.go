@@ -76,7 +76,7 @@ func (c *Client) group(rs []connector.Record, errs []error) []*input {
 		}
 		props, err := c.properties(r.Fields)
 		if err != nil {
-			errs[i] = fmt.Errorf("upsert contact %s: %w", r.Key, err)
+			errs[i] = fmt.Errorf("upsert contact: %w", err)
 			continue
 		}
 		in := byKey[r.Key]
@@ -181,7 +181,7 @@ func (c *Client) upsertChunk(ctx context.Context, chunk []*input, results []conn
 
 func fail(in *input, errs []error, err error) {
 	for _, i := range in.idx {
-		errs[i] = fmt.Errorf("upsert contact %s: %w", in.key, err)
+		errs[i] = fmt.Errorf("upsert contact: %w", err)
 	}
 }
 

@@ -105,7 +105,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 		err = c.archive(ctx, r.Key)
 	}
 	if err != nil {
-		return fmt.Errorf("delete contact %s: %w", r.Key, err)
+		return fmt.Errorf("delete contact: %w", err)
 	}
 	return nil
 }
@@ -170,12 +170,12 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 	}
 	email, _ := r.Fields["email"].(string)
 	if email == "" {
-		return fault.New(fault.Permanent, 0, "", fmt.Sprintf(`opt out contact %s: the record has no "email" field`, r.Key))
+		return fault.New(fault.Permanent, 0, "", `opt out contact: the record has no "email" field`)
 	}
 	body := map[string]string{"emailAddress": email, "subscriptionId": c.settings.OptOutSubscriptionID}
 	status, h, resp, err := c.call(ctx, http.MethodPost, unsubscribePath, nil, body)
 	if err != nil {
-		return fmt.Errorf("opt out contact %s: %w", r.Key, err)
+		return fmt.Errorf("opt out contact: %w", err)
 	}
 	if status/100 == 2 {
 		return nil
@@ -183,7 +183,7 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 	if status == http.StatusBadRequest && strings.Contains(parseError(resp).Message, "already unsubscribed") {
 		return nil
 	}
-	return fmt.Errorf("opt out contact %s: %w", r.Key, classify(status, h, resp, []string{email}))
+	return fmt.Errorf("opt out contact: %w", classify(status, h, resp, []string{email}))
 }
 
 // checkKey refuses keys that cannot address a contact by URL path.

@@ -93,7 +93,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	}
 	attrs, err := c.attributes(r.Fields)
 	if err != nil {
-		return connector.Result{}, fault.Wrap(fault.Permanent, fmt.Errorf("upsert %s: %w", r.Key, err))
+		return connector.Result{}, fault.Wrap(fault.Permanent, fmt.Errorf("upsert: %w", err))
 	}
 	var res connector.Result
 	err = c.with(ctx, func(d directory) (err error) {
@@ -101,7 +101,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 		return err
 	})
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert %s: %w", r.Key, classify(err, false, connector.SentValues(r.Fields, r.Key)))
+		return connector.Result{}, fmt.Errorf("upsert: %w", classify(err, false, connector.SentValues(r.Fields, r.Key)))
 	}
 	return res, nil
 }
@@ -172,7 +172,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("delete %s: %w", r.Key, classify(err, false, []string{r.Key}))
+		return fmt.Errorf("delete: %w", classify(err, false, []string{r.Key}))
 	}
 	return nil
 }
@@ -202,7 +202,7 @@ func (c *Client) Deactivate(ctx context.Context, r connector.Record) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("deactivate %s: %w", r.Key, classify(err, false, []string{r.Key}))
+		return fmt.Errorf("deactivate: %w", classify(err, false, []string{r.Key}))
 	}
 	return nil
 }

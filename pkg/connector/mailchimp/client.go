@@ -122,21 +122,21 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 		}
 		status, h, resp, err := c.call(ctx, http.MethodPatch, c.memberPath(prev)+c.query(), patch)
 		if err != nil {
-			return connector.Result{}, fmt.Errorf("rename member %s: %w", r.Key, err)
+			return connector.Result{}, fmt.Errorf("rename member: %w", err)
 		}
 		switch {
 		case status/100 == 2:
 			return result(resp), nil
 		case status != http.StatusNotFound:
-			return connector.Result{}, fmt.Errorf("rename member %s: %w", r.Key, classify(status, h, resp, sent))
+			return connector.Result{}, fmt.Errorf("rename member: %w", classify(status, h, resp, sent))
 		}
 	}
 	status, h, resp, err := c.call(ctx, http.MethodPut, c.memberPath(email)+c.query(), body)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert member %s: %w", r.Key, err)
+		return connector.Result{}, fmt.Errorf("upsert member: %w", err)
 	}
 	if status/100 != 2 {
-		return connector.Result{}, fmt.Errorf("upsert member %s: %w", r.Key, classify(status, h, resp, sent))
+		return connector.Result{}, fmt.Errorf("upsert member: %w", classify(status, h, resp, sent))
 	}
 	return result(resp), nil
 }
@@ -150,12 +150,12 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 	}
 	status, h, resp, err := c.call(ctx, http.MethodPatch, c.memberPath(email), map[string]any{"status": "unsubscribed"})
 	if err != nil {
-		return fmt.Errorf("unsubscribe member %s: %w", r.Key, err)
+		return fmt.Errorf("unsubscribe member: %w", err)
 	}
 	if status/100 == 2 || status == http.StatusNotFound {
 		return nil
 	}
-	return fmt.Errorf("unsubscribe member %s: %w", r.Key, classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
+	return fmt.Errorf("unsubscribe member: %w", classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
 }
 
 // Delete archives or permanently deletes the member, per delete_mode. The
@@ -172,12 +172,12 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	}
 	status, h, resp, err := c.call(ctx, method, path, nil)
 	if err != nil {
-		return fmt.Errorf("delete member %s: %w", r.Key, err)
+		return fmt.Errorf("delete member: %w", err)
 	}
 	if status/100 == 2 || status == http.StatusNotFound {
 		return nil
 	}
-	return fmt.Errorf("delete member %s: %w", r.Key, classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
+	return fmt.Errorf("delete member: %w", classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
 }
 
 // emailOf finds the member's address: the email_address field, else a key

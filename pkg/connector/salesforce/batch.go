@@ -169,7 +169,7 @@ func (c *Client) failAll(rs []connector.Record, idx []int, errs []error, err err
 }
 
 func (c *Client) recordError(r connector.Record, err error) error {
-	return fmt.Errorf("upsert %s %s: %w", c.settings.Object, r.Key, err)
+	return fmt.Errorf("upsert %s: %w", c.settings.Object, err)
 }
 
 // classifyRecord classifies one record's errors in a Collections result.

@@ -86,11 +86,11 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	}
 	body, err := json.Marshal(c.body(r.Fields))
 	if err != nil {
-		return connector.Result{}, fault.Wrap(fault.Permanent, fmt.Errorf("upsert %s %s: encode fields: %w", c.settings.Object, r.Key, err))
+		return connector.Result{}, fault.Wrap(fault.Permanent, fmt.Errorf("upsert %s: encode fields: %w", c.settings.Object, err))
 	}
 	status, h, resp, err := c.call(ctx, http.MethodPatch, path, body)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert %s %s: %w", c.settings.Object, r.Key, err)
+		return connector.Result{}, fmt.Errorf("upsert %s: %w", c.settings.Object, err)
 	}
 	switch status {
 	case http.StatusCreated, http.StatusOK:
@@ -100,7 +100,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	case http.StatusNoContent: // an update before API v46.0
 		return connector.Result{}, nil
 	}
-	return connector.Result{}, fmt.Errorf("upsert %s %s: %w", c.settings.Object, r.Key, classify(status, h, resp, connector.SentValues(r.Fields)))
+	return connector.Result{}, fmt.Errorf("upsert %s: %w", c.settings.Object, classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
 }
 
 // Delete removes the record whose External ID is r.Key. A record that is
@@ -112,7 +112,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	}
 	status, h, resp, err := c.call(ctx, http.MethodDelete, path, nil)
 	if err != nil {
-		return fmt.Errorf("delete %s %s: %w", c.settings.Object, r.Key, err)
+		return fmt.Errorf("delete %s: %w", c.settings.Object, err)
 	}
 	if status == http.StatusNoContent || status == http.StatusOK {
 		return nil
@@ -121,7 +121,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if status == http.StatusNotFound || hasCode(errs, codeEntityDeleted) {
 		return nil
 	}
-	return fmt.Errorf("delete %s %s: %w", c.settings.Object, r.Key, classify(status, h, resp, nil))
+	return fmt.Errorf("delete %s: %w", c.settings.Object, classify(status, h, resp, []string{r.Key}))
 }
 
 // recordPath is the sObject-rows-by-external-id resource for key, each

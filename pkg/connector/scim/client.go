@@ -91,7 +91,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	sent := connector.SentValues(r.Fields, r.Key)
 	res, err := c.upsert(ctx, r.Key, c.fields(r.Fields), sent)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert %s: %w", r.Key, err)
+		return connector.Result{}, fmt.Errorf("upsert: %w", err)
 	}
 	return res, nil
 }
@@ -147,7 +147,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 		err = c.write(ctx, found, func(*resource) (string, any) { return http.MethodDelete, nil }, sent)
 	}
 	if err != nil && !errors.Is(err, errGone) {
-		return fmt.Errorf("delete %s: %w", r.Key, err)
+		return fmt.Errorf("delete: %w", err)
 	}
 	return nil
 }
@@ -166,7 +166,7 @@ func (c *Client) Deactivate(ctx context.Context, r connector.Record) error {
 		err = c.write(ctx, found, c.deactivateRequest(), sent)
 	}
 	if err != nil && !errors.Is(err, errGone) {
-		return fmt.Errorf("deactivate %s: %w", r.Key, err)
+		return fmt.Errorf("deactivate: %w", err)
 	}
 	return nil
 }

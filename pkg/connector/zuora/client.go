@@ -97,7 +97,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	sent := connector.SentValues(r.Fields, r.Key)
 	id, err := c.find(ctx, r.Key, sent)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("find contact %s: %w", r.Key, err)
+		return connector.Result{}, fmt.Errorf("find contact: %w", err)
 	}
 	body := make(map[string]any, len(r.Fields)+2)
 	for k, v := range r.Fields {
@@ -111,7 +111,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 			return connector.Result{}, err
 		}
 		if _, err := c.do(ctx, http.MethodPut, "/v1/contacts/"+seg, body, "", sent); err != nil {
-			return connector.Result{}, fmt.Errorf("update contact %s: %w", r.Key, err)
+			return connector.Result{}, fmt.Errorf("update contact: %w", err)
 		}
 		return connector.Result{ID: id}, nil
 	}
@@ -124,7 +124,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	}
 	resp, err := c.do(ctx, http.MethodPost, "/v1/contacts", body, idempotencyKey(r), sent)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("create contact %s: %w", r.Key, err)
+		return connector.Result{}, fmt.Errorf("create contact: %w", err)
 	}
 	var created struct {
 		ID string `json:"id"`
@@ -143,7 +143,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	sent := connector.SentValues(r.Fields, r.Key)
 	id, err := c.find(ctx, r.Key, sent)
 	if err != nil {
-		return fmt.Errorf("find contact %s: %w", r.Key, err)
+		return fmt.Errorf("find contact: %w", err)
 	}
 	if id == "" {
 		return nil
@@ -157,7 +157,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 		method, path = http.MethodPut, path+"/scrub"
 	}
 	if _, err := c.do(ctx, method, path, nil, "", sent); err != nil && !notFound(err) {
-		return fmt.Errorf("delete contact %s: %w", r.Key, err)
+		return fmt.Errorf("delete contact: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,6 +88,9 @@ func (q *Injector[F]) Answer(w http.ResponseWriter, write func(http.ResponseWrit
 type Failure struct {
 	Status     int
 	RetryAfter time.Duration
+	// Echo: the error message quotes the request body's values (see Echo),
+	// for fakes that offer an echo mode.
+	Echo bool
 }
 
 // Seconds renders d as whole seconds, rounded, as rate-limit headers carry it.
@@ -155,4 +159,59 @@ func CopyMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// Echo renders the values of a JSON request body as a careless back-end
+// quotes them in an error ("invalid record: OLGA.OUTAGE@EXAMPLE.COM, ..."):
+// strings in upper case, numbers that read as phone numbers regrouped in
+// threes, the values sorted. Fakes answer it in their echo failure modes,
+// so tests see whether what the connector sent comes back out in its
+// errors, in a case and format other than the one sent. A body that is not
+// JSON is echoed upper-cased as it is.
+func Echo(body []byte) string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return strings.ToUpper(string(body))
+	}
+	var vals []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			vals = append(vals, echoValue(x))
+		case float64:
+			vals = append(vals, strconv.FormatFloat(x, 'f', -1, 64))
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	sort.Strings(vals)
+	return strings.Join(vals, ", ")
+}
+
+// echoValue upper-cases s, or regroups a phone number's digits in threes
+// (+4915112345679 -> "+491 511 234 567 9"): a format nobody sends.
+func echoValue(s string) string {
+	d := strings.TrimPrefix(s, "+")
+	if len(d) < 8 || strings.Trim(d, "0123456789") != "" {
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	if d != s {
+		b.WriteByte('+')
+	}
+	for i := 0; i < len(d); i += 3 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(d[i:min(i+3, len(d))])
+	}
+	return b.String()
 }

@@ -113,3 +113,17 @@ func TestCopyMapNeverNil(t *testing.T) {
 		t.Fatal("CopyMap(nil) = nil")
 	}
 }
+
+func TestEcho(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"key":"olga@example.com","record":{"phone":"+4915112345679","n":2,"tags":["vip"]}}`,
+			"+491 511 234 567 9, 2, OLGA@EXAMPLE.COM, VIP"},
+		{`{"phone":"015112345679"}`, "015 112 345 679"},
+		{`not json`, "NOT JSON"},
+	}
+	for _, tt := range tests {
+		if got := Echo([]byte(tt.body)); got != tt.want {
+			t.Errorf("Echo(%s) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}

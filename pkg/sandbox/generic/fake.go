@@ -3,7 +3,8 @@
 // in the body) and /contacts/{key} (PUT, PATCH, DELETE, GET), checks one of
 // the generic target's auth modes (its HMAC check is written from the
 // format, not by calling the target's signer, so the two check each other),
-// and injects 429s with Retry-After and arbitrary failures on demand.
+// and injects 429s with Retry-After and arbitrary failures on demand, also
+// failures whose message echoes the record sent (FailNextEcho).
 //
 // Paths are relative to the fake's root; mount it with http.StripPrefix.
 package generic
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,6 +86,14 @@ func (f *Fake) FailNext(n, status int) {
 	f.failures.Add(n, fakekit.Failure{Status: status})
 }
 
+// FailNextEcho makes the next n authenticated calls answer status with an
+// error message quoting the values of the request body and the contact key
+// of the path, in upper case and regrouped (fakekit.Echo), as APIs that
+// echo the record they refused do.
+func (f *Fake) FailNextEcho(n, status int) {
+	f.failures.Add(n, fakekit.Failure{Status: status, Echo: true})
+}
+
 // Calls counts the /contacts calls answered, failed ones included.
 func (f *Fake) Calls() int {
 	f.mu.Lock()
@@ -136,7 +146,8 @@ func (f *Fake) serveContacts(w http.ResponseWriter, r *http.Request, key string,
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid credentials")
 		return
 	}
-	if f.failures.Answer(w, writeInjected) {
+	if fl, ok := f.failures.Next(); ok {
+		writeInjected(w, fl, key, body)
 		return
 	}
 	switch {
@@ -216,9 +227,13 @@ func (f *Fake) write(w http.ResponseWriter, body []byte, pathKey string, merge b
 	writeJSON(w, status, rec)
 }
 
-func writeInjected(w http.ResponseWriter, fl fakekit.Failure) {
+func writeInjected(w http.ResponseWriter, fl fakekit.Failure, key string, body []byte) {
 	fakekit.SetRetryAfter(w.Header(), fl.RetryAfter)
-	writeError(w, fl.Status, "injected", http.StatusText(fl.Status))
+	msg := http.StatusText(fl.Status)
+	if fl.Echo {
+		msg = "contact " + strings.ToUpper(key) + " refused: " + fakekit.Echo(body)
+	}
+	writeError(w, fl.Status, "injected", msg)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

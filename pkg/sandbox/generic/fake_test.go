@@ -140,3 +140,15 @@ func TestInjectedFailures(t *testing.T) {
 		t.Fatalf("calls = %d", a.fake.Calls())
 	}
 }
+
+func TestFailNextEchoQuotesTheRecord(t *testing.T) {
+	a := newAPI(t, Auth{Mode: "none"})
+	a.fake.FailNextEcho(1, http.StatusBadRequest)
+	resp, body := a.do("PUT", "/contacts/olga@example.com", `{"record":{"name":"Olga Outage"}}`, nil)
+	if resp.StatusCode != 400 || !strings.Contains(body, "contact OLGA@EXAMPLE.COM refused: OLGA OUTAGE") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if resp, _ := a.do("PUT", "/contacts/olga@example.com", `{"record":{}}`, nil); resp.StatusCode != 201 {
+		t.Errorf("the echo failure is consumed: next call answered %d", resp.StatusCode)
+	}
+}
