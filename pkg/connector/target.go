@@ -1,7 +1,7 @@
 // Package connector declares what a back-end connector provides (a
 // mapping's `connector:` names one kind) and holds what wraps every
-// connector at run time: the credential-refreshing wrapper (refresh.go)
-// and the redaction of values in back-end messages (redact.go). One
+// connector at run time: the credential-refreshing wrapper (refresh.go).
+// Back-end messages go through pkg/redact before anyone logs them. One
 // package per kind lives below (salesforce, hubspot, ..., generic); the
 // registry package lists them and builds one from a mapping's settings and
 // its secret; internal/connectorkit holds their shared plumbing.

@@ -6,13 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
-
-	"github.com/profilesync/profilesync/pkg/connector"
 )
 
 // Expressions are expr-lang/expr programs over env, compiled and
@@ -110,7 +109,7 @@ func (v *env) redact(msg string) string {
 	if err != nil {
 		return "(detail withheld: it may quote the profile)"
 	}
-	return connector.Redact(msg, connector.SentValues(m), maxRunError)
+	return redact.Message(msg, redact.SentValues(m), maxRunError)
 }
 
 func hashHex(h interface {

@@ -13,6 +13,7 @@ package braze
 import (
 	"context"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ func (c *Client) trackChunk(ctx context.Context, rs []connector.Record, results 
 	}
 	sent := make([][]string, len(at))
 	for j, i := range at {
-		sent[j] = connector.SentValues(rs[i].Fields, rs[i].Key)
+		sent[j] = redact.SentValues(rs[i].Fields, rs[i].Key)
 	}
 	out, err := c.track(ctx, attrs, sent)
 	if err != nil {
@@ -172,7 +173,7 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 		}
 		a["subscription_groups"] = groups
 	}
-	sent := [][]string{connector.SentValues(r.Fields, r.Key)}
+	sent := [][]string{redact.SentValues(r.Fields, r.Key)}
 	out, err := c.track(ctx, []map[string]any{a}, sent)
 	switch {
 	case err != nil:
@@ -246,5 +247,5 @@ func flatten(sent [][]string) []string {
 	for _, s := range sent {
 		out = append(out, s...)
 	}
-	return connector.SentValues(nil, out...) // sorted longest first
+	return redact.SentValues(nil, out...) // sorted longest first
 }

@@ -3,6 +3,7 @@ package braze
 import (
 	"context"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
@@ -53,5 +54,5 @@ func (c *Client) deleteIDs(ctx context.Context, ids []string) error {
 	if status/100 == 2 {
 		return nil
 	}
-	return classify(status, h, parseResponse(body), connector.SentValues(nil, ids...), c.now())
+	return classify(status, h, parseResponse(body), redact.SentValues(nil, ids...), c.now())
 }

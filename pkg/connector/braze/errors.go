@@ -3,12 +3,12 @@ package braze
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -72,7 +72,7 @@ func parseResponse(body []byte) response {
 // nonFatal is one record's refusal: permanent, since the same data will be
 // refused again ("'email_subscribe' must be one of …").
 func nonFatal(status int, text string, sent []string) *fault.Error {
-	return fault.New(fault.Permanent, status, CodeNonFatal, connector.Redact(text, sent, maxMessage))
+	return fault.New(fault.Permanent, status, CodeNonFatal, redact.Message(text, sent, maxMessage))
 }
 
 // classify turns a failed request into a fault.Error: 429 waits until
@@ -84,7 +84,7 @@ func classify(status int, h http.Header, r response, sent []string, now time.Tim
 	for _, e := range r.errors {
 		parts = append(parts, e.text)
 	}
-	msg := connector.Redact(strings.Trim(strings.Join(parts, "; "), "; "), sent, maxMessage)
+	msg := redact.Message(strings.Trim(strings.Join(parts, "; "), "; "), sent, maxMessage)
 	e := fault.FromHTTP(status, h, "", msg)
 	if status == http.StatusTooManyRequests {
 		if d, ok := resetAfter(h, now); ok {

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("upsert contact: %w", err)
 	}
-	sent := connector.SentValues(r.Fields, r.Key)
+	sent := redact.SentValues(r.Fields, r.Key)
 	leaving := ct.subscribed != nil && !*ct.subscribed
 	if c.settings.Identifier == ByEmail && !leaving {
 		res, err := c.post(ctx, r.Key, ct, sent)

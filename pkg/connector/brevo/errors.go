@@ -2,12 +2,12 @@ package brevo
 
 import (
 	"encoding/json"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -51,7 +51,7 @@ func classify(status int, h http.Header, body []byte, sent []string) *fault.Erro
 	if ids := e.Metadata.DuplicateIdentifiers; len(ids) > 0 {
 		msg += " [duplicate: " + strings.Join(ids, ", ") + "]"
 	}
-	fe := fault.FromHTTP(status, h, e.Code, connector.Redact(msg, sent, maxMessage))
+	fe := fault.FromHTTP(status, h, e.Code, redact.Message(msg, sent, maxMessage))
 	switch status {
 	case http.StatusTooManyRequests:
 		fe.Class = fault.Throttled

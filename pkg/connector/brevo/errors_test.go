@@ -1,12 +1,12 @@
 package brevo
 
 import (
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -53,7 +53,7 @@ func TestClassify(t *testing.T) {
 func TestClassifyRedactsSentValues(t *testing.T) {
 	fields := map[string]any{"email": "jane@example.com", "SMS": "+33612345678"}
 	body := `{"code":"invalid_parameter","message":"Invalid phone number +33612345678 for contact jane@example.com","metadata":{"duplicate_identifiers":["SMS"]}}`
-	e := classify(400, http.Header{}, []byte(body), connector.SentValues(fields))
+	e := classify(400, http.Header{}, []byte(body), redact.SentValues(fields))
 	for _, v := range []string{"jane@example.com", "+33612345678"} {
 		if strings.Contains(e.Error(), v) {
 			t.Fatalf("error %q contains the sent value %q", e, v)

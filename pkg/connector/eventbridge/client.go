@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"time"
 
@@ -298,11 +299,11 @@ func (c *Client) call(ctx context.Context, rs []connector.Record, entries []type
 	var sent []string
 	for n, i := range idx {
 		in.Entries[n] = entries[i]
-		sent = append(sent, connector.SentValues(rs[i].Fields, rs[i].Key)...)
+		sent = append(sent, redact.SentValues(rs[i].Fields, rs[i].Key)...)
 	}
 	out, err := c.api.PutEvents(ctx, in)
 	if err != nil {
-		fe := classifyCall(err, connector.SentValues(nil, sent...))
+		fe := classifyCall(err, redact.SentValues(nil, sent...))
 		for _, i := range idx {
 			errs[i] = fe
 		}
@@ -319,7 +320,7 @@ func (c *Client) call(ctx context.Context, rs []connector.Record, entries []type
 			continue
 		}
 		errs[i] = classifyEntry(awssdk.ToString(res.ErrorCode), awssdk.ToString(res.ErrorMessage),
-			connector.SentValues(rs[i].Fields, rs[i].Key))
+			redact.SentValues(rs[i].Fields, rs[i].Key))
 	}
 	return nil
 }

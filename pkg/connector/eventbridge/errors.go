@@ -3,11 +3,11 @@ package eventbridge
 import (
 	"context"
 	"errors"
+	"github.com/profilesync/profilesync/pkg/redact"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -38,7 +38,7 @@ var (
 // Everything AWS does not call retryable (MalformedDetail, InvalidArgument,
 // AccessDeniedException, NotAuthorizedForSourceException, …) is Permanent.
 func classifyEntry(code, msg string, sent []string) *fault.Error {
-	e := fault.New(fault.Permanent, 0, code, connector.Redact(msg, sent, maxMessage))
+	e := fault.New(fault.Permanent, 0, code, redact.Message(msg, sent, maxMessage))
 	switch {
 	case code == "":
 		e.Class, e.Message = fault.Transient, "PutEvents reported a failed entry without an error code"
@@ -71,7 +71,7 @@ func classifyCall(err error, sent []string) *fault.Error {
 		return fault.Wrap(fault.Transient, err)
 	}
 	code := ae.ErrorCode()
-	e := fault.New(fault.Permanent, status, code, connector.Redact(ae.ErrorMessage(), sent, maxMessage))
+	e := fault.New(fault.Permanent, status, code, redact.Message(ae.ErrorMessage(), sent, maxMessage))
 	switch {
 	case throttleCodes[code]:
 		e.Class = fault.Throttled

@@ -14,6 +14,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,7 +121,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	if status/100 == 2 {
 		return connector.Result{ID: responseID(resp), Created: status == http.StatusCreated}, nil
 	}
-	return connector.Result{}, fmt.Errorf("upsert: %w", classify(status, resp.header, resp.body, connector.SentValues(r.Fields, r.Key)))
+	return connector.Result{}, fmt.Errorf("upsert: %w", classify(status, resp.header, resp.body, redact.SentValues(r.Fields, r.Key)))
 }
 
 // Delete sends the "deleted" request, without a body. 404 and 410 mean

@@ -1,7 +1,7 @@
 package generic
 
 import (
-	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/redact"
 
 	"encoding/json"
 	"net/http"
@@ -19,7 +19,7 @@ const maxMessage = 200
 // body may be a proxy's page, or an echo of our payload.
 func classify(status int, h http.Header, body []byte, sent []string) *fault.Error {
 	code, msg := parseError(body)
-	return fault.FromHTTP(status, h, code, connector.Redact(msg, sent, maxMessage))
+	return fault.FromHTTP(status, h, code, redact.Message(msg, sent, maxMessage))
 }
 
 // parseError reads {"error": "...", "message": "..."}, or
@@ -46,5 +46,5 @@ func parseError(body []byte) (code, msg string) {
 	if c, ok := m["code"].(string); ok && code == "" {
 		code = c
 	}
-	return connector.Redact(code, nil, maxMessage), msg
+	return redact.Message(code, nil, maxMessage), msg
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"maps"
 	"net/http"
 	"strconv"
@@ -87,7 +88,7 @@ func (c *Client) group(rs []connector.Record, errs []error) []*input {
 		}
 		maps.Copy(in.props, props)
 		in.idx = append(in.idx, i)
-		in.sent = append(in.sent, connector.SentValues(r.Fields, r.Key)...)
+		in.sent = append(in.sent, redact.SentValues(r.Fields, r.Key)...)
 	}
 	return out
 }

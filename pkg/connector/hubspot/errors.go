@@ -2,12 +2,12 @@ package hubspot
 
 import (
 	"encoding/json"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -81,7 +81,7 @@ func (e apiError) text(sent []string) string {
 			msg += "; " + p
 		}
 	}
-	msg = connector.Redact(msg, sent, maxMessage)
+	msg = redact.Message(msg, sent, maxMessage)
 	if e.CorrelationID != "" {
 		msg += " (correlationId " + e.CorrelationID + ")"
 	}

@@ -1,12 +1,12 @@
 package hubspot
 
 import (
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -53,7 +53,7 @@ func TestClassify(t *testing.T) {
 func TestClassifyRedactsSentValues(t *testing.T) {
 	fields := map[string]any{"email": "jane@example.com", "phone": "+4912345678"}
 	body := `{"status":"error","message":"Property values were not valid: [{\"isValid\":false,\"message\":\"Email address jane@example.com is invalid\",\"error\":\"INVALID_EMAIL\",\"name\":\"email\"}]","correlationId":"c-9","category":"VALIDATION_ERROR","errors":[{"message":"bad phone +4912345678","code":"INVALID_PHONE","in":"phone"}]}`
-	e := classify(400, http.Header{}, []byte(body), connector.SentValues(fields))
+	e := classify(400, http.Header{}, []byte(body), redact.SentValues(fields))
 	for _, v := range []string{"jane@example.com", "+4912345678"} {
 		if strings.Contains(e.Error(), v) {
 			t.Fatalf("error %q contains the sent value %q", e, v)

@@ -18,6 +18,7 @@ package ldap
 import (
 	"context"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"slices"
 	"sync"
@@ -101,7 +102,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 		return err
 	})
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("upsert: %w", classify(err, false, connector.SentValues(r.Fields, r.Key)))
+		return connector.Result{}, fmt.Errorf("upsert: %w", classify(err, false, redact.SentValues(r.Fields, r.Key)))
 	}
 	return res, nil
 }

@@ -2,11 +2,11 @@ package ldap
 
 import (
 	"errors"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -55,7 +55,7 @@ func classify(err error, bind bool, sent []string) *fault.Error {
 	code := le.ResultCode
 	msg := ""
 	if le.Err != nil {
-		msg = connector.Redact(strings.TrimSpace(le.Err.Error()), sent, maxMessage)
+		msg = redact.Message(strings.TrimSpace(le.Err.Error()), sent, maxMessage)
 	}
 	e := fault.New(fault.Permanent, int(code), codeName(code), msg)
 	switch {

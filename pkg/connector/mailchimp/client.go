@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,7 +112,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	if err != nil {
 		return connector.Result{}, err
 	}
-	sent := connector.SentValues(r.Fields, r.Key)
+	sent := redact.SentValues(r.Fields, r.Key)
 	body := c.memberBody(r, email)
 	if prev, _ := r.Fields[FieldPreviousEmail].(string); strings.TrimSpace(prev) != "" && SubscriberHash(prev) != SubscriberHash(email) {
 		patch := make(map[string]any, len(body))
@@ -155,7 +156,7 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 	if status/100 == 2 || status == http.StatusNotFound {
 		return nil
 	}
-	return fmt.Errorf("unsubscribe member: %w", classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
+	return fmt.Errorf("unsubscribe member: %w", classify(status, h, resp, redact.SentValues(r.Fields, r.Key)))
 }
 
 // Delete archives or permanently deletes the member, per delete_mode. The
@@ -177,7 +178,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if status/100 == 2 || status == http.StatusNotFound {
 		return nil
 	}
-	return fmt.Errorf("delete member: %w", classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
+	return fmt.Errorf("delete member: %w", classify(status, h, resp, redact.SentValues(r.Fields, r.Key)))
 }
 
 // emailOf finds the member's address: the email_address field, else a key

@@ -2,11 +2,11 @@ package mailchimp
 
 import (
 	"encoding/json"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -43,8 +43,8 @@ func classify(status int, h http.Header, body []byte, sent []string) *fault.Erro
 	for _, fe := range p.Errors {
 		parts = append(parts, fe.Field+": "+fe.Message)
 	}
-	msg := connector.Redact(strings.Trim(strings.Join(parts, "; "), "; "), sent, maxMessage)
-	e := fault.FromHTTP(status, h, connector.Redact(p.Title, sent, 100), msg)
+	msg := redact.Message(strings.Trim(strings.Join(parts, "; "), "; "), sent, maxMessage)
+	e := fault.FromHTTP(status, h, redact.Message(p.Title, sent, 100), msg)
 	switch {
 	case status == http.StatusUnauthorized:
 		// An API key is not refreshed: a revoked key or a wrong data

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strconv"
 	"strings"
@@ -126,7 +127,7 @@ func (c *Client) upsertCall(ctx context.Context, rs []connector.Record, idx []in
 		m["attributes"] = map[string]string{"type": c.settings.Object}
 		m[c.settings.ExternalIDField] = rs[i].Key
 		records[n] = m
-		sent = append(sent, connector.SentValues(rs[i].Fields, rs[i].Key)...)
+		sent = append(sent, redact.SentValues(rs[i].Fields, rs[i].Key)...)
 	}
 	body, err := json.Marshal(map[string]any{"allOrNone": false, "records": records})
 	if err != nil {
@@ -154,7 +155,7 @@ func (c *Client) upsertCall(ctx context.Context, rs []connector.Record, idx []in
 		case out[n].Success:
 			results[i] = connector.Result{ID: out[n].ID, Created: out[n].Created}
 		default:
-			errs[i] = c.recordError(rs[i], classifyRecord(out[n].Errors, connector.SentValues(rs[i].Fields, rs[i].Key)))
+			errs[i] = c.recordError(rs[i], classifyRecord(out[n].Errors, redact.SentValues(rs[i].Fields, rs[i].Key)))
 		}
 	}
 	return nil
@@ -182,7 +183,7 @@ func classifyRecord(errs []collectionError, sent []string) *fault.Error {
 		api[i] = apiError{Message: e.Message, ErrorCode: e.StatusCode, Fields: e.Fields}
 	}
 	code, msg := summarize(api)
-	e := fault.New(fault.Permanent, 0, code, connector.Redact(msg, sent, maxMessage))
+	e := fault.New(fault.Permanent, 0, code, redact.Message(msg, sent, maxMessage))
 	switch {
 	case len(api) == 0:
 		e.Class, e.Message = fault.Transient, "Collections upsert reported a failure without errors"
@@ -208,5 +209,5 @@ func allCodes(errs []apiError, code string) bool {
 // sortLongestFirst orders sent values for connector.Redact, which needs the
 // longest first; concatenating several records' SentValues breaks that.
 func sortLongestFirst(vs []string) []string {
-	return connector.SentValues(nil, vs...)
+	return redact.SentValues(nil, vs...)
 }

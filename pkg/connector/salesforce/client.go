@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"net/url"
 	"strings"
@@ -100,7 +101,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	case http.StatusNoContent: // an update before API v46.0
 		return connector.Result{}, nil
 	}
-	return connector.Result{}, fmt.Errorf("upsert %s: %w", c.settings.Object, classify(status, h, resp, connector.SentValues(r.Fields, r.Key)))
+	return connector.Result{}, fmt.Errorf("upsert %s: %w", c.settings.Object, classify(status, h, resp, redact.SentValues(r.Fields, r.Key)))
 }
 
 // Delete removes the record whose External ID is r.Key. A record that is

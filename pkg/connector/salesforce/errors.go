@@ -1,7 +1,7 @@
 package salesforce
 
 import (
-	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/redact"
 
 	"encoding/json"
 	"fmt"
@@ -58,7 +58,7 @@ func parseErrors(body []byte) []apiError {
 func classify(status int, h http.Header, body []byte, sent []string) *fault.Error {
 	errs := parseErrors(body)
 	code, msg := summarize(errs)
-	msg = connector.Redact(msg, sent, maxMessage)
+	msg = redact.Message(msg, sent, maxMessage)
 	if status == http.StatusMultipleChoices {
 		return fault.New(fault.Permanent, status, "MULTIPLE_CHOICES",
 			fmt.Sprintf("the external id matched %d records; de-duplicate them in Salesforce", countMatches(body)))
@@ -141,7 +141,7 @@ type tokenError struct {
 func classifyToken(status int, h http.Header, body []byte) *fault.Error {
 	var te tokenError
 	_ = json.Unmarshal(body, &te)
-	desc := connector.Redact(te.Description, nil, maxMessage)
+	desc := redact.Message(te.Description, nil, maxMessage)
 	switch {
 	case te.Error == "rate_limit_exceeded":
 		e := fault.FromHTTP(status, h, te.Error, desc)

@@ -1,7 +1,7 @@
 package salesforce
 
 import (
-	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/redact"
 
 	"net/http"
 	"strings"
@@ -53,7 +53,7 @@ func TestClassify(t *testing.T) {
 func TestClassifyRedactsSentValues(t *testing.T) {
 	fields := map[string]any{"LastName": "Verylongsurname", "Email": "jane@example.com", "Nested": map[string]any{"Phone": "+4912345"}}
 	body := `[{"message":"Last Name: data value too large: Verylongsurname (max length=10); invalid email address: jane@example.com; +4912345","errorCode":"STRING_TOO_LONG","fields":["LastName"]}]`
-	e := classify(400, http.Header{}, []byte(body), connector.SentValues(fields))
+	e := classify(400, http.Header{}, []byte(body), redact.SentValues(fields))
 	for _, v := range []string{"Verylongsurname", "jane@example.com", "+4912345"} {
 		if strings.Contains(e.Error(), v) {
 			t.Fatalf("error %q contains the sent value %q", e, v)
@@ -115,7 +115,7 @@ func TestClassifyRecord(t *testing.T) {
 		})
 	}
 	e := classifyRecord([]collectionError{{StatusCode: "INVALID_EMAIL_ADDRESS", Message: "Email: invalid email address: jane@example.com", Fields: []string{"Email"}}},
-		connector.SentValues(map[string]any{"Email": "jane@example.com"}))
+		redact.SentValues(map[string]any{"Email": "jane@example.com"}))
 	if strings.Contains(e.Error(), "jane@example.com") || !strings.Contains(e.Error(), "[fields: Email]") {
 		t.Fatalf("error %q must keep the field and drop the value", e)
 	}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	if r.Key == "" {
 		return connector.Result{}, fault.New(fault.Permanent, 0, "", "record has no key")
 	}
-	sent := connector.SentValues(r.Fields, r.Key)
+	sent := redact.SentValues(r.Fields, r.Key)
 	res, err := c.upsert(ctx, r.Key, c.fields(r.Fields), sent)
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("upsert: %w", err)

@@ -2,9 +2,9 @@ package scim
 
 import (
 	"encoding/json"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -32,7 +32,7 @@ type apiError struct {
 func classify(status int, h http.Header, body []byte, sent []string) *fault.Error {
 	var ae apiError
 	_ = json.Unmarshal(body, &ae)
-	e := fault.FromHTTP(status, h, ae.ScimType, connector.Redact(ae.Detail, sent, maxMessage))
+	e := fault.FromHTTP(status, h, ae.ScimType, redact.Message(ae.Detail, sent, maxMessage))
 	switch status {
 	case http.StatusPreconditionFailed:
 		e.Class = fault.Transient

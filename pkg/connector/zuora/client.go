@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strings"
 	"time"
@@ -94,7 +95,7 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 	if r.Key == "" {
 		return connector.Result{}, fault.New(fault.Permanent, 0, "", "record has no key")
 	}
-	sent := connector.SentValues(r.Fields, r.Key)
+	sent := redact.SentValues(r.Fields, r.Key)
 	id, err := c.find(ctx, r.Key, sent)
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("find contact: %w", err)
@@ -140,7 +141,7 @@ func (c *Client) Delete(ctx context.Context, r connector.Record) error {
 	if r.Key == "" {
 		return fault.New(fault.Permanent, 0, "", "record has no key")
 	}
-	sent := connector.SentValues(r.Fields, r.Key)
+	sent := redact.SentValues(r.Fields, r.Key)
 	id, err := c.find(ctx, r.Key, sent)
 	if err != nil {
 		return fmt.Errorf("find contact: %w", err)

@@ -3,12 +3,12 @@ package zuora
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -96,8 +96,8 @@ func classify(status int, h http.Header, body []byte, sent []string) *fault.Erro
 	if len(parts) == 0 && a.Message != "" {
 		parts = append(parts, a.Message)
 	}
-	msg := connector.Redact(strings.Join(parts, "; "), sent, maxMessage)
-	e := fault.FromHTTP(status, h, connector.Redact(code, nil, 64), msg)
+	msg := redact.Message(strings.Join(parts, "; "), sent, maxMessage)
+	e := fault.FromHTTP(status, h, redact.Message(code, nil, 64), msg)
 	cat, known := category(code)
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -145,7 +145,7 @@ func classifyToken(status int, h http.Header, body []byte) *fault.Error {
 	if desc == "" {
 		desc = te.Message
 	}
-	desc = connector.Redact(desc, nil, maxMessage)
+	desc = redact.Message(desc, nil, maxMessage)
 	if status == http.StatusTooManyRequests || status >= 500 || status == http.StatusRequestTimeout {
 		return classify(status, h, body, nil)
 	}

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"io"
 	"net/http"
 	"net/url"
 
-	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -34,7 +34,7 @@ func Call(ctx context.Context, hc *http.Client, method, u string, header http.He
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return 0, nil, nil, fault.Wrap(fault.Permanent, connector.RedactURLError(err))
+		return 0, nil, nil, fault.Wrap(fault.Permanent, redact.URLError(err))
 	}
 	for k, vs := range header {
 		for _, v := range vs {
@@ -47,7 +47,7 @@ func Call(ctx context.Context, hc *http.Client, method, u string, header http.He
 		if errors.As(err, &fe) {
 			return 0, nil, nil, fe // already classified: an egress refusal, which quotes no URL
 		}
-		return 0, nil, nil, fault.Wrap(fault.Transient, connector.RedactURLError(err))
+		return 0, nil, nil, fault.Wrap(fault.Transient, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))

@@ -1,4 +1,4 @@
-package connector
+package redact
 
 import (
 	"errors"
@@ -9,12 +9,12 @@ import (
 
 func TestRedact(t *testing.T) {
 	sent := SentValues(map[string]any{"Email": "jane@example.com", "Name": map[string]any{"Last": "Doe"}, "Age": 42, "Ok": true, "X": "ab"}, "u-1234")
-	got := Redact("INVALID_EMAIL_ADDRESS: jane@example.com for Doe (u-1234), age 42, ab", sent, 200)
+	got := Message("INVALID_EMAIL_ADDRESS: jane@example.com for Doe (u-1234), age 42, ab", sent, 200)
 	want := "INVALID_EMAIL_ADDRESS: [redacted] for [redacted] ([redacted]), age 42, ab"
 	if got != want {
 		t.Errorf("Redact = %q\nwant     %q", got, want)
 	}
-	if got := Redact(strings.Repeat("é", 10), nil, 5); got != "éé…" {
+	if got := Message(strings.Repeat("é", 10), nil, 5); got != "éé…" {
 		t.Errorf("cut on a rune boundary: %q", got)
 	}
 }
@@ -24,7 +24,7 @@ func TestRedact(t *testing.T) {
 func TestRedactCaseAndFormatting(t *testing.T) {
 	sent := SentValues(map[string]any{"Email": "olga.outage@example.com", "FirstName": "Olga", "LastName": "Outage", "MobilePhone": "+4915112345679"}, "u-77")
 	msg := "Invalid email OLGA.OUTAGE@EXAMPLE.COM for Olga Outage, phone 015112345679"
-	got := Redact(msg, sent, 500)
+	got := Message(msg, sent, 500)
 	if want := "Invalid email [redacted] for [redacted] [redacted], phone [redacted]"; got != want {
 		t.Errorf("Redact = %q\nwant     %q", got, want)
 	}
@@ -35,15 +35,15 @@ func TestRedactCaseAndFormatting(t *testing.T) {
 		"full name olga   outage":                   "full name [redacted]   [redacted]",
 		"record 12345678 of 2024":                   "record 12345678 of 2024",
 	} {
-		if got := Redact(in, sent, 500); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		if got := Message(in, sent, 500); got != want {
+			t.Errorf("Message(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestRedactURLError(t *testing.T) {
 	err := &url.Error{Op: "Patch", URL: "https://user:pw@x/Contact/u-1", Err: errors.New("connection refused")}
-	if got := RedactURLError(err).Error(); strings.Contains(got, "u-1") || strings.Contains(got, "pw") || got != "Patch: connection refused" {
+	if got := URLError(err).Error(); strings.Contains(got, "u-1") || strings.Contains(got, "pw") || got != "Patch: connection refused" {
 		t.Errorf("got %q", got)
 	}
 }

@@ -1,4 +1,7 @@
-package connector
+// Package redact takes personal data out of texts that others write and
+// we log or keep: back-end error messages (connectors), expression errors
+// (pkg/mapping), transport errors with URLs. It imports nothing of ours.
+package redact
 
 import (
 	"errors"
@@ -13,10 +16,10 @@ import (
 // Back-ends quote the values they refused ("invalid email: jane@…"), often
 // in another case or format than we sent them (OLGA@EXAMPLE.COM, 0151 …
 // for +49151…), and their messages end up in logs and DLQ reasons, so
-// connectors pass them through Redact with the values they sent.
+// connectors pass them through Message with the values they sent.
 
 // SentValues lists the scalar values in fields and the extra strings,
-// longest first, for Redact.
+// longest first, for Message.
 func SentValues(fields map[string]any, extra ...string) []string {
 	out := append([]string(nil), extra...)
 	var walk func(v any)
@@ -56,12 +59,12 @@ var digitRunRE = regexp.MustCompile(`\+?\(?\d[\d\s().\-/]*\d`)
 // to be that number, few enough that +49 151… and 0151… agree.
 const phoneTail = 8
 
-// Redact removes personal data from a back-end's message: every e-mail
+// Message removes personal data from a back-end's message: every e-mail
 // address; every sent value of three or more bytes in any case (spaces in
 // it matching any run of whitespace); and every sent phone number in any
 // formatting, matched on its last phoneTail digits. Then it cuts msg to at
 // most max bytes on a rune boundary.
-func Redact(msg string, sent []string, max int) string {
+func Message(msg string, sent []string, max int) string {
 	msg = emailRE.ReplaceAllString(msg, redacted)
 	var tails []string
 	for _, v := range sent {
@@ -129,9 +132,9 @@ func digits(s string) string {
 	return b.String()
 }
 
-// RedactURLError keeps a transport error but not its URL, which holds the
+// URLError keeps a transport error but not its URL, which holds the
 // record key and may hold credentials in userinfo.
-func RedactURLError(err error) error {
+func URLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
