@@ -126,7 +126,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 		}
 		secrets = FileSecrets{Dir: dir, BaseURL: url}
 	}
-	sb, err := sandbox.New()
+	sb, err := sandbox.Open(SandboxDir(o.DataDir))
 	if err != nil {
 		return nil, err
 	}
