@@ -24,6 +24,10 @@ Sign the payload in FILE the way SOURCE's CIAM signs its webhooks, with the
 secret in <data>/secrets/SOURCE.json, and POST it to <url>/webhooks/SOURCE.
 Prints the answer's status and body; exits 1 unless it is 2xx.
 
+When FILE has a companion <FILE minus .json>.sandbox.json, its change to
+the sandbox cidaas user is made first (PUT /users-srv/user/{sub}), as an
+admin editing the profile would before cidaas sends ACCOUNT_MODIFIED.
+
 Then, like stripe trigger, it waits (up to --timeout; --no-wait skips it)
 for the stack to settle each event it accepted at each target it was routed
 to, and prints what happened there: delivered/deleted with the record id,
@@ -62,6 +66,9 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 	if _, err := os.Stat(secret); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("source %q: no secret %s (is there such a source? `profilesync dev --data %s` writes the development secrets on start)", src, secret, *data)
 	}
+	if err := applyCompanion(ctx, c, *url, file); err != nil {
+		return withStackHint(err, *url)
+	}
 	sent := time.Now().Add(-time.Millisecond) // notices are stamped in milliseconds
 	res, err := devstack.Send(ctx, devstack.SendOptions{URL: *url, DataDir: *data, Source: src, Body: body})
 	if err != nil {
@@ -94,6 +101,28 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 			}
 		}
 	}
+	return nil
+}
+
+// applyCompanion makes the sandbox change of FILE's companion
+// (<FILE>.sandbox.json), if it has one, and says so.
+func applyCompanion(ctx context.Context, c *cli, url, file string) error {
+	path := devstack.CompanionFile(file)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ch devstack.SandboxChange
+	if err := json.Unmarshal(b, &ch); err != nil || ch.CidaasUser.Sub == "" {
+		return fmt.Errorf("%s: want {\"cidaas_user\": {\"sub\": …, \"fields\": {…}}}", path)
+	}
+	if err := devstack.ApplySandboxChange(ctx, &http.Client{Timeout: 10 * time.Second}, url, ch); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(c.stdout, "changed the sandbox cidaas user %s as %s says\n", ch.CidaasUser.Sub, path)
 	return nil
 }
 

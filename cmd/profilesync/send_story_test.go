@@ -64,3 +64,32 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestQuickstartStory is the README's quickstart: every printed outcome
+// is the one the README shows.
+func TestQuickstartStory(t *testing.T) {
+	s, dir := startStack(t)
+	send := func(name string) string {
+		return mustRun(t, "send", "cidaas", samples+name, "--url", s.URL, "--data", dir)
+	}
+	steps := []struct {
+		file string
+		want []string
+	}{
+		{"cidaas-account-created.json", []string{`(?m)^  salesforce +delivered, record 003`, `(?m)^  webhook +delivered, record c-1$`}},
+		{"cidaas-account-modified.json", []string{`changed the sandbox cidaas user`, `(?m)^  salesforce +delivered, record 003`, `(?m)^  webhook +skipped_unchanged: `}},
+		{"cidaas-consent-revoked.json", []string{`(?m)^  webhook +delivered, record c-1$`}},
+		{"cidaas-account-deleted.json", []string{`(?m)^  salesforce +deleted, record 003`, `(?m)^  webhook +deleted, record c-1$`}},
+	}
+	for i, st := range steps {
+		out := send(st.file)
+		for _, re := range st.want {
+			if !regexp.MustCompile(re).MatchString(out) {
+				t.Errorf("%s: no line matching %s in:\n%s", st.file, re, out)
+			}
+		}
+		if i == 1 && !strings.Contains(mustRun(t, "sandbox", "list", "salesforce", "--url", s.URL), `"MailingCity": "Hamburg"`) {
+			t.Errorf("after the update, Salesforce does not show Hamburg")
+		}
+	}
+}
