@@ -8,6 +8,7 @@ BUILD_DIR ?= build
 .PHONY: run test test-deps test-short build bench vet clean template template-check docs chaos
 
 run:
+	@echo "compiling profilesync (the first run takes a minute; later ones start at once)..."
 	$(GO) run ./cmd/profilesync dev --data $(DATA)
 
 # Installs slapd, ldap-utils and awscli when it can (root, apt-get), then

@@ -29,15 +29,21 @@ one poller per target, and the sandbox fakes of cidaas, Akamai, Salesforce
 and the generic webhook API under <url>/sandbox/. Development secrets are
 written to <data>/secrets on first start; edit them to point a source or
 target at a real system. Runs until interrupted (Ctrl-C, SIGTERM); queued
-messages stay in <data> for the next start.`
+messages, the sync state and what the sandbox fakes hold (<data>/sandbox)
+stay in <data> for the next start; --reset empties it first.`
 
 func runDev(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("dev", devHelp)
 	addr := f.String("addr", "127.0.0.1:3000", "listen `address`")
-	data := f.String("data", defaultData, "data `dir`ectory: SQLite queues and state, secrets/")
+	data := f.String("data", defaultData, "data `dir`ectory: SQLite queues and state, sandbox/, secrets/")
 	mappingsDir := f.String("mappings", "", "mapping files `dir`ectory (default: the ones built in)")
+	doReset := f.Bool("reset", false, "first empty the data directory, as profilesync reset does (secrets kept)")
+	resetSecrets := f.Bool("reset-secrets", false, "with --reset, remove the secrets too")
 	if _, err := f.parse(c, args, 0, 0); err != nil {
 		return err
+	}
+	if *resetSecrets && !*doReset {
+		return f.usageErr("--reset-secrets goes with --reset")
 	}
 	var mfs fs.FS
 	if *mappingsDir != "" {
@@ -45,6 +51,15 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 			return f.usageErr("--mappings %s: not a directory", *mappingsDir)
 		}
 		mfs = os.DirFS(*mappingsDir)
+	}
+	if *doReset {
+		if stackAnswers(ctx, "http://"+*addr) {
+			return fmt.Errorf("a stack is running at %s: stop it before --reset", *addr)
+		}
+		if err := reset(c, *data, *resetSecrets); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout)
 	}
 	s, err := devstack.Start(ctx, devstack.Options{Addr: *addr, DataDir: *data, Mappings: mfs, Log: c.log})
 	if err != nil {

@@ -56,6 +56,7 @@ func commands() []command {
 		{"send", "sign a sample webhook as its CIAM would and post it to the stack", runSend},
 		{"invoke", "run one Lambda function in-process on an event (sam local invoke)", runInvoke},
 		{"sandbox", "show what the sandbox back-ends received", runSandbox},
+		{"reset", "empty the local data directory (queues, state, sandbox); secrets kept", runReset},
 		{"validate", "check mapping files", runValidate},
 		{"mapping", "dry-run a mapping on a profile: decision, record, HTTP request", runMapping},
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},

@@ -81,7 +81,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not verified", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), nil
 	}
-	batches, n, err := h.route(ctx, log, evs, now)
+	batches, routed, n, err := h.route(ctx, log, evs, now)
 	if errors.Is(err, errUnavailable) {
 		log.Error("webhook not enqueued", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
@@ -99,14 +99,31 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	for _, e := range evs {
 		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType)
 	}
-	return jsonReply(http.StatusOK, map[string]int{"events": len(evs), "enqueued": n}), nil
+	return jsonReply(http.StatusOK, Accepted{Enqueued: n, Events: len(evs), Routed: routed}), nil
+}
+
+// Accepted is the body of a 200: how many events the webhook carried, how
+// many messages were enqueued, and where each event went. Only ids and
+// target names: a sender may log it (`profilesync send` follows the events
+// with it).
+type Accepted struct {
+	Enqueued int      `json:"enqueued"`
+	Events   int      `json:"events"`
+	Routed   []Routed `json:"routed,omitempty"`
+}
+
+// Routed names the targets one event was enqueued for.
+type Routed struct {
+	EventID string   `json:"event_id"`
+	Targets []string `json:"targets"`
 }
 
 // route builds one batch per target. An invalid event fails the whole
 // request before anything is sent. Every source's events pass here, so
 // this is where a sender's clock is held to ours.
-func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Event, now time.Time) (map[string][]Message, int, error) {
+func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Event, now time.Time) (map[string][]Message, []Routed, int, error) {
 	batches := map[string][]Message{}
+	routed := make([]Routed, 0, len(evs))
 	n := 0
 	for i := range evs {
 		e := &evs[i]
@@ -121,19 +138,22 @@ func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Eve
 				"occurred_at", sent, "received_at", e.ReceivedAt)
 		}
 		if err := e.Validate(); err != nil {
-			return nil, 0, fmt.Errorf("event %d: %w", i, err)
+			return nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
 		}
+		r := Routed{EventID: e.ID, Targets: []string{}}
 		for _, target := range h.Router.Route(*e) {
 			m, err := h.message(ctx, log, profile.NewEnvelope(target, *e))
 			if err != nil {
-				return nil, 0, fmt.Errorf("event %d for %s: %w", i, target, err)
+				return nil, nil, 0, fmt.Errorf("event %d for %s: %w", i, target, err)
 			}
+			r.Targets = append(r.Targets, target)
 			m.ID = fmt.Sprintf("m%d", len(batches[target]))
 			batches[target] = append(batches[target], m)
 			n++
 		}
+		routed = append(routed, r)
 	}
-	return batches, n, nil
+	return batches, routed, n, nil
 }
 
 func decodeBody(req events.APIGatewayV2HTTPRequest) ([]byte, int, string) {

@@ -82,7 +82,7 @@ func TestAcceptedEventGoesToEverySubscribedTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != 200 || resp.Body != `{"enqueued":2,"events":1}` {
+	if resp.StatusCode != 200 || resp.Body != `{"enqueued":2,"events":1,"routed":[{"event_id":"msg_1","targets":["audit","crm"]}]}` {
 		t.Fatalf("response %d %s", resp.StatusCode, resp.Body)
 	}
 	for _, target := range []string{"audit", "crm"} {

@@ -113,9 +113,11 @@ type Sandbox struct {
 	Zuora      *zuora.Fake
 	SCIM       *scim.Server
 	mux        *http.ServeMux
+	store      *store // nil: in memory only (New); see Open
 }
 
-// New builds the sandbox with the demo profiles loaded.
+// New builds the sandbox with the demo profiles loaded, in memory only;
+// Open keeps what the fakes hold in a directory.
 func New() (*Sandbox, error) {
 	ak, err := akamai.NewFake(DevClientID, DevClientSecret)
 	if err != nil {
@@ -187,7 +189,7 @@ func New() (*Sandbox, error) {
 
 func (s *Sandbox) mount(name string, h http.Handler) {
 	p := Prefix + "/" + name
-	s.mux.Handle(p+"/", http.StripPrefix(p, h))
+	s.mux.Handle(p+"/", http.StripPrefix(p, s.persisted(name, h)))
 }
 
 // ServeHTTP serves every fake under Prefix.

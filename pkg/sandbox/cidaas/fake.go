@@ -14,6 +14,8 @@ package cidaas
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -51,6 +53,7 @@ func NewFake(clientID, clientSecret string) *Fake {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /token-srv/token", f.token)
 	f.mux.HandleFunc("GET /users-srv/user/{sub}", f.user)
+	f.mux.HandleFunc("PUT /users-srv/user/{sub}", f.updateUser)
 	return f
 }
 
@@ -212,6 +215,47 @@ func (f *Fake) user(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": http.StatusOK, "data": u})
+}
+
+// updateUser is the users API's update: the fields of the JSON object
+// sent replace the user's (a field set to null is removed); sub stays.
+// `profilesync send` uses it to change the sandbox user before it sends a
+// thin ACCOUNT_MODIFIED, as an admin editing the profile would.
+func (f *Fake) updateUser(w http.ResponseWriter, r *http.Request) {
+	const prefix = "Bearer "
+	var change map[string]any
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&change); err != nil || change == nil {
+		writeJSON(w, http.StatusBadRequest, apiError(http.StatusBadRequest, "invalid_body", "a JSON object of user fields"))
+		return
+	}
+	h := r.Header.Get("Authorization")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !(len(h) > len(prefix) && h[:len(prefix)] == prefix && f.tokens[h[len(prefix):]]) {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, apiError(http.StatusUnauthorized, "invalid_token", "access token missing, unknown or expired"))
+		return
+	}
+	sub := r.PathValue("sub")
+	u, found := f.users[sub]
+	if !found {
+		writeJSON(w, http.StatusNotFound, apiError(http.StatusNotFound, "user_not_found", "no user with this sub"))
+		return
+	}
+	next := make(map[string]any, len(u)+len(change))
+	for k, v := range u {
+		next[k] = v
+	}
+	for k, v := range change {
+		if v == nil {
+			delete(next, k)
+		} else {
+			next[k] = v
+		}
+	}
+	next["sub"] = sub
+	f.users[sub] = next
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": http.StatusOK, "data": true})
 }
 
 func oauthError(code, desc string) map[string]any {
