@@ -177,13 +177,13 @@ func (h *Handler) notice(typ string, r result, reason string, attempts int) Noti
 	return n
 }
 
-// notify tells the Notifier about the batch's settled messages, at most
-// once per batch. A failure is logged: the deliveries stand.
-func (h *Handler) notify(ctx context.Context, ns []Notice) {
-	if h.Notifier == nil || len(ns) == 0 {
+// notify tells to about the batch's messages, at most once per batch. A
+// failure is logged: the deliveries stand.
+func (h *Handler) notify(ctx context.Context, to Notifier, ns []Notice) {
+	if to == nil || len(ns) == 0 {
 		return
 	}
-	if err := h.Notifier.Notify(ctx, ns); err != nil {
+	if err := to.Notify(ctx, ns); err != nil {
 		h.log().Error("notify failed; notices dropped", "target", h.Target, "notices", len(ns), "error", err.Error())
 	}
 }

@@ -42,6 +42,10 @@ type Handler struct {
 	Abandoned AbandonedLog
 	// Notifier hears of every synced and abandoned message (optional).
 	Notifier Notifier
+	// Retries hears of every retry scheduled, with the failure's class
+	// (optional: the local stack, so `profilesync send` can say why a
+	// change is waiting; on AWS the logs and the age alarm say it).
+	Retries Notifier
 	// Guard rate-limits calls to the back-end and pauses them while it is
 	// down (optional).
 	Guard *Guard
@@ -64,6 +68,7 @@ const (
 	NotRouted  Outcome = "skipped_not_subscribed"
 	SourceGone Outcome = "skipped_source_gone" // profile deleted at the source since
 	Abandon    Outcome = "abandoned"           // dead-lettered with its reason
+	Retrying   Outcome = "retrying"            // failed, and scheduled again
 	// The mapping's rules decided against a plain sync:
 	OptedOut   Outcome = "opted_out"         // required consent not granted: consent.on_revoke applied
 	OutOfScope Outcome = "left_scope"        // scope false: on_delete applied
@@ -86,6 +91,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	var resp events.SQSEventResponse
 	results := h.deliverBatch(ctx, ev.Records)
 	notices := make([]Notice, 0, len(ev.Records))
+	var retrying []Notice
 	for i, msg := range ev.Records {
 		r := results[i]
 		log := h.log().With("target", h.Target, "message_id", msg.MessageId,
@@ -101,11 +107,15 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 		if n, retry := h.settle(ctx, log, msg, r); retry {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+			if n.Type != "" {
+				retrying = append(retrying, n)
+			}
 		} else {
 			notices = append(notices, n)
 		}
 	}
-	h.notify(ctx, notices)
+	h.notify(ctx, h.Notifier, notices)
+	h.notify(ctx, h.Retries, retrying)
 	return resp, nil
 }
 
@@ -135,7 +145,9 @@ func (h *Handler) settle(ctx context.Context, log *slog.Logger, msg events.SQSMe
 			log.Warn("retry scheduling failed", "visibility_error", err.Error())
 		}
 	}
-	return Notice{}, true
+	n := h.notice(NoticeRetrying, result{out: Retrying, env: r.env}, ReasonOf(r.err, a).String(), a.N)
+	n.Class = fe.Class.String()
+	return n, true
 }
 
 func (h *Handler) recordAbandoned(ctx context.Context, log *slog.Logger, msg events.SQSMessage, env *profile.Envelope, reason Reason) {

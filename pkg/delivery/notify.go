@@ -10,6 +10,9 @@ import (
 const (
 	NoticeSynced    = "ProfileSynced"
 	NoticeAbandoned = "SyncAbandoned"
+	// NoticeRetrying goes to Handler.Retries only (the local stack), never
+	// to the EventBridge bus.
+	NoticeRetrying = "SyncRetrying"
 )
 
 // Notice is what the sync function tells the outside world about one
@@ -26,6 +29,7 @@ type Notice struct {
 	RecordID  string    `json:"record_id,omitempty"`
 	Reason    string    `json:"reason,omitempty"` // for SyncAbandoned: class, status, back-end message
 	Attempts  int       `json:"attempts,omitempty"`
+	Class     string    `json:"class,omitempty"` // for SyncRetrying: the failure's class
 	At        time.Time `json:"at"`
 }
 

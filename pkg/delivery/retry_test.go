@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +142,32 @@ func TestNotifierFailureNeverFailsDelivery(t *testing.T) {
 	resp, _ := r.h.Handle(context.Background(), received(batch(t, event("e1", profile.Created, "u-1", t0, jane("Jane"))), 1))
 	if len(resp.BatchItemFailures) != 0 || len(contacts(r)) != 1 || len(n.Calls()) != 1 {
 		t.Fatalf("resp %+v contacts %v", resp, contacts(r))
+	}
+}
+
+// A scheduled retry is told to the Retries port (the local stack's
+// `send` reads it) with the failure's class, and never to the Notifier
+// (the EventBridge bus on AWS).
+func TestRetryIsToldToRetriesOnly(t *testing.T) {
+	r := newRig(t, nil)
+	_, n := withQueue(r)
+	retries := &MemoryNotifier{}
+	r.h.Retries = retries
+	r.h.Now = func() time.Time { return t0.Add(time.Minute) }
+	r.fake.FailNext(1, 503, "SERVER_UNAVAILABLE")
+	resp, _ := r.h.Handle(context.Background(), received(batch(t, event("e1", profile.Created, "u-1", t0, jane("Jane"))), 1))
+	if len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("want the message retried: %+v", resp)
+	}
+	calls := retries.Calls()
+	if len(calls) != 1 || len(calls[0]) != 1 {
+		t.Fatalf("retry notices %+v, want one", calls)
+	}
+	if got := calls[0][0]; got.Type != NoticeRetrying || got.Class != "transient" || got.EventID != "e1" || got.Attempts != 1 ||
+		!strings.Contains(got.Reason, "503") {
+		t.Errorf("retry notice %+v", got)
+	}
+	if len(n.Calls()) != 0 {
+		t.Errorf("the Notifier heard of a retry: %+v", n.Calls())
 	}
 }

@@ -42,7 +42,7 @@ type TargetReport struct {
 	Reason   string `json:"reason,omitempty"`
 	Attempts int    `json:"attempts,omitempty"`
 	// Class of the last failure (transient, throttled, ...) while retrying,
-	// when the stack saw it in this run.
+	// from the handler's retry notice.
 	Class         string     `json:"class,omitempty"`
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
@@ -56,8 +56,13 @@ func (s *Stack) Event(ctx context.Context, eventID string, since time.Time) (Eve
 	if err != nil {
 		return rep, err
 	}
-	last := map[string]delivery.Notice{}
+	last := map[string]delivery.Notice{}  // the settled outcome per target
+	retry := map[string]delivery.Notice{} // the last retry scheduled per target
 	for _, n := range ns {
+		if n.Type == delivery.NoticeRetrying {
+			retry[n.Target] = n
+			continue
+		}
 		last[n.Target] = n
 	}
 	for _, m := range s.Function.Mappings.All() {
@@ -81,7 +86,7 @@ func (s *Stack) Event(ctx context.Context, eventID string, since time.Time) (Eve
 		tr := TargetReport{Target: m.Name, State: StateQueued, Attempts: p.Receives}
 		if p.Receives > 0 {
 			at := p.VisibleAt.UTC()
-			tr.State, tr.NextAttemptAt, tr.Class = StateRetrying, &at, s.failures.class(m.Name, eventID)
+			tr.State, tr.NextAttemptAt, tr.Class = StateRetrying, &at, retry[m.Name].Class
 		}
 		rep.Targets = append(rep.Targets, tr)
 	}

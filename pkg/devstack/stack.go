@@ -63,11 +63,10 @@ type Stack struct {
 	// Function is what every handler of the stack was built from.
 	Function wiring.Function
 
-	sync     map[string]*delivery.Handler
-	failures *failures
-	srv      *http.Server
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	sync   map[string]*delivery.Handler
+	srv    *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // Start opens the data directory, builds every handler and starts serving:
@@ -138,7 +137,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	queues.SetLogger(o.Log)
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
-		sync: map[string]*delivery.Handler{}, failures: &failures{}}
+		sync: map[string]*delivery.Handler{}}
 	if err := s.startRuntime(ctx, o); err != nil {
 		db.Close()
 		return nil, err
@@ -187,11 +186,9 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 // the DLQ, SQLite for state, the abandoned log and notices.
 func (s *Stack) syncPorts(o Options, target string) wiring.SyncPorts {
 	state := local.NewState(s.DB)
-	fn := s.Function
-	fn.Log = s.failures.watch(fn.Log)
-	p := wiring.SyncPorts{Function: fn, Plugins: plugins.All, Target: target,
+	p := wiring.SyncPorts{Function: s.Function, Plugins: plugins.All, Target: target,
 		State: state, Queue: local.RetryQueue{Queues: s.Queues, Target: target}, Abandoned: state,
-		Notifier: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
+		Notifier: s.Notices, Retries: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
 	if o.Guard != nil {
 		p.Guard = o.Guard(target)
 	}

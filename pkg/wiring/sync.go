@@ -29,6 +29,9 @@ type SyncPorts struct {
 	// Notifier hears of every synced and abandoned message: EventBridge on
 	// AWS (when the deployment has a bus), a table locally. Optional.
 	Notifier delivery.Notifier
+	// Retries hears of every retry scheduled (optional: the local stack's
+	// notices table, which `profilesync send` reads).
+	Retries delivery.Notifier
 	// Policy tunes retries; a zero Budget is the mapping's outage budget and
 	// other zero fields take delivery's defaults (delivery.Policy.ForTarget).
 	// The chaos harness compresses time here (TimeScale).
@@ -81,6 +84,7 @@ func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
 		DeadLetters: p.Queue,
 		Abandoned:   p.Abandoned,
 		Notifier:    p.Notifier,
+		Retries:     p.Retries,
 		Guard:       guard,
 		Now:         p.now(),
 	}, nil
