@@ -103,21 +103,31 @@ func enqueueCreated(t *testing.T, s *stack, ingress *function, eventID string) m
 // header the dev cidaas secret names.
 func postWebhook(t *testing.T, ingress *function, source, apiKey, body string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
+	return postWebhookWith(t, ingress, source, map[string]string{"apikey": apiKey}, body)
+}
+
+// postWebhookWith is postWebhook with the source's own headers (a
+// signature, its id and timestamp).
+func postWebhookWith(t *testing.T, ingress *function, source string, own map[string]string, body string) events.APIGatewayV2HTTPResponse {
+	t.Helper()
 	now := time.Now().UTC()
 	path := "/webhooks/" + source
+	headers := map[string]string{
+		"content-type":      "application/json",
+		"content-length":    strconv.Itoa(len(body)),
+		"host":              "lambdatest.execute-api.us-east-1.amazonaws.com",
+		"user-agent":        "cidaas-webhook/1.0",
+		"x-forwarded-for":   "192.0.2.10",
+		"x-forwarded-proto": "https",
+	}
+	for k, v := range own {
+		headers[k] = v
+	}
 	req := events.APIGatewayV2HTTPRequest{
-		Version:  "2.0",
-		RouteKey: "POST /webhooks/{source}",
-		RawPath:  path,
-		Headers: map[string]string{
-			"apikey":            apiKey,
-			"content-type":      "application/json",
-			"content-length":    strconv.Itoa(len(body)),
-			"host":              "lambdatest.execute-api.us-east-1.amazonaws.com",
-			"user-agent":        "cidaas-webhook/1.0",
-			"x-forwarded-for":   "192.0.2.10",
-			"x-forwarded-proto": "https",
-		},
+		Version:        "2.0",
+		RouteKey:       "POST /webhooks/{source}",
+		RawPath:        path,
+		Headers:        headers,
 		PathParameters: map[string]string{"source": source},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:     "POST /webhooks/{source}",

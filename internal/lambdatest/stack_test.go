@@ -20,6 +20,8 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -125,7 +127,7 @@ func (s *stack) createSecrets(t *testing.T) {
 func (s *stack) createResources(t *testing.T) {
 	t.Helper()
 	res := mapOf(s.tpl["Resources"])
-	var plain, redriven, tables, buses []string
+	var plain, redriven, tables, buses, buckets []string
 	for _, id := range sortedKeys(res) {
 		r := mapOf(res[id])
 		switch r["Type"] {
@@ -139,6 +141,8 @@ func (s *stack) createResources(t *testing.T) {
 			tables = append(tables, id)
 		case "AWS::Events::EventBus":
 			buses = append(buses, id)
+		case "AWS::S3::Bucket":
+			buckets = append(buckets, id)
 		}
 	}
 	for _, id := range buses {
@@ -150,6 +154,9 @@ func (s *stack) createResources(t *testing.T) {
 			t.Fatalf("create event bus %s: %v", name, err)
 		}
 		s.refs[id] = name
+	}
+	for _, id := range buckets {
+		s.createBucket(t, id)
 	}
 	for _, id := range append(plain, redriven...) {
 		s.createQueue(t, id, mapOf(mapOf(res[id])["Properties"]))
@@ -192,6 +199,27 @@ func (s *stack) createQueue(t *testing.T, id string, props map[string]any) {
 	arn := got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
 	s.refs[id], s.attrs[id+".Arn"], s.attrs[id+".QueueName"] = *out.QueueUrl, arn, name
 	s.queueARNs[*out.QueueUrl] = arn
+}
+
+// createBucket creates the bucket with the template's default encryption
+// (moto applies it to every object, as S3 does).
+func (s *stack) createBucket(t *testing.T, id string) {
+	t.Helper()
+	name := strings.ToLower(s.prefix + "-" + id)
+	client := s3.NewFromConfig(s.aws)
+	if _, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: &name}); err != nil {
+		t.Fatalf("create bucket %s: %v", id, err)
+	}
+	_, err := client.PutBucketEncryption(t.Context(), &s3.PutBucketEncryptionInput{
+		Bucket: &name,
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
+		}}},
+	})
+	if err != nil {
+		t.Fatalf("bucket %s encryption: %v", id, err)
+	}
+	s.refs[id], s.attrs[id+".Arn"] = name, "arn:aws:s3:::"+name
 }
 
 func (s *stack) createTable(t *testing.T, id string, props map[string]any) {

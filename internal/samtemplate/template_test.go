@@ -3,6 +3,7 @@ package samtemplate_test
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,6 +98,8 @@ func TestTemplatePerTargetResources(t *testing.T) {
 			`{"SQSSendMessagePolicy":{"QueueName":{"Fn::GetAtt":["` + tg + `Queue","QueueName"]}}}`,
 			`{"SQSSendMessagePolicy":{"QueueName":{"Fn::GetAtt":["` + tg + `DeadLetterQueue","QueueName"]}}}`,
 			`{"DynamoDBCrudPolicy":{"TableName":{"Ref":"StateTable"}}}`,
+			`{"Action":"s3:GetObject","Effect":"Allow","Resource":{"Fn::Sub":"${BodyBucket.Arn}/` + lower + `/*"}}`,
+			`{"Action":"s3:ListBucket","Condition":{"StringLike":{"s3:prefix":"` + lower + `/*"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["BodyBucket","Arn"]}}`,
 		} {
 			if !strings.Contains(policies, want) {
 				t.Errorf("%s policies lack %s", tg, want)
@@ -196,6 +199,41 @@ func TestTemplateEventBus(t *testing.T) {
 	}
 	if _, ok := at(t, tpl, "Parameters").(map[string]any)["MaxReceiveCount"]; ok {
 		t.Error("MaxReceiveCount parameter is back; the mappings' delivery block sets it")
+	}
+}
+
+// The bucket of envelopes too large for SQS: encrypted, private, one
+// version, kept as long as a queue may hold a pointer to one; only the
+// ingress writes, and each sync function reads its own target's prefix.
+func TestTemplateBodyBucket(t *testing.T) {
+	tpl := load(t)
+	p := at(t, tpl, "Resources", "BodyBucket", "Properties")
+	want := map[string]string{
+		"BucketEncryption":               `{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`,
+		"PublicAccessBlockConfiguration": `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}`,
+	}
+	for k, w := range want {
+		if got := asJSON(at(t, p, k)); got != w {
+			t.Errorf("BodyBucket %s = %s, want %s", k, got, w)
+		}
+	}
+	if v, ok := p.(map[string]any)["VersioningConfiguration"]; ok {
+		t.Errorf("BodyBucket VersioningConfiguration = %s: versions would outlive the expiry", asJSON(v))
+	}
+	days := int((mapping.MaxOutageBudget + mapping.RetentionMargin).Hours() / 24)
+	rules := asJSON(at(t, p, "LifecycleConfiguration", "Rules"))
+	if !strings.Contains(rules, `"ExpirationInDays":`+strconv.Itoa(days)+`,`) || !strings.Contains(rules, `"Status":"Enabled"`) {
+		t.Errorf("BodyBucket lifecycle %s, want expiry after %d days (the longest budget + the margin)", rules, days)
+	}
+	if got := asJSON(at(t, tpl, "Globals", "Function", "Environment", "Variables", "BODY_BUCKET")); got != `{"Ref":"BodyBucket"}` {
+		t.Errorf("Globals BODY_BUCKET = %s", got)
+	}
+	ingress := asJSON(at(t, tpl, "Resources", "IngressFunction", "Properties", "Policies"))
+	if want := `{"Statement":[{"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Sub":"${BodyBucket.Arn}/*"}}]}`; !strings.Contains(ingress, want) {
+		t.Errorf("ingress policies lack %s", want)
+	}
+	if strings.Contains(ingress, "s3:GetObject") || strings.Contains(ingress, "s3:*") {
+		t.Error("the ingress may read the body bucket")
 	}
 }
 

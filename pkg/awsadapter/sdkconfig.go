@@ -36,7 +36,7 @@ import (
 //     credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or
 //     _RELATIVE_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]);
 //   - endpoints: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (SQS,
-//     DYNAMODB, SECRETS_MANAGER, EVENTBRIDGE), unless
+//     DYNAMODB, SECRETS_MANAGER, EVENTBRIDGE, S3), unless
 //     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, with the precedence the SDK
 //     gives them (the service clients resolve their own variable);
 //   - AWS_MAX_ATTEMPTS and AWS_CA_BUNDLE.

@@ -210,10 +210,10 @@ func checkEnvJSON(t *testing.T) {
 	if err := json.Unmarshal(raw, &env); err != nil {
 		t.Fatalf("env.json: %v", err)
 	}
-	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS"}}
+	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET"}}
 	ms, _ := loadMappings(nil)
 	for _, m := range ms.All() {
-		need[SyncFunctionID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE"}
+		need[SyncFunctionID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE", "BODY_BUCKET"}
 	}
 	var names []string
 	for fn := range need {

@@ -13,6 +13,12 @@
 //	QUEUE_URL, DLQ_URL  sync: the function's own queue and dead-letter queue
 //	EVENT_BUS    sync, optional: the EventBridge bus for ProfileSynced and
 //	             SyncAbandoned notices
+//	BODY_BUCKET  optional: the S3 bucket of envelopes too large for a queue
+//	             message; the ingress writes them, the sync functions read
+//	             them. Unset, such an envelope that cannot go thin is
+//	             answered 503 at ingress and dead-lettered at sync
+//	BODY_KMS_KEY optional: a KMS key for those objects, when the bucket's
+//	             default encryption is not to be used
 //
 // plus AWS_REGION, the role's credentials and the endpoint variables that
 // awsadapter.ConfigFromEnv reads, so the same binaries run against local
@@ -30,6 +36,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -86,7 +93,24 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 		}
 	}
 	q := awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), urls)
-	return wiring.IngressPorts{Function: fn, Queue: q}, nil
+	ports := wiring.IngressPorts{Function: fn, Queue: q}
+	if b := bodies(cfg); b != nil { // a nil *Bodies in the port would not be "no store"
+		ports.Bodies = b
+	}
+	return ports, nil
+}
+
+// bodies is the S3 store named by BODY_BUCKET, or nil when it is unset.
+func bodies(cfg awssdk.Config) *awsadapter.Bodies {
+	bucket := os.Getenv("BODY_BUCKET")
+	if bucket == "" {
+		return nil
+	}
+	var opts []awsadapter.BodiesOption
+	if key := os.Getenv("BODY_KMS_KEY"); key != "" {
+		opts = append(opts, awsadapter.WithKMSKey(key))
+	}
+	return awsadapter.NewBodies(awsadapter.S3Of(s3.NewFromConfig(cfg)), bucket, opts...)
 }
 
 // Sync reads the sync function's environment for $TARGET. Retries are
@@ -113,6 +137,9 @@ func Sync(log *slog.Logger, p wiring.Plugins) (wiring.SyncPorts, error) {
 		State:     awsadapter.NewStateTable(ddb, table),
 		Queue:     awsadapter.NewRetryQueue(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), queueURL, dlqURL),
 		Abandoned: awsadapter.NewAbandonedTable(ddb, table),
+	}
+	if b := bodies(cfg); b != nil {
+		ports.Bodies = b
 	}
 	if bus := os.Getenv("EVENT_BUS"); bus != "" {
 		ports.Notifier = awsadapter.NewNotices(awsadapter.EventBridgeOf(eventbridge.NewFromConfig(cfg)), bus)

@@ -71,6 +71,18 @@ var blockTemplates = map[string]string{
           TableName: !Ref StateTable
       - EventBridgePutEventsPolicy:
           EventBusName: !Ref ProfileSyncBus
+      # Read its own target's stored envelopes; listing its prefix makes a
+      # missing one a 404 rather than a 403.
+      - Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: !Sub "${BodyBucket.Arn}/{{.Name}}/*"
+          - Effect: Allow
+            Action: s3:ListBucket
+            Resource: !GetAtt BodyBucket.Arn
+            Condition:
+              StringLike:
+                s3:prefix: "{{.Name}}/*"
       - AWSSecretsManagerGetSecretValuePolicy:
           SecretArn: !Ref {{.ID}}SecretArn
 {{- range .Sources}}

@@ -13,8 +13,8 @@ type IngressPorts struct {
 	Function
 	Queue ingress.Queue // SQS queues by target on AWS, SQLite locally
 	// Bodies keeps envelopes too large for a queue message whose source
-	// cannot be fetched: files locally; none yet on AWS, where such an
-	// event is answered 503. Optional.
+	// cannot be fetched: files locally, an S3 bucket on AWS (BODY_BUCKET).
+	// Optional: without it such an event is answered 503.
 	Bodies ingress.BodyStore
 }
 
