@@ -1,29 +1,25 @@
 package awsadapter
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
-
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 )
 
-// S3API is the part of *s3.Client that Bodies uses.
+// S3API is the two object calls Bodies makes (ObjectStore on AWS).
 type S3API interface {
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	// PutObject stores body with S3 verifying checksumSHA256 (base64) and,
+	// when kmsKey is not empty, encrypting with that KMS key.
+	PutObject(ctx context.Context, bucket, key string, body []byte, checksumSHA256, kmsKey string) error
+	// GetObject reads at most limit bytes; a missing object is ErrNoSuchKey.
+	GetObject(ctx context.Context, bucket, key string, limit int64) ([]byte, error)
 }
 
 // MaxStoredBody bounds what Get reads: an envelope stored aside came in a
@@ -85,19 +81,7 @@ func (b *Bodies) Put(ctx context.Context, key string, body []byte) error {
 		return fmt.Errorf("store body %s: the key's digest is not the body's SHA-256", key)
 	}
 	sum, _ := hex.DecodeString(digest)
-	in := &s3.PutObjectInput{
-		Bucket:            awssdk.String(b.bucket),
-		Key:               awssdk.String(key),
-		Body:              bytes.NewReader(body),
-		ContentLength:     awssdk.Int64(int64(len(body))),
-		ContentType:       awssdk.String("application/json"),
-		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
-		ChecksumSHA256:    awssdk.String(base64.StdEncoding.EncodeToString(sum)),
-	}
-	if b.kmsKey != "" {
-		in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, awssdk.String(b.kmsKey)
-	}
-	if _, err := b.client.PutObject(ctx, in); err != nil {
+	if err := b.client.PutObject(ctx, b.bucket, key, body, base64.StdEncoding.EncodeToString(sum), b.kmsKey); err != nil {
 		return fmt.Errorf("store body %s in s3: %w", key, err)
 	}
 	return nil
@@ -113,22 +97,12 @@ func (b *Bodies) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{
-		Bucket: awssdk.String(b.bucket), Key: awssdk.String(key), ChecksumMode: types.ChecksumModeEnabled,
-	})
-	if isMissing(err) {
+	body, err := b.client.GetObject(ctx, b.bucket, key, MaxStoredBody)
+	if errors.Is(err, ErrNoSuchKey) {
 		return nil, fmt.Errorf("read body %s: %w", key, delivery.ErrNotStored)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read body %s from s3: %w", key, err)
-	}
-	defer out.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(out.Body, MaxStoredBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body %s from s3: %w", key, err)
-	}
-	if len(body) > MaxStoredBody {
-		return nil, fmt.Errorf("read body %s: over %d bytes: %w", key, MaxStoredBody, delivery.ErrNotStored)
 	}
 	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != digest {
 		return nil, fmt.Errorf("read body %s: content does not match the key's digest: %w", key, delivery.ErrNotStored)
@@ -142,18 +116,4 @@ func keyDigest(key string) (string, error) {
 		return "", fmt.Errorf("body key %q: want <target>/<sha256 hex>", key)
 	}
 	return m[1], nil
-}
-
-// isMissing reports S3's "no such object". A role without s3:ListBucket
-// gets 403 AccessDenied for a missing key instead, which stays an ordinary
-// error: the template grants each sync function ListBucket on its prefix
-// so that an expired body reads as missing.
-func isMissing(err error) bool {
-	var noKey *types.NoSuchKey
-	var notFound *types.NotFound
-	if errors.As(err, &noKey) || errors.As(err, &notFound) {
-		return true
-	}
-	var api smithy.APIError
-	return errors.As(err, &api) && api.ErrorCode() == "NoSuchKey"
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -113,27 +112,4 @@ var _ EventBridgeAPI = EventBridgeMethods{}
 
 func (m EventBridgeMethods) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
 	return m.PutEventsFunc(ctx, in, optFns...)
-}
-
-// S3Methods are the S3 operations of Bodies: PutObject at the ingress,
-// GetObject in the sync functions. The S3 client has the largest API of
-// all; in an interface it would bring every bucket and object operation.
-type S3Methods struct {
-	PutObjectFunc func(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-	GetObjectFunc func(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-}
-
-// S3Of returns c's operations as method values.
-func S3Of(c *s3.Client) S3Methods {
-	return S3Methods{PutObjectFunc: c.PutObject, GetObjectFunc: c.GetObject}
-}
-
-var _ S3API = S3Methods{}
-
-func (m S3Methods) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	return m.PutObjectFunc(ctx, in, optFns...)
-}
-
-func (m S3Methods) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	return m.GetObjectFunc(ctx, in, optFns...)
 }

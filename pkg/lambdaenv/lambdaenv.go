@@ -36,7 +36,6 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -94,23 +93,31 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 	}
 	q := awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), urls)
 	ports := wiring.IngressPorts{Function: fn, Queue: q}
-	if b := bodies(cfg); b != nil { // a nil *Bodies in the port would not be "no store"
+	b, err := bodies(cfg)
+	if err != nil {
+		return wiring.IngressPorts{}, err
+	}
+	if b != nil { // a nil *Bodies in the port would not be "no store"
 		ports.Bodies = b
 	}
 	return ports, nil
 }
 
 // bodies is the S3 store named by BODY_BUCKET, or nil when it is unset.
-func bodies(cfg awssdk.Config) *awsadapter.Bodies {
+func bodies(cfg awssdk.Config) (*awsadapter.Bodies, error) {
 	bucket := os.Getenv("BODY_BUCKET")
 	if bucket == "" {
-		return nil
+		return nil, nil
 	}
 	var opts []awsadapter.BodiesOption
 	if key := os.Getenv("BODY_KMS_KEY"); key != "" {
 		opts = append(opts, awsadapter.WithKMSKey(key))
 	}
-	return awsadapter.NewBodies(awsadapter.S3Of(s3.NewFromConfig(cfg)), bucket, opts...)
+	store, err := awsadapter.NewObjectStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return awsadapter.NewBodies(store, bucket, opts...), nil
 }
 
 // Sync reads the sync function's environment for $TARGET. Retries are
@@ -138,7 +145,11 @@ func Sync(log *slog.Logger, p wiring.Plugins) (wiring.SyncPorts, error) {
 		Queue:     awsadapter.NewRetryQueue(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), queueURL, dlqURL),
 		Abandoned: awsadapter.NewAbandonedTable(ddb, table),
 	}
-	if b := bodies(cfg); b != nil {
+	b, err := bodies(cfg)
+	if err != nil {
+		return wiring.SyncPorts{}, err
+	}
+	if b != nil {
 		ports.Bodies = b
 	}
 	if bus := os.Getenv("EVENT_BUS"); bus != "" {
