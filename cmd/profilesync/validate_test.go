@@ -73,6 +73,11 @@ func TestValidateErrorsAndWarnings(t *testing.T) {
 				`crm.yaml:6:13: fields.A.expr: expression "given_name * 2": invalid operation`,
 				"4 error(s), 0 warning(s)",
 			}},
+		{"bad on_invalid", "version: 1\nconnector: generic\nsettings: {auth: none, requests: {upsert: {method: PUT, path: /c}, deleted: {method: DELETE, path: /c}}}\nevents: [created]\nfields:\n  A: given_name\n  P: {from: phone_number, transform: [e164], on_invalid: skip}\n",
+			1, []string{
+				`crm.yaml:7:58: fields.P.on_invalid: want drop, keep or fail, got "skip"`,
+				"1 error(s), 0 warning(s)",
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

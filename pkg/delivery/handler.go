@@ -253,6 +253,7 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 	if err != nil {
 		return pl, fault.Wrap(fault.Permanent, err)
 	}
+	h.reportDropped(e, d.Dropped)
 	live := found && !st.Deleted
 	if d.Action == mapping.Skip || (d.IfPresent && !live) {
 		// Nothing to send (an ignore policy, or a deactivation of a record

@@ -11,9 +11,10 @@ import (
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
-// Counters count the ordering decisions that deserve a second look. Each
-// has a WARN log line beside it, which is what an operator reads on AWS;
-// the numbers serve tests and the local stack. The zero value is ready.
+// Counters count the ordering and mapping decisions that deserve a second
+// look. Each has a WARN log line beside it, which is what an operator reads
+// on AWS; the numbers serve tests and the local stack. The zero value is
+// ready.
 type Counters struct {
 	// Stale counts events skipped because the target holds a newer change.
 	Stale atomic.Int64
@@ -23,6 +24,9 @@ type Counters struct {
 	// VersionClamped counts profile versions (updated_at) more than
 	// profile.ClockTolerance ahead of our clock, taken as now.
 	VersionClamped atomic.Int64
+	// InvalidDropped counts mapped fields left out (or given their default)
+	// because a transform could not convert the value (on_invalid: drop).
+	InvalidDropped atomic.Int64
 }
 
 // order decides where e stands against the subject's state st, completing

@@ -125,6 +125,9 @@ type Decision struct {
 	Reason string         `json:"reason"`           // for logs; never personal data
 	Key    string         `json:"key,omitempty"`
 	Fields map[string]any `json:"fields,omitempty"` // Upsert only
+	// Dropped are the fields a transform could not convert under
+	// on_invalid: drop (upserts and opt-outs); the caller reports them.
+	Dropped []Dropped `json:"dropped,omitempty"`
 	// IfPresent: apply only when the target holds a live record for the
 	// subject (delivery state found and not deleted); else skip. Set for
 	// opt-outs and scope exits, so a subject never synced is not created
@@ -164,11 +167,11 @@ func (m *Mapping) Decide(e profile.Event, p *profile.Profile) (Decision, error) 
 		if c.OnRevoke.Kind == OptOutPolicy {
 			// The connector's own opt-out needs the mapped record (an
 			// email to unsubscribe); the record stays live.
-			key, fields, err := m.record(r, v)
+			key, fields, dropped, err := m.record(r, v)
 			if err != nil {
 				return Decision{}, err
 			}
-			return Decision{Action: OptOut, Cause: CauseOptOut, Policy: OptOutPolicy, Key: key, Fields: fields,
+			return Decision{Action: OptOut, Cause: CauseOptOut, Policy: OptOutPolicy, Key: key, Fields: fields, Dropped: dropped,
 				IfPresent: true, Reason: fmt.Sprintf("consent %q not granted: opt_out", c.Purpose)}, nil
 		}
 		return m.exit(c.OnRevoke, CauseOptOut, v, fmt.Sprintf("consent %q not granted", c.Purpose))
@@ -182,11 +185,11 @@ func (m *Mapping) Decide(e profile.Event, p *profile.Profile) (Decision, error) 
 			return m.exit(r.OnDelete, CauseOutOfScope, v, "scope is false")
 		}
 	}
-	key, fields, err := m.record(r, v)
+	key, fields, dropped, err := m.record(r, v)
 	if err != nil {
 		return Decision{}, err
 	}
-	return Decision{Action: Upsert, Cause: CauseSync, Reason: "profile mapped", Key: key, Fields: fields}, nil
+	return Decision{Action: Upsert, Cause: CauseSync, Reason: "profile mapped", Key: key, Fields: fields, Dropped: dropped}, nil
 }
 
 // consentGranted reads the purpose's state; the event itself wins over a

@@ -20,30 +20,36 @@ func (m *Mapping) Record(r *Rules, p *profile.Profile) (string, map[string]any, 
 	}
 	v := borrowEnv(p, nil)
 	defer v.release()
-	return m.record(r, v)
+	key, fields, _, err := m.record(r, v)
+	return key, fields, err
 }
 
-func (m *Mapping) record(r *Rules, v *env) (string, map[string]any, error) {
-	key, err := m.key(v)
+// record builds the record, and reports the fields left out (or given
+// their default) because a transform could not convert their value.
+func (m *Mapping) record(r *Rules, v *env) (key string, out map[string]any, dropped []Dropped, err error) {
+	key, err = m.key(v)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	out := make(map[string]any, r.topKeys)
+	out = make(map[string]any, r.topKeys)
 	for i := range r.plan {
 		o := &r.plan[i]
 		if o.spec == nil {
 			setSegs(out, o.segs, o.value)
 			continue
 		}
-		val, ok, err := o.spec.eval(v)
+		val, ok, failed, err := o.spec.eval(v)
 		if err != nil {
-			return "", nil, fmt.Errorf("%s field %s: %w", m.Name, o.to, err)
+			return "", nil, nil, fmt.Errorf("%s field %s: %w", m.Name, o.to, err)
+		}
+		if failed != "" {
+			dropped = append(dropped, Dropped{Field: o.to, Transform: failed, Default: ok})
 		}
 		if ok {
 			setSegs(out, o.segs, val)
 		}
 	}
-	return key, out, nil
+	return key, out, dropped, nil
 }
 
 func (m *Mapping) key(v *env) (string, error) {

@@ -100,6 +100,7 @@ func TestSchemaRejects(t *testing.T) {
 		"bad policy":         base + "on_delete: purge\n",
 		"unknown level key":  strings.Replace(base, "    sources: [cidaas]", "    source: [cidaas]", 1),
 		"consent no purpose": base + "consent: {on_revoke: delete}\n",
+		"bad on_invalid":     strings.Replace(base, "FirstName: given_name", "FirstName: {from: given_name, on_invalid: ignore}", 1),
 	} {
 		if err := s.Validate(yamlToJSON(t, []byte(y))); err == nil {
 			t.Errorf("%s: schema accepted it", name)

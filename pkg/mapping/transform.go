@@ -11,10 +11,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// A transform turns a value into another; ok false means "no value" (the
-// field is left out, or takes its default). Transforms never fail a record:
-// a phone number that is not one, a date that does not parse, a lookup
-// miss all yield no value.
+// A transform turns a value into another; ok false means it could not
+// convert the value (a phone number that is not one, a date that does not
+// parse, a lookup miss), and the field's on_invalid decides: drop (the
+// field is left out or takes its default, and the drop is reported), keep
+// or fail. ok true with an empty result is "nothing left", not invalid.
 type transform func(v any) (out any, ok bool)
 
 // transformNames lists the transforms for error messages and docs.
@@ -154,7 +155,7 @@ func firstNonEmpty(v any) (any, bool) {
 			return e, true
 		}
 	}
-	return nil, false
+	return nil, true // nothing left, not an invalid value
 }
 
 func joinTransform(sep string) transform {
@@ -198,7 +199,7 @@ func indexTransform(i int) transform {
 			i += len(list)
 		}
 		if i < 0 || i >= len(list) {
-			return nil, false
+			return nil, true // nothing there, not an invalid value
 		}
 		return list[i], true
 	}

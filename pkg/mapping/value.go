@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,11 +17,41 @@ type valueSpec struct {
 	list       bool // from: [a, b]: the value is the list of their values
 	expr       *program
 	transforms []transform
+	tnames     []string // the transforms' names, for drop reports and errors
+	onInvalid  InvalidMode
 	def        any
 	hasDef     bool
 }
 
-var valueKeys = []string{"from", "expr", "transform", "default"}
+// InvalidMode is what a field does when one of its transforms cannot
+// convert the value (a phone number that is not one, a date that does not
+// parse, a lookup miss).
+type InvalidMode string
+
+const (
+	// InvalidDrop leaves the field out (or takes its default) and reports
+	// the drop in Decision.Dropped. The default.
+	InvalidDrop InvalidMode = "drop"
+	// InvalidKeep sends the value as it was before the failing transform.
+	InvalidKeep InvalidMode = "keep"
+	// InvalidFail fails the record permanently, naming field and transform.
+	InvalidFail InvalidMode = "fail"
+)
+
+// Dropped is a field whose value a transform could not convert, under
+// on_invalid: drop. It names the field and the transform, never the value.
+type Dropped struct {
+	Field     string `json:"field"`
+	Transform string `json:"transform"`
+	// Default: the field took its default instead of being left out.
+	Default bool `json:"default,omitempty"`
+}
+
+// ErrInvalidValue is wrapped by the error of a field with on_invalid: fail
+// whose transform could not convert its value.
+var ErrInvalidValue = fmt.Errorf("transform could not convert the value")
+
+var valueKeys = []string{"from", "expr", "transform", "default", "on_invalid"}
 
 // parseValue reads a field's value: a profile path string (version 1), or
 // {from|expr, transform, default}.
@@ -34,13 +65,13 @@ func (d *diags) parseValue(n *yaml.Node, field string, tables map[string]map[str
 		if p == nil {
 			return nil
 		}
-		return &valueSpec{desc: n.Value, paths: []attrPath{*p}}
+		return &valueSpec{desc: n.Value, paths: []attrPath{*p}, onInvalid: InvalidDrop}
 	}
 	m, _ := d.mapNode(n, field, valueKeys...)
 	if m == nil {
 		return nil
 	}
-	v := &valueSpec{}
+	v := &valueSpec{onInvalid: InvalidDrop}
 	from, src := m["from"], m["expr"]
 	switch {
 	case from != nil && src != nil:
@@ -82,8 +113,17 @@ func (d *diags) parseValue(n *yaml.Node, field string, tables map[string]map[str
 			for _, c := range t.Content {
 				if f := d.parseTransform(c, field+".transform", tables); f != nil {
 					v.transforms = append(v.transforms, f)
+					v.tnames = append(v.tnames, transformName(c))
 				}
 			}
+		}
+	}
+	if o := m["on_invalid"]; o != nil {
+		switch mode := InvalidMode(o.Value); {
+		case o.Kind == yaml.ScalarNode && (mode == InvalidDrop || mode == InvalidKeep || mode == InvalidFail):
+			v.onInvalid = mode
+		default:
+			d.at(o, field+".on_invalid", "want drop, keep or fail, got %q", o.Value)
 		}
 	}
 	if dn := m["default"]; dn != nil {
@@ -116,16 +156,25 @@ func (d *diags) path(n *yaml.Node, field string) *attrPath {
 	return &p
 }
 
+// transformName is the name of a transform list entry: trim, or e164 for
+// {e164: DE}.
+func transformName(n *yaml.Node) string {
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
+		return n.Content[0].Value
+	}
+	return n.Value
+}
+
 // eval computes the field's value for one profile; ok false leaves the
-// field out.
-func (v *valueSpec) eval(e *env) (any, bool, error) {
-	var out any
-	ok := false
+// field out. dropped names the transform that could not convert the value
+// when on_invalid is drop; with on_invalid: fail that is an error
+// (ErrInvalidValue) naming the transform, never the value.
+func (v *valueSpec) eval(e *env) (out any, ok bool, dropped string, err error) {
 	switch {
 	case v.expr != nil:
 		r, err := v.expr.run(e)
 		if err != nil {
-			return nil, false, err
+			return nil, false, "", err
 		}
 		out, ok = r, !empty(r)
 	case v.list:
@@ -139,18 +188,35 @@ func (v *valueSpec) eval(e *env) (any, bool, error) {
 	case len(v.paths) == 1:
 		out, ok = v.paths[0].get(e)
 	}
-	for _, t := range v.transforms {
+	for i, t := range v.transforms {
 		if !ok {
 			break
 		}
-		out, ok = t(out)
-		ok = ok && !empty(out)
+		next, converted := t(out)
+		if !converted {
+			switch v.onInvalid {
+			case InvalidKeep:
+				return finish(out), true, "", nil
+			case InvalidFail:
+				return nil, false, "", fmt.Errorf("%s: %w (on_invalid: fail)", v.tnames[i], ErrInvalidValue)
+			}
+			dropped = v.tnames[i]
+		}
+		out, ok = next, converted && !empty(next)
 	}
 	if !ok && v.hasDef {
-		return v.def, true, nil
+		return v.def, true, dropped, nil
 	}
-	if t, isTime := out.(time.Time); ok && isTime {
-		out = t.Format(time.RFC3339Nano) // as the profile's JSON writes it
+	if ok {
+		out = finish(out)
 	}
-	return out, ok, nil
+	return out, ok, dropped, nil
+}
+
+// finish writes a time as the profile's JSON writes it.
+func finish(out any) any {
+	if t, isTime := out.(time.Time); isTime {
+		return t.Format(time.RFC3339Nano)
+	}
+	return out
 }
