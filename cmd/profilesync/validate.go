@@ -2,57 +2,139 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const validateHelp = `
-Usage: profilesync validate [DIR]
+Usage: profilesync validate [FILE|DIR]...
 
-Load and check every mapping file (*.yaml) in DIR as the functions would at
-start, connector settings and expressions included, and print each problem
-as FILE:LINE:COLUMN: FIELD: what was expected. Unknown keys are errors;
-profile attributes the canonical profile does not have are warnings.
-DIR defaults to ./mappings when it exists, else the mappings built into
-this binary. Exits 1 when there are errors (warnings alone exit 0).`
+Load and check mapping files as the functions would at start, connector
+settings and expressions included, and print each problem as
+FILE:LINE:COLUMN: FIELD: what was expected. A FILE is checked alone; a DIR
+means every *.yaml in it. Unknown keys are errors; profile attributes the
+canonical profile does not have are warnings. Without arguments: ./mappings
+when it exists, else the mappings built into this binary. Exits 1 when
+there are errors (warnings alone exit 0).`
 
 func runValidate(_ context.Context, c *cli, args []string) error {
 	f := newFlags("validate", validateHelp)
-	pos, err := f.parse(c, args, 0, 1)
+	pos, err := f.parse(c, args, 0, math.MaxInt)
 	if err != nil {
 		return err
 	}
+	for _, p := range pos { // every path before any output
+		if _, err := os.Stat(p); err != nil {
+			return f.usageErr("%v", statError(p, err))
+		}
+	}
+	if len(pos) == 0 {
+		pos = []string{""}
+	}
+	var sum validation
+	for _, p := range pos {
+		if err := sum.check(c, p); err != nil {
+			return err
+		}
+	}
+	where := strings.Join(sum.where, ", ")
+	if sum.failed || sum.errs > 0 {
+		fmt.Fprintf(c.stdout, "%d error(s), %d warning(s) in %s\n", sum.errs, sum.warns, where)
+		return errReported
+	}
+	fmt.Fprintf(c.stdout, "%d mappings OK, %d warning(s) (%s)\n", sum.ok, sum.warns, where)
+	return nil
+}
+
+// validation sums the problems of every path validate checks.
+type validation struct {
+	ok, errs, warns int
+	failed          bool // a file that did not load, even without an error line
+	where           []string
+}
+
+// check validates one FILE or DIR ("" for the default directory) and
+// prints its problems.
+func (v *validation) check(c *cli, p string) error {
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		m, problems := plugins.All.Loader().Diagnose(p, data)
+		v.report(c, problems, "")
+		v.where = append(v.where, p)
+		if m == nil {
+			v.failed = true
+		} else {
+			v.ok++
+		}
+		return nil
+	}
+	var pos []string
+	if p != "" {
+		pos = []string{p}
+	}
 	fsys, dir, onDisk, err := mappingDir(pos)
 	if err != nil {
-		return f.usageErr("%v", err)
+		return err
 	}
 	set, problems, err := plugins.All.Loader().CheckFS(fsys, ".")
 	if err != nil {
 		return err
 	}
-	errs, warns := 0, 0
+	if !onDisk {
+		dir = ""
+	}
+	v.report(c, problems, dir)
+	v.where = append(v.where, mappingsName(dir))
+	if set == nil {
+		v.failed = true
+	} else {
+		v.ok += len(set.All())
+	}
+	return nil
+}
+
+// report prints problems, their files joined to dir so the reader can
+// open them.
+func (v *validation) report(c *cli, problems []*mapping.Error, dir string) {
 	for _, p := range problems {
-		if onDisk && p.File != "" {
-			p.File = filepath.Join(dir, p.File) // a path the reader can open
+		if dir != "" && p.File != "" {
+			p.File = filepath.Join(dir, p.File)
 		}
 		fmt.Fprintln(c.stdout, p)
 		if p.Warning {
-			warns++
+			v.warns++
 		} else {
-			errs++
+			v.errs++
 		}
 	}
-	if set == nil || errs > 0 {
-		fmt.Fprintf(c.stdout, "%d error(s), %d warning(s) in %s\n", errs, warns, dir)
-		return errReported
+}
+
+func mappingsName(dir string) string {
+	if dir == "" {
+		return "mappings (built in)"
 	}
-	fmt.Fprintf(c.stdout, "%d mappings OK, %d warning(s) (%s)\n", len(set.All()), warns, dir)
-	return nil
+	return dir
+}
+
+// statError names a path that cannot be read: "x: no such file or
+// directory", without Go's "stat" prefix.
+func statError(p string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: no such file or directory", p)
+	}
+	return fmt.Errorf("%s: %w", p, errors.Unwrap(err))
 }
 
 // mappingDir picks the mappings a command reads: DIR when given, else
@@ -61,7 +143,11 @@ func mappingDir(pos []string) (fsys fs.FS, dir string, onDisk bool, err error) {
 	fsys, dir = mappings.FS, "mappings (built in)"
 	if len(pos) == 1 {
 		dir, onDisk = pos[0], true
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, "", false, statError(dir, err)
+		}
+		if !st.IsDir() {
 			return nil, "", false, fmt.Errorf("%s: not a directory", dir)
 		}
 	} else if st, err := os.Stat("mappings"); err == nil && st.IsDir() {

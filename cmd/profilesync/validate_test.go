@@ -129,3 +129,51 @@ func TestValidateLocatesSettings(t *testing.T) {
 		}
 	}
 }
+
+// validate takes files and directories: a file is checked alone, the
+// problems and the summary cover every argument.
+func TestValidateFilesAndDirs(t *testing.T) {
+	out := mustRun(t, "validate", "../../mappings/salesforce.yaml")
+	if !strings.HasPrefix(out, "1 mappings OK, 0 warning(s) (../../mappings/salesforce.yaml)") {
+		t.Fatalf("one file: %s", out)
+	}
+	out = mustRun(t, "validate", "../../mappings/webhook.yaml", "../../mappings")
+	if !strings.HasPrefix(out, "3 mappings OK, 0 warning(s) (../../mappings/webhook.yaml, ../../mappings)") {
+		t.Fatalf("a file and a dir: %s", out)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "crm.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\nconnector: a: b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "validate", "../../mappings/salesforce.yaml", bad)
+	if r.code != 1 || !strings.Contains(r.stdout, bad+":2:13: mapping values are not allowed in this context\n") ||
+		!strings.Contains(r.stdout, "1 error(s), 0 warning(s) in ../../mappings/salesforce.yaml, "+bad) {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A YAML syntax error is said once, at its line and column.
+func TestValidateYAMLSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "crm.yaml")
+	if err := os.WriteFile(file, []byte("version: 1\nfields:\n\tA: given_name\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "validate", dir)
+	want := file + ":3:1: found character that cannot start any token\n"
+	if r.code != 1 || !strings.Contains(r.stdout, want) || strings.Count(r.stdout, ":3:") != 1 || strings.Contains(r.stdout, "line 3") {
+		t.Fatalf("exit %d, want %q once in:\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
+func TestValidateMissingPath(t *testing.T) {
+	for _, args := range [][]string{{"nosuch.yaml"}, {"../../mappings", "nosuch-dir"}} {
+		r := runCLI(t, append([]string{"validate"}, args...)...)
+		missing := args[len(args)-1]
+		if r.code != 2 || !strings.Contains(r.stderr, missing+": no such file or directory") ||
+			strings.Contains(r.stderr, "not a directory") || r.stdout != "" {
+			t.Errorf("validate %v: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -142,7 +142,7 @@ func (d *diags) parseFile(filename string, data []byte) *Mapping {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		d.list = append(d.list, yamlError(filename, err))
+		d.list = append(d.list, yamlError(filename, data, err))
 		return nil
 	}
 	if len(root.Content) == 0 {
@@ -340,18 +340,58 @@ func colOf(n *yaml.Node) int {
 	return n.Column
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)(?::(\d+))?`)
+var yamlLineRE = regexp.MustCompile(`^line (\d+)(?::(\d+))?: `)
 
-// yamlError turns a YAML syntax error into an Error with its line.
-func yamlError(file string, err error) *Error {
+// yamlError turns a YAML syntax error into an Error at FILE:LINE:COLUMN,
+// the line said once. yaml.v3 reports the line (none on line 1) but not
+// the column, so yamlColumn finds it on that line.
+func yamlError(file string, data []byte, err error) *Error {
 	e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		e.Msg = te.Errors[0]
 	}
+	e.Line = 1
 	if m := yamlLineRE.FindStringSubmatch(e.Msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Column, _ = strconv.Atoi(m[2])
+		e.Msg = e.Msg[len(m[0]):]
+	}
+	if e.Column == 0 {
+		e.Column = yamlColumn(data, e.Line, e.Msg)
 	}
 	return e
+}
+
+// yamlColumn points at the likely culprit on a line: a tab or reserved
+// character for "cannot start any token", the second ':' for "mapping
+// values are not allowed", else the line's first non-blank character.
+func yamlColumn(data []byte, line int, msg string) int {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	text := []rune(strings.TrimRight(lines[line-1], "\r"))
+	first := 0
+	for first < len(text) && text[first] == ' ' {
+		first++
+	}
+	switch {
+	case strings.Contains(msg, "cannot start any token"):
+		for i, r := range text {
+			if r == '\t' || r == '@' || r == '`' {
+				return i + 1
+			}
+		}
+	case strings.Contains(msg, "mapping values are not allowed"):
+		colons := 0
+		for i, r := range text {
+			if r == ':' && (i+1 == len(text) || text[i+1] == ' ') {
+				if colons++; colons == 2 {
+					return i + 1
+				}
+			}
+		}
+	}
+	return first + 1
 }
