@@ -23,7 +23,7 @@ import (
 )
 
 const dlqHelp = `
-Usage: profilesync dlq list TARGET [flags]
+Usage: profilesync dlq list TARGET [--output text|json] [flags]
        profilesync dlq redrive TARGET [flags]
 
 Work on TARGET's dead-letter queue in the local SQLite queues of <data>:
@@ -31,6 +31,7 @@ Work on TARGET's dead-letter queue in the local SQLite queues of <data>:
 event id, type and source from its attributes (not its body, which holds
 personal data: only its size); "redrive" moves them all back to TARGET's
 queue, where the pollers of a running "profilesync dev" pick them up.
+--output json prints the list as one JSON array (never the bodies).
 
 With --dlq-url (or DLQ_URL) it works on SQS instead, with the usual AWS
 credentials and AWS_ENDPOINT_URL: "list" peeks at the messages (they stay
@@ -46,8 +47,12 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	dlqURL := f.String("dlq-url", os.Getenv("DLQ_URL"), "TARGET's SQS dead-letter queue `url`: work on SQS, not locally")
 	clientSide := f.Bool("client-side", false, "SQS redrive by receive, send, delete instead of a message move task")
 	mappingsDir := f.String("mappings", "", "mapping files `dir`ectory the local stack ran with (default: the ones built in)")
+	output := outputFlag(f)
 	pos, err := f.parse(c, args, 2, 2)
 	if err != nil {
+		return err
+	}
+	if err := checkOutput(f, *output); err != nil {
 		return err
 	}
 	action, target := pos[0], pos[1]
@@ -73,7 +78,7 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 		if action == "redrive" && *queueURL == "" {
 			return f.usageErr("redrive on SQS needs --queue-url (or QUEUE_URL)")
 		}
-		return runDLQOnSQS(ctx, c, action, target, *queueURL, *dlqURL, *clientSide)
+		return runDLQOnSQS(ctx, c, action, target, *queueURL, *dlqURL, *clientSide, *output)
 	}
 	dbPath := filepath.Join(*data, local.DBFile)
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
@@ -95,6 +100,15 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	dls, err := queues.ListDLQ(ctx, target)
 	if err != nil {
 		return err
+	}
+	if *output == "json" {
+		out := make([]deadLetterJSON, 0, len(dls))
+		for _, d := range dls {
+			out = append(out, deadLetterJSON{ID: d.ID, MovedAt: timePtr(d.MovedAt), Attempts: fmt.Sprint(d.Attempts),
+				Reason: d.Reason, EventID: d.Attributes["event_id"], EventType: d.Attributes["event_type"],
+				Source: d.Attributes["source"], BodyBytes: len(d.Body)})
+		}
+		return printJSONValue(c, out)
 	}
 	printDeadLetters(c, target, dls)
 	return nil
@@ -119,7 +133,7 @@ func printDeadLetters(c *cli, target string, dls []local.DeadLetter) {
 	fmt.Fprintf(c.stdout, "%d dead letter(s) in %s-dlq; \"profilesync dlq redrive %s\" retries them\n", len(dls), target, target)
 }
 
-func runDLQOnSQS(ctx context.Context, c *cli, action, target, queueURL, dlqURL string, clientSide bool) error {
+func runDLQOnSQS(ctx context.Context, c *cli, action, target, queueURL, dlqURL string, clientSide bool, output string) error {
 	// The CLI runs on an operator's machine: the SDK's full configuration
 	// chain (profiles, SSO, the shared files), unlike the Lambdas'
 	// awsadapter.ConfigFromEnv. AWS_ENDPOINT_URL[_SQS] aim it at a local SQS.
@@ -133,6 +147,9 @@ func runDLQOnSQS(ctx context.Context, c *cli, action, target, queueURL, dlqURL s
 		dls, err := d.List(ctx, 1000)
 		if err != nil {
 			return err
+		}
+		if output == "json" {
+			return printJSONValue(c, sqsDeadLettersJSON(dls))
 		}
 		printSQSDeadLetters(c, target, dls)
 	case clientSide:
@@ -174,6 +191,21 @@ func printSQSDeadLetters(c *cli, target string, dls []awsadapter.DeadLetter) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(c.stdout, "%d dead letter(s) in %s's DLQ; \"profilesync dlq redrive %s\" retries them\n", len(dls), target, target)
+}
+
+func sqsDeadLettersJSON(dls []awsadapter.DeadLetter) []deadLetterJSON {
+	out := make([]deadLetterJSON, 0, len(dls))
+	for _, d := range dls {
+		r := delivery.ReasonFromAttributes(d.Attributes)
+		j := deadLetterJSON{ID: d.ID, SentAt: timePtr(d.SentAt), Attempts: d.Attributes[delivery.AttrAttempts],
+			LastFailure: timePtr(r.LastFailure), EventID: d.Attributes["event_id"], EventType: d.Attributes["event_type"],
+			Source: d.Attributes["source"], BodyBytes: d.BodyBytes}
+		if r.Class != "" {
+			j.Reason = r.String()
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 func dash(s string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -116,6 +117,12 @@ func TestDLQListAndRedriveOnSQS(t *testing.T) {
 	}
 	if strings.Contains(out, "jane.doe") {
 		t.Errorf("list shows the body:\n%s", out)
+	}
+	out = mustRun(t, "dlq", "list", "salesforce", "--dlq-url", urls["cli-sf-dlq"], "--output", "json")
+	var js []deadLetterJSON
+	if err := json.Unmarshal([]byte(out), &js); err != nil || len(js) != 1 || js[0].EventID != "evt-42" ||
+		!strings.Contains(js[0].Reason, "INVALID_EMAIL_ADDRESS") || js[0].BodyBytes != len(body) || strings.Contains(out, "jane.doe") {
+		t.Errorf("list --output json: %v\n%s", err, out)
 	}
 	if r := runCLI(t, "dlq", "redrive", "salesforce", "--dlq-url", urls["cli-sf-dlq"]); r.code != 2 || !strings.Contains(r.stderr, "--queue-url") {
 		t.Errorf("redrive without a destination: exit %d %s", r.code, r.stderr)

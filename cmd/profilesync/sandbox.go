@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -23,8 +24,12 @@ zuora, scim). The records are fake demo data.`
 func runSandbox(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("sandbox", sandboxHelp)
 	url := f.String("url", defaultURL, "`URL` of the running stack (profilesync dev)")
+	output := outputFlag(f)
 	pos, err := f.parse(c, args, 1, 2)
 	if err != nil {
+		return err
+	}
+	if err := checkOutput(f, *output); err != nil {
 		return err
 	}
 	if pos[0] != "list" {
@@ -39,16 +44,24 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	base := strings.TrimRight(*url, "/")
+	all := make(map[string]json.RawMessage, len(targets))
 	for i, t := range targets {
 		recs, err := devstack.SandboxRecords(ctx, hc, base, t)
 		if err != nil {
 			return withStackHint(err, base)
+		}
+		if *output == "json" {
+			all[t] = recs
+			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(c.stdout)
 		}
 		fmt.Fprintf(c.stdout, "%s (%s%s/%s/_sandbox/records):\n", t, base, sandbox.Prefix, t)
 		printJSON(c, recs)
+	}
+	if *output == "json" {
+		return printJSONValue(c, all)
 	}
 	return nil
 }
