@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/sandbox"
@@ -20,17 +21,22 @@ const (
 // sandboxTargets are the targets the sandbox has a fake of.
 var sandboxTargets = sandbox.Targets
 
-const devHelp = `
+// devHelp names the fakes from the lists the sandbox mounts them by, so
+// the help cannot drift from what the stack serves.
+var devHelp = fmt.Sprintf(`
 Usage: profilesync dev [flags]
 
 Run the whole of ProfileSync on one machine, with no AWS and no Docker: the
 ingress at POST <url>/webhooks/{source}, one SQLite queue (with a DLQ) and
-one poller per target, and the sandbox fakes of cidaas, Akamai, Salesforce
-and the generic webhook API under <url>/sandbox/. Development secrets are
-written to <data>/secrets on first start; edit them to point a source or
-target at a real system. Runs until interrupted (Ctrl-C, SIGTERM); queued
+one poller per target, and the sandbox fakes under <url>/sandbox/<name>/:
+  sources: %s
+  targets: %s
+Development secrets are written to <data>/secrets on first start; edit them
+to point a source or target at a real system. The mappings' warnings are
+printed at start. Runs until interrupted (Ctrl-C, SIGTERM); queued
 messages, the sync state and what the sandbox fakes hold (<data>/sandbox)
-stay in <data> for the next start; --reset empties it first.`
+stay in <data> for the next start; --reset empties it first.`,
+	strings.Join(sandbox.Sources, ", "), strings.Join(sandbox.Targets, ", "))
 
 func runDev(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("dev", devHelp)
@@ -65,19 +71,23 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	printStack(c, s, *data)
+	printStack(c, s, *data, *mappingsDir)
 	<-ctx.Done()
 	c.log.Info("stopping")
 	return s.Close()
 }
 
-func printStack(c *cli, s *devstack.Stack, data string) {
+func printStack(c *cli, s *devstack.Stack, data, mappingsDir string) {
 	w := c.stdout
 	fmt.Fprintf(w, "ProfileSync is running on %s (data in %s)\n\n", s.URL, filepath.Clean(data))
+	printMappingWarnings(c, s, mappingsDir)
 	fmt.Fprintln(w, "Webhooks:")
 	for _, src := range s.Function.Sources {
 		fmt.Fprintf(w, "  %-10s POST %s/webhooks/%s\n", src, s.URL, src)
 	}
+	fmt.Fprintf(w, "\nSandbox fakes (under %s%s/<name>/):\n", s.URL, sandbox.Prefix)
+	fmt.Fprintf(w, "  sources: %s\n", strings.Join(sandbox.Sources, ", "))
+	fmt.Fprintf(w, "  targets: %s\n", strings.Join(sandbox.Targets, ", "))
 	fmt.Fprintln(w, "\nSandbox records:")
 	for _, m := range s.Function.Mappings.All() {
 		if !slices.Contains(sandboxTargets, m.Name) {
@@ -97,4 +107,29 @@ func printStack(c *cli, s *devstack.Stack, data string) {
 	fmt.Fprintf(w, "  profilesync send cidaas events/webhooks/cidaas-account-created.json%s%s\n", urlFlag, dataFlag)
 	fmt.Fprintf(w, "  profilesync sandbox list salesforce%s\n", urlFlag)
 	fmt.Fprintln(w, "\nCtrl-C stops the stack.")
+}
+
+// printMappingWarnings says what validate would warn of (a profile path the
+// canonical profile does not have: a field that never gets a value), so a
+// typo is not found only by a missing field at the back-end.
+func printMappingWarnings(c *cli, s *devstack.Stack, mappingsDir string) {
+	var warns []string
+	for _, m := range s.Function.Mappings.All() {
+		for _, p := range m.Warnings {
+			if mappingsDir != "" && p.File != "" {
+				cp := *p
+				cp.File = filepath.Join(mappingsDir, p.File)
+				p = &cp
+			}
+			warns = append(warns, p.Error())
+		}
+	}
+	if len(warns) == 0 {
+		return
+	}
+	fmt.Fprintf(c.stdout, "Mapping warnings (%d):\n", len(warns))
+	for _, w := range warns {
+		fmt.Fprintf(c.stdout, "  %s\n", w)
+	}
+	fmt.Fprintln(c.stdout)
 }

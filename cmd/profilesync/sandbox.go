@@ -13,13 +13,13 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox"
 )
 
-const sandboxHelp = `
-Usage: profilesync sandbox list [TARGET] [flags]
+var sandboxHelp = fmt.Sprintf(`
+Usage: profilesync sandbox list [TARGET] [--output text|json] [flags]
 
 Print what the sandbox back-ends of the running stack hold: GET
 <url>/sandbox/<target>/_sandbox/records for TARGET, or for every target with
-a sandbox fake (salesforce, webhook, hubspot, brevo, mailchimp, braze,
-zuora, scim). The records are fake demo data.`
+a sandbox fake (%s). The records are fake demo data. --output json
+prints one JSON object keyed by target.`, strings.Join(sandbox.Targets, ", "))
 
 func runSandbox(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("sandbox", sandboxHelp)

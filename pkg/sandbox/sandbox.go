@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -95,6 +96,10 @@ var demoProfiles []byte
 // what each holds.
 var Targets = []string{"salesforce", "webhook", "hubspot", "brevo", "mailchimp", "braze", "zuora", "scim"}
 
+// Sources names the CIAM fakes, whose user APIs complete thin events (and
+// whose keys sign the samples) under Prefix/<name>/.
+var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto"}
+
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
 	Salesforce *salesforce.Fake
@@ -113,7 +118,8 @@ type Sandbox struct {
 	Zuora      *zuora.Fake
 	SCIM       *scim.Server
 	mux        *http.ServeMux
-	store      *store // nil: in memory only (New); see Open
+	mounted    []string // the fakes' names, in mount order (see Mounted)
+	store      *store   // nil: in memory only (New); see Open
 }
 
 // New builds the sandbox with the demo profiles loaded, in memory only;
@@ -188,9 +194,13 @@ func New() (*Sandbox, error) {
 }
 
 func (s *Sandbox) mount(name string, h http.Handler) {
+	s.mounted = append(s.mounted, name)
 	p := Prefix + "/" + name
 	s.mux.Handle(p+"/", http.StripPrefix(p, s.persisted(name, h)))
 }
+
+// Mounted names every fake served under Prefix: Targets and Sources.
+func (s *Sandbox) Mounted() []string { return slices.Clone(s.mounted) }
 
 // ServeHTTP serves every fake under Prefix.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
