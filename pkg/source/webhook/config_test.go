@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,35 @@ func TestParseConfig(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "0123456789abcdef") {
 			t.Errorf("%s: the error quotes the secret", name)
 		}
+	}
+}
+
+// The README's Kratos secret is the one these tests run (testdata), the
+// secret value aside: what users paste is what was tested.
+func TestReadmeKratosSecret(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```jsonc\n{\"kind\": \"webhook\"")
+	if !ok {
+		t.Fatal("no generic secret in the README")
+	}
+	block, _, _ := strings.Cut(`{"kind": "webhook"`+rest, "```")
+	var lines []string
+	for _, l := range strings.Split(block, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "//") {
+			lines = append(lines, l)
+		}
+	}
+	fixed := strings.Replace(strings.Join(lines, "\n"), "<the value above>", kratosKey, 1)
+	readmeCfg, err := ParseConfig([]byte(fixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile("testdata/kratos-secret.json")
+	tested, _ := ParseConfig(raw)
+	if !reflect.DeepEqual(readmeCfg, tested) {
+		t.Fatalf("README %+v\ntested %+v", readmeCfg, tested)
 	}
 }

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -67,7 +69,10 @@ func TestKratosSample(t *testing.T) {
 		t.Fatalf("%v %v", evs, err)
 	}
 	at := time.Date(2025, 1, 1, 10, 5, 0, 500_000_000, time.UTC)
-	want := profile.Event{ID: "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a", Source: "generic", Type: profile.Updated,
+	// No id_path: a settings flow can be saved twice under one flow_id,
+	// so the dedupe key is the body's hash.
+	sum := sha256.Sum256(body)
+	want := profile.Event{ID: hex.EncodeToString(sum[:]), Source: "generic", Type: profile.Updated,
 		Subject: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918", OccurredAt: at, ReceivedAt: testNow, Environment: "prod",
 		SourceType: "settings.after",
 		Profile: &profile.Profile{Sub: "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918", Email: "jane.doe@example.com", EmailVerified: true,
@@ -301,5 +306,28 @@ func TestBodyHashID(t *testing.T) {
 func TestSampleIsJSON(t *testing.T) {
 	if !json.Valid(kratosBody(t)) {
 		t.Fatal("sample")
+	}
+}
+
+// What Authenticate sets is what the Parser accepts, in every mode.
+func TestAuthenticate(t *testing.T) {
+	body := kratosBody(t)
+	for _, mut := range []func(*Config){
+		func(c *Config) {},
+		func(c *Config) { c.Auth, c.Header, c.Secrets = AuthBasic, "", []string{"u:p"} },
+		func(c *Config) { c.Auth, c.Header = AuthHMAC, "" },
+		func(c *Config) {
+			c.Auth, c.Encoding, c.SignaturePrefix, c.TimestampHeader = AuthHMAC, EncodingBase64, "v1=", "X-Ts"
+		},
+	} {
+		c := kratosConfig(t)
+		mut(&c)
+		h := http.Header{}
+		if err := Authenticate(c, h, body, testNow); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mustParser(t, c).Parse(context.Background(), source.Request{Header: h, Body: body, Now: testNow}); err != nil {
+			t.Errorf("%s: %v", c.Auth, err)
+		}
 	}
 }
