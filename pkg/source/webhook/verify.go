@@ -131,8 +131,9 @@ func (v *verifier) signature(got string, req source.Request) error {
 		if err != nil {
 			return v.fail("no readable " + v.tsHdr)
 		}
-		// Compared in seconds: no overflow for any int64 a sender writes.
-		if d := req.Now.Unix() - sec; d > int64(v.window/time.Second) || -d > int64(v.window/time.Second) {
+		// Bounds, not a difference: no int64 a sender writes overflows them.
+		now, w := req.Now.Unix(), int64(v.window/time.Second)
+		if sec < now-w || sec > now+w {
 			return v.fail("timestamp outside the tolerance")
 		}
 	}
