@@ -28,6 +28,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/source/webhook"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
 )
 
@@ -60,6 +61,9 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - keycloak: X-Keycloak-Signature, the hex HMAC of the body (phasetwo).
 //   - zitadel: ZITADEL-Signature, t=now and the v1 HMAC of "t.body".
 //   - logto: logto-signature-sha-256, the hex HMAC of the body.
+//   - webhook (generic): the first secret as the API key header or Basic
+//     credentials, or its HMAC signature (with a timestamp of now when
+//     the secret names a timestamp header).
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -90,9 +94,16 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return signZitadel(secret, body, now)
 	case logto.Kind:
 		return signLogto(secret, body)
+	case webhook.Kind:
+		cfg, err := webhook.ParseConfig(secret)
+		if err != nil {
+			return nil, err
+		}
+		w := jsonWebhook(body)
+		return w, webhook.Authenticate(cfg, w.Header, body, now)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {

@@ -36,6 +36,7 @@ var (
 	sendKeycloakBody = []byte(`{"time":1735729200456,"uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",` +
 		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":"` + sendJaneSub + `"}}`)
 	sendZitadelBody = []byte(`{"aggregateID":"` + sendMaxSub + `","aggregateType":"user","sequence":4,"event_type":"user.human.email.changed"}`)
+	sendGenericBody = []byte(`{"event":"settings.after","flow_id":"f1","identity_id":"` + sendMaxSub + `","traits":{"email":"max@example.com"}}`)
 	sendLogtoBody   = []byte(`{"event":"User.Data.Updated","createdAt":"2025-01-01T10:05:00.500Z","data":{"id":"` + sendMaxSub + `","name":"Max"}}`)
 	// The research samples' decoded-SET shape, with a foreign iss and aud
 	// that Sign must replace.
@@ -156,6 +157,11 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want:   profile.Updated, subject: sendMaxSub,
 		},
 		{
+			name: "generic API key", source: "generic", secret: dev["generic"], body: sendGenericBody,
+			tamper: func(w *Webhook) { w.Header.Set("X-Webhook-Secret", sandbox.DevGenericAPIKey+"x") },
+			want:   profile.Updated, subject: sendMaxSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -208,6 +214,7 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"keycloak without secret", []byte(`{"kind":"keycloak","base_url":"https://sso.example.com","realm":"r","client_id":"c","client_secret":"s"}`), sendKeycloakBody, never},
 		{"zitadel without signing key", []byte(`{"kind":"zitadel","api_url":"https://z","token":"t"}`), sendZitadelBody, never},
 		{"logto without signing key", []byte(`{"kind":"logto","endpoint":"https://a","client_id":"c","client_secret":"s"}`), sendLogtoBody, never},
+		{"generic without secrets", []byte(`{"kind":"webhook","auth":"apikey","subject_path":"id","type_path":"t","event_types":{"e":"updated"}}`), sendGenericBody, never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},
 	}
 	for _, tt := range tests {

@@ -24,6 +24,7 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 		{"keycloak", "keycloak-update-profile.json", maxSub},
 		{"zitadel", "zitadel-user-profile-changed.json", maxSub},
 		{"logto", "logto-post-register.json", maxSub},
+		{"generic", "generic-kratos-settings-after.json", maxSub},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", tt.file))

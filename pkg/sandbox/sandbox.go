@@ -77,6 +77,9 @@ const (
 	// is the fake's Management API indicator (self-hosted Logto's).
 	DevLogtoKey      = "profilesync-dev-logto-signing-key"
 	DevLogtoResource = "https://default.logto.app/api"
+	// DevGenericAPIKey is the "generic" source's API key (a Kratos web
+	// hook's api_key auth, sent in X-Webhook-Secret).
+	DevGenericAPIKey = "profilesync-dev-generic-api-key"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -281,6 +284,7 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"zitadel": enc(map[string]any{"kind": "zitadel", "signing_key": DevZitadelKey, "api_url": sb + "/zitadel", "token": DevZitadelPAT}),
 		"logto": enc(map[string]any{"kind": "logto", "signing_key": DevLogtoKey, "endpoint": sb + "/logto", "resource": DevLogtoResource,
 			"client_id": DevClientID, "client_secret": DevClientSecret}),
+		"generic": enc(GenericSecret(DevGenericAPIKey)),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),
@@ -296,3 +300,21 @@ func DevSecrets(base string) map[string]json.RawMessage {
 
 // AkamaiIssuer is the iss of the sandbox's SETs.
 const AkamaiIssuer = "https://v1.api.us.janrain.com/00000000-0000-0000-0000-000000000000/webhooks"
+
+// GenericSecret is the "generic" source's secret (kind webhook) as the
+// README configures it for Ory Kratos web hooks: the API key in
+// X-Webhook-Secret, the template's fields, no fetch (the hook carries the
+// traits).
+func GenericSecret(apiKey string) map[string]any {
+	return map[string]any{
+		"kind": "webhook", "auth": "apikey", "header": "X-Webhook-Secret", "secrets": []string{apiKey},
+		"subject_path": "identity_id", "type_path": "event", "time_path": "updated_at",
+		"event_types": map[string]string{"registration.after": "created", "settings.after": "updated"},
+		"fields": map[string]string{
+			"email": "traits.email", "email_verified": "verified_email",
+			"given_name": "traits.name.first", "family_name": "traits.name.last",
+			"consents.newsletter": "traits.consents.newsletter", "custom.kratos_state": "state",
+			"updated_at": "updated_at",
+		},
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
+	"github.com/profilesync/profilesync/pkg/source/webhook"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
@@ -44,6 +45,7 @@ var kinds = map[string]Kind{
 	keycloak.Kind:         kind(keycloak.Spec, keycloak.ParseConfig, keycloak.New),
 	zitadel.Kind:          kind(zitadel.Spec, zitadel.ParseConfig, zitadel.New),
 	logto.Kind:            kind(logto.Spec, logto.ParseConfig, logto.New),
+	webhook.Kind:          kind(webhook.Spec, webhook.ParseConfig, webhook.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil
