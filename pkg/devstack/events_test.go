@@ -63,6 +63,7 @@ var expectations = map[string]want{
 	"ingress-keycloak-update-profile.json": {status: 200, enqueued: 2},
 	"ingress-zitadel-profile-changed.json": {status: 200, enqueued: 2},
 	"ingress-logto-user-data-updated.json": {status: 200, enqueued: 2},
+	"ingress-fusionauth-user-update.json":  {status: 200, enqueued: 2},
 	"ingress-cidaas-bad-api-key.json":      {status: 401},
 	"ingress-clerk-bad-signature.json":     {status: 401},
 	"ingress-unknown-source.json":          {status: 404},

@@ -15,6 +15,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
@@ -44,6 +45,7 @@ var kinds = map[string]Kind{
 	keycloak.Kind:         kind(keycloak.Spec, keycloak.ParseConfig, keycloak.New),
 	zitadel.Kind:          kind(zitadel.Spec, zitadel.ParseConfig, zitadel.New),
 	logto.Kind:            kind(logto.Spec, logto.ParseConfig, logto.New),
+	fusionauth.Kind:       kind(fusionauth.Spec, fusionauth.ParseConfig, fusionauth.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil
