@@ -19,6 +19,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
+	"github.com/profilesync/profilesync/pkg/source/ssf"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
 	"github.com/profilesync/profilesync/pkg/spec"
@@ -46,6 +47,7 @@ var kinds = map[string]Kind{
 	zitadel.Kind:          kind(zitadel.Spec, zitadel.ParseConfig, zitadel.New),
 	logto.Kind:            kind(logto.Spec, logto.ParseConfig, logto.New),
 	fusionauth.Kind:       kind(fusionauth.Spec, fusionauth.ParseConfig, fusionauth.New),
+	ssf.Kind:              kind(ssf.Spec, ssf.ParseConfig, ssf.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil
