@@ -47,6 +47,7 @@ type Cache struct {
 	lastAttempt time.Time
 	lastErr     error
 	inflight    chan struct{} // closes when the fetch in flight is done
+	waiting     int           // callers blocked on inflight, for tests
 }
 
 // NewCache returns a Cache of url's keys fetched with hc; label starts its
@@ -71,16 +72,25 @@ func (c *Cache) Key(ctx context.Context, kid string, now time.Time) (crypto.Publ
 	if done == nil && c.mayFetch(now) {
 		done = c.start(ctx, now)
 	}
+	if done != nil {
+		c.waiting++
+	}
 	c.mu.Unlock()
 	if done != nil {
 		select {
 		case <-done:
 		case <-ctx.Done():
+			c.mu.Lock()
+			c.waiting--
+			c.mu.Unlock()
 			return nil, fault.Wrap(fault.Transient, fmt.Errorf("%s jwks: waiting for the JWKS: %w", c.label, ctx.Err()))
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if done != nil {
+		c.waiting--
+	}
 	if k := c.usable(kid, now); k != nil {
 		return k, nil
 	}
