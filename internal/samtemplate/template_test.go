@@ -169,7 +169,7 @@ func TestTemplatePerTargetResources(t *testing.T) {
 			t.Errorf("QUEUE_URLS %s lacks %s", urls, tg)
 		}
 	}
-	for _, src := range []string{"cidaas", "akamai", "clerk", "okta", "auth0", "keycloak", "zitadel", "logto", "generic"} {
+	for _, src := range []string{"cidaas", "akamai", "clerk", "okta", "auth0", "keycloak", "zitadel", "logto", "generic", "fusionauth"} {
 		out := asJSON(at(t, tpl, "Outputs", strings.ToUpper(src[:1])+src[1:]+"WebhookUrl", "Value"))
 		if !strings.HasSuffix(out, `/webhooks/`+src+`"}`) {
 			t.Errorf("webhook URL output for %s = %s", src, out)

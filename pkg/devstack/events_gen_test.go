@@ -14,6 +14,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
@@ -98,6 +99,13 @@ func writeSamples(t *testing.T) {
 	write("ingress-generic-wrong-api-key.json", apiRequest("generic", map[string]string{"content-type": "application/json",
 		"x-webhook-secret": "guess-guess-guess-guess"}, kr))
 
+	fa := fmt.Sprintf(`{"event":{"createInstant":%d,"id":"3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f","tenantId":"5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",`+
+		`"type":"user.update.complete","user":{"active":true,"email":"max.mustermann@example.com","firstName":"Max","lastName":"Mustermann",`+
+		`"id":%q,"insertInstant":1735725600000,"lastUpdateInstant":%d,"verified":true,"data":{"newsletter":true}}}}`,
+		fixtureTime.UnixMilli(), maxSub, fixtureTime.UnixMilli())
+	write("ingress-fusionauth-user-update.json", apiRequest("fusionauth", map[string]string{"content-type": "application/json",
+		"x-fusionauth-signature-jwt": fusionauth.SignHS256(sandbox.DevFusionAuthKey, sandbox.DevFusionAuthKID, []byte(fa))}, fa))
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -108,15 +116,15 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto","generic":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/generic"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto","generic":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/generic","fusionauth":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/fusionauth"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth", "SECRET_ARNS": arns + "}",
 			"BODY_BUCKET": "profilesync-dev-bodies",
 			"QUEUE_URLS":  `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}

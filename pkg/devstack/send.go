@@ -24,6 +24,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
@@ -64,6 +65,9 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - webhook (generic): the first secret as the API key header or Basic
 //     credentials, or its HMAC signature (with a timestamp of now when
 //     the secret names a timestamp header).
+//   - fusionauth: X-FusionAuth-Signature-JWT, an HS256 JWT with the first
+//     HMAC key over the body's request_body_sha256 (a config with only a
+//     jwks_url cannot be signed: the private key stays in FusionAuth).
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -101,9 +105,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		}
 		w := jsonWebhook(body)
 		return w, webhook.Authenticate(cfg, w.Header, body, now)
+	case fusionauth.Kind:
+		return signFusionAuth(secret, body)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -193,6 +199,19 @@ func signLogto(secret, body []byte) (*Webhook, error) {
 	}
 	w := jsonWebhook(body)
 	w.Header.Set(logto.SignatureHeader, logto.Signature(cfg.SigningKey, body))
+	return w, nil
+}
+
+func signFusionAuth(secret, body []byte) (*Webhook, error) {
+	cfg, err := fusionauth.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.HMACKeys) == 0 {
+		return nil, fmt.Errorf("fusionauth: no hmac_keys to sign with (the RSA/EC key of jwks_url is FusionAuth's)")
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(fusionauth.SignatureHeader, fusionauth.SignHS256(cfg.HMACKeys[0], "profilesync-send", body))
 	return w, nil
 }
 

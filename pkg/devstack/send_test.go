@@ -35,9 +35,11 @@ var (
 		`"data":{"id":"user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5","object":"user","first_name":"Jane","last_name":"Doe"}}`)
 	sendKeycloakBody = []byte(`{"time":1735729200456,"uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",` +
 		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":"` + sendJaneSub + `"}}`)
-	sendZitadelBody = []byte(`{"aggregateID":"` + sendMaxSub + `","aggregateType":"user","sequence":4,"event_type":"user.human.email.changed"}`)
-	sendGenericBody = []byte(`{"event":"settings.after","flow_id":"f1","identity_id":"` + sendMaxSub + `","traits":{"email":"max@example.com"}}`)
-	sendLogtoBody   = []byte(`{"event":"User.Data.Updated","createdAt":"2025-01-01T10:05:00.500Z","data":{"id":"` + sendMaxSub + `","name":"Max"}}`)
+	sendZitadelBody    = []byte(`{"aggregateID":"` + sendMaxSub + `","aggregateType":"user","sequence":4,"event_type":"user.human.email.changed"}`)
+	sendGenericBody    = []byte(`{"event":"settings.after","flow_id":"f1","identity_id":"` + sendMaxSub + `","traits":{"email":"max@example.com"}}`)
+	sendFusionAuthBody = []byte(`{"event":{"type":"user.update","id":"e2b7c6d5-4a3f-4e21-9b8c-7d6e5f4a3b2c","createInstant":1735725900500,` +
+		`"user":{"id":"` + sendMaxSub + `","email":"max@example.com","firstName":"Max","active":true}}}`)
+	sendLogtoBody = []byte(`{"event":"User.Data.Updated","createdAt":"2025-01-01T10:05:00.500Z","data":{"id":"` + sendMaxSub + `","name":"Max"}}`)
 	// The research samples' decoded-SET shape, with a foreign iss and aud
 	// that Sign must replace.
 	sendAkamaiBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://elsewhere.example.com","aud":["x"],` +
@@ -162,6 +164,11 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want:   profile.Updated, subject: sendMaxSub,
 		},
 		{
+			name: "fusionauth HS256 JWT", source: "fusionauth", secret: dev["fusionauth"], body: sendFusionAuthBody,
+			tamper: func(w *Webhook) { w.Body = bytes.Replace(w.Body, []byte("Max"), []byte("Eve"), 1) },
+			want:   profile.Updated, subject: sendMaxSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -213,6 +220,7 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"akamai without signer", dev["akamai"], sendAkamaiBody, nil},
 		{"keycloak without secret", []byte(`{"kind":"keycloak","base_url":"https://sso.example.com","realm":"r","client_id":"c","client_secret":"s"}`), sendKeycloakBody, never},
 		{"zitadel without signing key", []byte(`{"kind":"zitadel","api_url":"https://z","token":"t"}`), sendZitadelBody, never},
+		{"fusionauth with only a JWKS", []byte(`{"kind":"fusionauth","jwks_url":"https://a/jwks.json","api_url":"https://a","api_key":"k"}`), sendFusionAuthBody, never},
 		{"logto without signing key", []byte(`{"kind":"logto","endpoint":"https://a","client_id":"c","client_secret":"s"}`), sendLogtoBody, never},
 		{"generic without secrets", []byte(`{"kind":"webhook","auth":"apikey","subject_path":"id","type_path":"t","event_types":{"e":"updated"}}`), sendGenericBody, never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	fafake "github.com/profilesync/profilesync/pkg/sandbox/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/registry"
@@ -25,6 +28,7 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 		{"zitadel", "zitadel-user-profile-changed.json", maxSub},
 		{"logto", "logto-post-register.json", maxSub},
 		{"generic", "generic-kratos-settings-after.json", maxSub},
+		{"fusionauth", "fusionauth-user-update.json", maxSub},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", tt.file))
@@ -178,6 +182,69 @@ func TestEndToEndLogto(t *testing.T) {
 	}
 	if st, b := post(t, s.URL+"/webhooks/logto", logtoHeaders(del), del); st != 200 {
 		t.Fatalf("logto delete: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
+	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
+}
+
+func fusionAuthEvent(t *testing.T, typ, id string, user map[string]any, at time.Time) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"event": map[string]any{"type": typ, "id": id, "createInstant": at.UnixMilli(),
+		"tenantId": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "user": user}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func fusionAuthHeaders(key, body string) map[string]string {
+	return map[string]string{"content-type": "application/json",
+		fusionauth.SignatureHeader: fusionauth.SignHS256(key, sandbox.DevFusionAuthKID, []byte(body))}
+}
+
+func TestEndToEndFusionAuth(t *testing.T) {
+	s := startStack(t)
+	profiles, err := sandbox.DemoProfiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jane map[string]any
+	for _, p := range profiles {
+		if p.Sub == janeSub {
+			jane = fafake.UserJSON(p)
+		}
+	}
+	if jane == nil {
+		t.Fatal("no Jane among the demo profiles")
+	}
+	// The event carries the user: the contact needs no fetch.
+	now := time.Now()
+	body := fusionAuthEvent(t, "user.create.complete", "8d7c6b5a-0001-4000-8000-000000000001", jane, now)
+	if st, b := post(t, s.URL+"/webhooks/fusionauth", fusionAuthHeaders(sandbox.DevFusionAuthKey, body), body); st != 200 {
+		t.Fatalf("fusionauth webhook: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact", func() bool { return contact(s, janeSub) != nil })
+	c := contact(s, janeSub)
+	for _, k := range []string{"FirstName", "LastName", "Email", "MobilePhone", "Birthdate", "LeadSource"} {
+		if c[k] != janeContact[k] {
+			t.Errorf("Jane's contact %s = %v, want %v", k, c[k], janeContact[k])
+		}
+	}
+	if n := s.Sandbox.FusionAuth.Calls("/api/user/" + janeSub); n != 0 {
+		t.Errorf("%d fetches of a user the event carried", n)
+	}
+
+	// Signed with another key, or a body changed after signing: 401.
+	del := fusionAuthEvent(t, "user.delete.complete", "8d7c6b5a-0002-4000-8000-000000000002", map[string]any{"id": janeSub}, now.Add(time.Second))
+	if st, _ := post(t, s.URL+"/webhooks/fusionauth", fusionAuthHeaders("another-key-of-32-characters-or-more", del), del); st != 401 {
+		t.Fatalf("fusionauth webhook signed with another key: %d, want 401", st)
+	}
+	h := fusionAuthHeaders(sandbox.DevFusionAuthKey, body)
+	if st, _ := post(t, s.URL+"/webhooks/fusionauth", h, del); st != 401 {
+		t.Fatalf("fusionauth webhook with another body: %d, want 401", st)
+	}
+	if st, b := post(t, s.URL+"/webhooks/fusionauth", fusionAuthHeaders(sandbox.DevFusionAuthKey, del), del); st != 200 {
+		t.Fatalf("fusionauth delete: %d %s", st, b)
 	}
 	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
 	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })

@@ -72,10 +72,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	switch {
 	case errors.Is(err, source.ErrUnauthenticated):
 		log.Warn("webhook rejected", "status", 401, "reason", err.Error())
-		return reply(http.StatusUnauthorized, "missing or invalid signature"), nil
+		return rejected(parser, err, http.StatusUnauthorized, "missing or invalid signature"), nil
 	case errors.Is(err, source.ErrMalformed):
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
-		return reply(http.StatusBadRequest, "malformed body"), nil
+		return rejected(parser, err, http.StatusBadRequest, "malformed body"), nil
 	case err != nil:
 		// A key server or similar dependency failed: ask for a resend.
 		log.Error("webhook not verified", "error", err.Error())
@@ -88,7 +88,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	if err != nil {
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
-		return reply(http.StatusBadRequest, "malformed body"), nil
+		return rejected(parser, fmt.Errorf("%w: %w", source.ErrMalformed, err), http.StatusBadRequest, "malformed body"), nil
 	}
 	for target, msgs := range batches {
 		if err := h.Queue.SendBatch(ctx, target, msgs); err != nil {
@@ -99,7 +99,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	for _, e := range evs {
 		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType)
 	}
-	return jsonReply(http.StatusOK, Accepted{Enqueued: n, Events: len(evs), Routed: routed}), nil
+	return jsonReply(acceptedStatus(parser), Accepted{Enqueued: n, Events: len(evs), Routed: routed}), nil
 }
 
 // Accepted is the body of a 200: how many events the webhook carried, how

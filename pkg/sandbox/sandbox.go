@@ -28,6 +28,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/braze"
 	"github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
+	"github.com/profilesync/profilesync/pkg/sandbox/fusionauth"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
 	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
@@ -80,6 +81,11 @@ const (
 	// DevGenericAPIKey is the "generic" source's API key (a Kratos web
 	// hook's api_key auth, sent in X-Webhook-Secret).
 	DevGenericAPIKey = "profilesync-dev-generic-api-key"
+	// DevFusionAuthKey is the "fusionauth" source's HMAC signing key (kid
+	// DevFusionAuthKID); DevFusionAuthAPIKey reads users from the fake.
+	DevFusionAuthKey    = "profilesync-dev-fusionauth-hmac-signing-key"
+	DevFusionAuthKID    = "profilesync-dev-fusionauth"
+	DevFusionAuthAPIKey = "profilesync-dev-fusionauth-api-key"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -114,6 +120,7 @@ type Sandbox struct {
 	Keycloak   *keycloak.Fake
 	Zitadel    *zitadel.Fake
 	Logto      *logto.Fake
+	FusionAuth *fusionauth.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -147,6 +154,7 @@ func New() (*Sandbox, error) {
 		Keycloak:   keycloak.NewFake(DevKeycloakRealm, DevClientID, DevClientSecret),
 		Zitadel:    zitadel.NewFake(DevZitadelPAT),
 		Logto:      logto.NewFake(DevClientID, DevClientSecret, DevLogtoResource),
+		FusionAuth: fusionauth.NewFake(DevFusionAuthAPIKey),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -170,6 +178,7 @@ func New() (*Sandbox, error) {
 		s.Keycloak.Put(p)
 		s.Zitadel.Put(p)
 		s.Logto.Put(p)
+		s.FusionAuth.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
@@ -180,6 +189,7 @@ func New() (*Sandbox, error) {
 	s.mount("keycloak", s.Keycloak)
 	s.mount("zitadel", s.Zitadel)
 	s.mount("logto", s.Logto)
+	s.mount("fusionauth", s.FusionAuth)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -285,6 +295,8 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"logto": enc(map[string]any{"kind": "logto", "signing_key": DevLogtoKey, "endpoint": sb + "/logto", "resource": DevLogtoResource,
 			"client_id": DevClientID, "client_secret": DevClientSecret}),
 		"generic": enc(GenericSecret(DevGenericAPIKey)),
+		"fusionauth": enc(map[string]any{"kind": "fusionauth", "hmac_keys": []string{DevFusionAuthKey},
+			"api_url": sb + "/fusionauth", "api_key": DevFusionAuthAPIKey}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

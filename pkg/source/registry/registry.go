@@ -15,9 +15,11 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
+	"github.com/profilesync/profilesync/pkg/source/ssf"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 	"github.com/profilesync/profilesync/pkg/source/webhook"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
@@ -46,6 +48,8 @@ var kinds = map[string]Kind{
 	zitadel.Kind:          kind(zitadel.Spec, zitadel.ParseConfig, zitadel.New),
 	logto.Kind:            kind(logto.Spec, logto.ParseConfig, logto.New),
 	webhook.Kind:          kind(webhook.Spec, webhook.ParseConfig, webhook.New),
+	fusionauth.Kind:       kind(fusionauth.Spec, fusionauth.ParseConfig, fusionauth.New),
+	ssf.Kind:              kind(ssf.Spec, ssf.ParseConfig, ssf.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil
