@@ -107,7 +107,7 @@ var Targets = []string{"salesforce", "webhook", "hubspot", "brevo", "mailchimp",
 
 // Sources names the CIAM fakes, whose user APIs complete thin events (and
 // whose keys sign the samples) under Prefix/<name>/.
-var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto"}
+var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth"}
 
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
