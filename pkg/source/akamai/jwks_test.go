@@ -15,6 +15,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/fault"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/akamai"
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/internal/jose"
 )
 
 // gatedJWKS serves a JWKS that can be made slow (each request waits for
@@ -99,12 +100,6 @@ func within(t *testing.T, what string, parse func() error) error {
 	}
 }
 
-func (c *jwksCache) state() (inflight bool, waiting int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.inflight != nil, c.waiting
-}
-
 func TestJWKSSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 	v := loadVector(t)
 	g := newGatedJWKS(t, v.JWKS)
@@ -124,7 +119,7 @@ func TestJWKSSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 		claims(v.ExpectedAud, "entityUpdated", entity("u1", "e1")))
 	unknownErr := make(chan error, 1)
 	go func() { unknownErr <- parse(unknown, fixedNow.Add(time.Minute)) }()
-	poll(t, "the unknown kid to wait on the fetch", func() bool { _, w := p.jwks.state(); return w == 1 && g.calls.Load() == 2 })
+	poll(t, "the unknown kid to wait on the fetch", func() bool { _, w := p.jwks.State(); return w == 1 && g.calls.Load() == 2 })
 
 	// ...while the cached key verifies, even once due for a refresh.
 	for _, d := range []time.Duration{time.Minute, 2 * time.Hour} {
@@ -147,7 +142,7 @@ func TestJWKSSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 	}
 	poll(t, "the background refresh", func() bool { return g.calls.Load() == 3 })
 	g.open()
-	poll(t, "the refresh to finish", func() bool { in, _ := p.jwks.state(); return !in })
+	poll(t, "the refresh to finish", func() bool { in, _ := p.jwks.State(); return !in })
 }
 
 func TestJWKSConcurrentMissesShareOneFetch(t *testing.T) {
@@ -163,7 +158,7 @@ func TestJWKSConcurrentMissesShareOneFetch(t *testing.T) {
 			errs <- err
 		}()
 	}
-	poll(t, "every parse to wait on the fetch", func() bool { _, w := p.jwks.state(); return w == n })
+	poll(t, "every parse to wait on the fetch", func() bool { _, w := p.jwks.State(); return w == n })
 	g.open()
 	for range n {
 		if err := <-errs; err != nil {
@@ -186,7 +181,7 @@ func TestJWKSWaitHonoursContext(t *testing.T) {
 		_, err := p.Parse(ctx, source.Request{Body: []byte(v.RawBody), Now: fixedNow})
 		errc <- err
 	}()
-	poll(t, "the parse to wait", func() bool { _, w := p.jwks.state(); return w == 1 })
+	poll(t, "the parse to wait", func() bool { _, w := p.jwks.State(); return w == 1 })
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) || fault.ClassOf(err) != fault.Transient {
 		t.Fatalf("want a transient context.Canceled, got %v", err)
@@ -205,23 +200,23 @@ func TestJWKSStaleKeysFailClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.fail.Store(true)
-	// Refreshes fail; the keys keep serving up to jwksMaxAge.
+	// Refreshes fail; the keys keep serving up to jose.MaxAge.
 	if err := parse(fixedNow.Add(2 * time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, "the failed refresh", func() bool { in, _ := p.jwks.state(); return !in && g.calls.Load() == 2 })
-	if err := parse(fixedNow.Add(jwksMaxAge)); err != nil {
+	poll(t, "the failed refresh", func() bool { in, _ := p.jwks.State(); return !in && g.calls.Load() == 2 })
+	if err := parse(fixedNow.Add(jose.MaxAge)); err != nil {
 		t.Fatalf("at the maximum age: %v", err)
 	}
 	// Past it, verification refuses, as a retryable failure (5xx) that says why.
-	err := parse(fixedNow.Add(jwksMaxAge + time.Second))
+	err := parse(fixedNow.Add(jose.MaxAge + time.Second))
 	if err == nil || errors.Is(err, source.ErrUnauthenticated) || fault.ClassOf(err) != fault.Transient || !strings.Contains(err.Error(), "keys are stale") {
 		t.Fatalf("past the maximum age: want a transient 'keys are stale' error, got %v", err)
 	}
 	t.Log(err)
 	// Once the JWKS answers again, verification recovers.
 	g.fail.Store(false)
-	if err := parse(fixedNow.Add(jwksMaxAge + time.Minute)); err != nil {
+	if err := parse(fixedNow.Add(jose.MaxAge + time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/internal/jose"
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
@@ -29,7 +30,7 @@ var eventTypes = map[string]profile.EventType{
 type Parser struct {
 	name string
 	cfg  Config
-	jwks *jwksCache
+	jwks *jose.Cache
 }
 
 var _ source.Parser = (*Parser)(nil)
@@ -43,7 +44,7 @@ func NewParser(name string, cfg Config, hc *http.Client) (*Parser, error) {
 	if err := sourcekit.CheckEgress(hc, "jwks_url", cfg.JWKSURL); err != nil {
 		return nil, err
 	}
-	return &Parser{name: name, cfg: cfg, jwks: &jwksCache{url: cfg.JWKSURL, hc: sourcekit.Client(hc)}}, nil
+	return &Parser{name: name, cfg: cfg, jwks: jose.NewCache(cfg.JWKSURL, "akamai", sourcekit.Client(hc))}, nil
 }
 
 // New returns the Parser and Fetcher of the source instance name.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/internal/jose"
 )
 
 // jwsHeader is the protected header. jku and x5u are deliberately absent:
@@ -56,12 +57,16 @@ func (p *Parser) verifyJWS(ctx context.Context, body []byte, now time.Time) ([]b
 	if err != nil || len(sig) == 0 {
 		return nil, p.unauth("signature is not base64url")
 	}
-	key, err := p.jwks.key(ctx, h.Kid, now)
-	if errors.Is(err, errUnknownKID) {
+	pub, err := p.jwks.Key(ctx, h.Kid, now)
+	if errors.Is(err, jose.ErrUnknownKID) {
 		return nil, p.unauth("unknown kid")
 	}
 	if err != nil {
 		return nil, err
+	}
+	key, ok := pub.(*rsa.PublicKey)
+	if !ok { // RS256 needs an RSA key; the JWKS may hold others
+		return nil, p.unauth("kid names a key that is not RSA")
 	}
 	digest := sha256.Sum256(tok[:last])
 	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {

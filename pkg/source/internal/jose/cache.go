@@ -20,11 +20,20 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
-// The cache's timings, the akamai adapter's: see there for the reasons.
+// The cache's timings.
 const (
-	MinInterval  = 30 * time.Second // between fetches, whoever asks
-	RefreshAfter = time.Hour        // keys older than this refresh in the background
-	MaxAge       = 24 * time.Hour   // keys that every refresh failed to renew stop verifying
+	// MinInterval spaces fetches: an unknown kid, or a failed fetch,
+	// triggers at most one fetch per interval, whoever sends it.
+	MinInterval = 30 * time.Second
+	// RefreshAfter bounds how long a key removed from the JWKS keeps
+	// verifying: older keys are refreshed in the background.
+	RefreshAfter = time.Hour
+	// MaxAge bounds how long keys serve while every refresh fails. Past it
+	// verification fails closed: a key the sender revoked must not verify
+	// forever because its JWKS endpoint is down. Senders retry (Akamai for
+	// more than 24 h), so a short outage past it loses nothing.
+	MaxAge = 24 * time.Hour
+	// fetchTimeout bounds a fetch, which no caller's context cancels.
 	fetchTimeout = 10 * time.Second
 	minRSABits   = 2048
 )
@@ -95,6 +104,14 @@ func (c *Cache) Key(ctx context.Context, kid string, now time.Time) (crypto.Publ
 		return k, nil
 	}
 	return nil, c.failure(now)
+}
+
+// State says whether a fetch is in flight and how many callers wait for it
+// (for tests and diagnostics).
+func (c *Cache) State() (inflight bool, waiting int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inflight != nil, c.waiting
 }
 
 func (c *Cache) usable(kid string, now time.Time) crypto.PublicKey {

@@ -77,12 +77,6 @@ func (g *gatedJWKS) open() {
 	}
 }
 
-func (c *Cache) state() (inflight bool, waiting int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.inflight != nil, c.waiting
-}
-
 func poll(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -117,7 +111,7 @@ func TestCacheConcurrentMissesShareOneFetch(t *testing.T) {
 	for range n {
 		go func() { _, err := c.Key(context.Background(), "k1", t0); errs <- err }()
 	}
-	poll(t, "every caller to wait on the fetch", func() bool { _, w := c.state(); return w == n })
+	poll(t, "every caller to wait on the fetch", func() bool { _, w := c.State(); return w == n })
 	g.open()
 	for range n {
 		if err := <-errs; err != nil {
@@ -137,7 +131,7 @@ func TestCacheSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 	g.hold()
 	unknown := make(chan error, 1)
 	go func() { _, err := c.Key(context.Background(), "rotated", t0.Add(time.Minute)); unknown <- err }()
-	poll(t, "the unknown kid to wait on the fetch", func() bool { _, w := c.state(); return w == 1 && g.calls.Load() == 2 })
+	poll(t, "the unknown kid to wait on the fetch", func() bool { _, w := c.State(); return w == 1 && g.calls.Load() == 2 })
 	for _, d := range []time.Duration{time.Minute, 2 * time.Hour} {
 		if err := within(t, "cached key", func() error { _, err := c.Key(context.Background(), "k1", t0.Add(d)); return err }); err != nil {
 			t.Fatalf("cached key at +%s: %v", d, err)
@@ -154,7 +148,7 @@ func TestCacheSlowServerDoesNotBlockCachedKeys(t *testing.T) {
 	}
 	poll(t, "the background refresh", func() bool { return g.calls.Load() == 3 })
 	g.open()
-	poll(t, "the refresh to finish", func() bool { in, _ := c.state(); return !in })
+	poll(t, "the refresh to finish", func() bool { in, _ := c.State(); return !in })
 }
 
 func TestCacheWaitHonoursContext(t *testing.T) {
@@ -163,12 +157,12 @@ func TestCacheWaitHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, err := c.Key(ctx, "k1", t0); errc <- err }()
-	poll(t, "the caller to wait", func() bool { _, w := c.state(); return w == 1 })
+	poll(t, "the caller to wait", func() bool { _, w := c.State(); return w == 1 })
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) || fault.ClassOf(err) != fault.Transient {
 		t.Fatalf("want a transient context.Canceled, got %v", err)
 	}
-	if _, w := c.state(); w != 0 {
+	if _, w := c.State(); w != 0 {
 		t.Fatalf("%d still counted waiting", w)
 	}
 }
@@ -183,7 +177,7 @@ func TestCacheStaleKeysFailClosed(t *testing.T) {
 	if err := key(t0.Add(2 * time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, "the failed refresh", func() bool { in, _ := c.state(); return !in && g.calls.Load() == 2 })
+	poll(t, "the failed refresh", func() bool { in, _ := c.State(); return !in && g.calls.Load() == 2 })
 	if err := key(t0.Add(MaxAge)); err != nil {
 		t.Fatalf("at the maximum age: %v", err)
 	}
