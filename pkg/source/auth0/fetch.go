@@ -58,12 +58,9 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "auth0 fetch: empty subject")
 	}
+	u := f.cfg.Domain + "/api/v2/users/" + url.PathEscape(subject)
 	status, h, body, err := f.token.Get(ctx, func(ctx context.Context, tok string) (int, http.Header, []byte, error) {
-		status, h, body, err := f.getUser(ctx, tok, subject)
-		if err != nil {
-			return 0, nil, nil, sourcekit.TransportError("auth0 get user", err)
-		}
-		return status, h, body, nil
+		return sourcekit.Get(ctx, f.hc, "auth0 get user", u, sourcekit.Bearer(tok))
 	})
 	if err != nil {
 		return nil, err
@@ -84,21 +81,6 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 		fe.RetryAfter = f.untilReset(h)
 	}
 	return nil, fe
-}
-
-func (f *Fetcher) getUser(ctx context.Context, tok, subject string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.Domain+"/api/v2/users/"+url.PathEscape(subject), nil)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	body, err := sourcekit.ReadBody(resp)
-	return resp.StatusCode, resp.Header, body, err
 }
 
 // untilReset reads x-ratelimit-reset (epoch seconds) when a 429 has no

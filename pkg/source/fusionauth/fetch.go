@@ -49,28 +49,19 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "fusionauth fetch: empty subject")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.APIURL+"/api/user/"+url.PathEscape(subject), nil)
-	if err != nil {
-		return nil, fault.Wrap(fault.Permanent, err)
-	}
-	req.Header.Set("Authorization", f.cfg.APIKey) // raw, no scheme
-	req.Header.Set("Accept", "application/json")
+	h := http.Header{"Authorization": {f.cfg.APIKey}} // raw, no scheme
 	if f.cfg.TenantID != "" {
-		req.Header.Set("X-FusionAuth-TenantId", f.cfg.TenantID)
+		h.Set("X-FusionAuth-TenantId", f.cfg.TenantID)
 	}
-	resp, err := f.hc.Do(req)
+	status, h, body, err := sourcekit.Get(ctx, f.hc, "fusionauth get user", f.cfg.APIURL+"/api/user/"+url.PathEscape(subject), h)
 	if err != nil {
-		return nil, sourcekit.TransportError("fusionauth get user", err)
+		return nil, err
 	}
-	body, err := sourcekit.ReadBody(resp)
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("fusionauth get user: %w", err))
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 		u, err := decodeUser(body)
 		if err != nil || u.ID == "" {
-			return nil, fault.New(fault.Permanent, resp.StatusCode, "", "fusionauth get user: unreadable user")
+			return nil, fault.New(fault.Permanent, status, "", "fusionauth get user: unreadable user")
 		}
 		return u.profile(), nil
 	case http.StatusNotFound:
@@ -89,5 +80,5 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 			codes = append(codes, g.Code)
 		}
 	}
-	return nil, fault.FromHTTP(resp.StatusCode, resp.Header, strings.Join(codes, ","), "")
+	return nil, fault.FromHTTP(status, h, strings.Join(codes, ","), "")
 }

@@ -65,12 +65,9 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "keycloak fetch: empty subject")
 	}
+	u := f.cfg.BaseURL + "/admin/realms/" + url.PathEscape(f.cfg.Realm) + "/users/" + url.PathEscape(subject)
 	status, h, body, err := f.token.Get(ctx, func(ctx context.Context, tok string) (int, http.Header, []byte, error) {
-		status, h, body, err := f.getUser(ctx, tok, subject)
-		if err != nil {
-			return 0, nil, nil, sourcekit.TransportError("keycloak get user", err)
-		}
-		return status, h, body, nil
+		return sourcekit.Get(ctx, f.hc, "keycloak get user", u, sourcekit.Bearer(tok))
 	})
 	if err != nil {
 		return nil, err
@@ -96,20 +93,4 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 		msg = e.ErrorMessage
 	}
 	return nil, fault.FromHTTP(status, h, "", msg)
-}
-
-func (f *Fetcher) getUser(ctx context.Context, tok, subject string) (int, http.Header, []byte, error) {
-	u := f.cfg.BaseURL + "/admin/realms/" + url.PathEscape(f.cfg.Realm) + "/users/" + url.PathEscape(subject)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	body, err := sourcekit.ReadBody(resp)
-	return resp.StatusCode, resp.Header, body, err
 }

@@ -64,12 +64,9 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "logto fetch: empty subject")
 	}
+	u := f.cfg.Endpoint + "/api/users/" + url.PathEscape(subject)
 	status, h, body, err := f.token.Get(ctx, func(ctx context.Context, tok string) (int, http.Header, []byte, error) {
-		status, h, body, err := f.getUser(ctx, tok, subject)
-		if err != nil {
-			return 0, nil, nil, sourcekit.TransportError("logto get user", err)
-		}
-		return status, h, body, nil
+		return sourcekit.Get(ctx, f.hc, "logto get user", u, sourcekit.Bearer(tok))
 	})
 	if err != nil {
 		return nil, err
@@ -87,19 +84,4 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	var e struct{ Message, Code string } // Logto's {"message","code"}
 	_ = json.Unmarshal(body, &e)
 	return nil, fault.FromHTTP(status, h, e.Code, e.Message)
-}
-
-func (f *Fetcher) getUser(ctx context.Context, tok, subject string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.Endpoint+"/api/users/"+url.PathEscape(subject), nil)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	body, err := sourcekit.ReadBody(resp)
-	return resp.StatusCode, resp.Header, body, err
 }

@@ -50,25 +50,16 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "okta fetch: empty subject")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.OrgURL+"/api/v1/users/"+url.PathEscape(subject), nil)
+	status, h, body, err := sourcekit.Get(ctx, f.hc, "okta get user", f.cfg.OrgURL+"/api/v1/users/"+url.PathEscape(subject),
+		http.Header{"Authorization": {"SSWS " + f.cfg.APIToken}})
 	if err != nil {
-		return nil, fault.Wrap(fault.Permanent, err)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "SSWS "+f.cfg.APIToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("okta get user: %w", err))
-	}
-	body, err := sourcekit.ReadBody(resp)
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("okta get user: %w", err))
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 		p, err := decodeUser(body)
 		if err != nil || p.Sub == "" {
-			return nil, fault.New(fault.Permanent, resp.StatusCode, "", "okta get user: unreadable user object")
+			return nil, fault.New(fault.Permanent, status, "", "okta get user: unreadable user object")
 		}
 		return p, nil
 	case http.StatusNotFound:
@@ -77,9 +68,9 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	// Okta errors: {"errorCode":"E0000047","errorSummary":"…","errorId":"…"}
 	var e struct{ ErrorCode, ErrorSummary string }
 	_ = json.Unmarshal(body, &e)
-	fe := fault.FromHTTP(resp.StatusCode, resp.Header, e.ErrorCode, e.ErrorSummary)
-	if resp.StatusCode == http.StatusTooManyRequests && fe.RetryAfter == 0 {
-		fe.RetryAfter = f.untilReset(resp.Header)
+	fe := fault.FromHTTP(status, h, e.ErrorCode, e.ErrorSummary)
+	if status == http.StatusTooManyRequests && fe.RetryAfter == 0 {
+		fe.RetryAfter = f.untilReset(h)
 	}
 	return nil, fe
 }

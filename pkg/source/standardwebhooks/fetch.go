@@ -55,25 +55,15 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "clerk fetch: empty subject")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.APIURL+"/v1/users/"+url.PathEscape(subject), nil)
+	status, h, body, err := sourcekit.Get(ctx, f.hc, "clerk get user", f.cfg.APIURL+"/v1/users/"+url.PathEscape(subject), sourcekit.Bearer(f.cfg.APIKey))
 	if err != nil {
-		return nil, fault.Wrap(fault.Permanent, err)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+f.cfg.APIKey)
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return nil, sourcekit.TransportError("clerk get user", err)
-	}
-	body, err := sourcekit.ReadBody(resp)
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("clerk get user: %w", err))
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 		var u clerkUser
 		if err := json.Unmarshal(body, &u); err != nil || u.ID == "" {
-			return nil, fault.New(fault.Permanent, resp.StatusCode, "", "clerk get user: unreadable user object")
+			return nil, fault.New(fault.Permanent, status, "", "clerk get user: unreadable user object")
 		}
 		return u.profile(), nil
 	case http.StatusNotFound:
@@ -87,5 +77,5 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if json.Unmarshal(body, &e) == nil && len(e.Errors) > 0 {
 		code, msg = e.Errors[0].Code, e.Errors[0].Message
 	}
-	return nil, fault.FromHTTP(resp.StatusCode, resp.Header, code, msg)
+	return nil, fault.FromHTTP(status, h, code, msg)
 }

@@ -63,36 +63,28 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "webhook fetch: empty subject")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.ReplaceAll(f.url, "{subject}", url.PathEscape(subject)), nil)
-	if err != nil {
-		return nil, fault.New(fault.Permanent, 0, "", "webhook fetch: bad URL")
-	}
-	req.Header.Set("Accept", "application/json")
+	var h http.Header
 	if f.token != "" {
-		req.Header.Set("Authorization", "Bearer "+f.token)
+		h = sourcekit.Bearer(f.token)
 	}
-	resp, err := f.hc.Do(req)
+	status, h, body, err := sourcekit.Get(ctx, f.hc, "webhook "+f.name+" fetch", strings.ReplaceAll(f.url, "{subject}", url.PathEscape(subject)), h)
 	if err != nil {
-		return nil, sourcekit.TransportError("webhook "+f.name+" fetch", err)
+		return nil, err
 	}
-	body, err := sourcekit.ReadBody(resp)
-	if err != nil {
-		return nil, sourcekit.TransportError("webhook "+f.name+" fetch", err)
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 		var doc any
 		if err := json.Unmarshal(body, &doc); err != nil {
-			return nil, fault.New(fault.Permanent, resp.StatusCode, "", "webhook "+f.name+" fetch: the answer is not JSON")
+			return nil, fault.New(fault.Permanent, status, "", "webhook "+f.name+" fetch: the answer is not JSON")
 		}
 		p, err := buildProfile(f.k.fetchFields, doc, subject)
 		if err != nil {
-			return nil, fault.New(fault.Permanent, resp.StatusCode, "", "webhook "+f.name+" fetch: "+err.Error())
+			return nil, fault.New(fault.Permanent, status, "", "webhook "+f.name+" fetch: "+err.Error())
 		}
 		return p, nil
 	case http.StatusNotFound, http.StatusGone:
 		return nil, fmt.Errorf("webhook %s: %w", f.name, source.ErrNotFound)
 	}
 	// The error body may echo the profile: keep only the status.
-	return nil, fault.FromHTTP(resp.StatusCode, resp.Header, "", "")
+	return nil, fault.FromHTTP(status, h, "", "")
 }

@@ -49,25 +49,15 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "zitadel fetch: empty subject")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.APIURL+"/v2/users/"+url.PathEscape(subject), nil)
+	status, h, body, err := sourcekit.Get(ctx, f.hc, "zitadel get user", f.cfg.APIURL+"/v2/users/"+url.PathEscape(subject), sourcekit.Bearer(f.cfg.Token))
 	if err != nil {
-		return nil, fault.Wrap(fault.Permanent, err)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+f.cfg.Token)
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.hc.Do(req)
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("zitadel get user: %w", err))
-	}
-	body, err := sourcekit.ReadBody(resp)
-	if err != nil {
-		return nil, fault.Wrap(fault.Transient, fmt.Errorf("zitadel get user: %w", err))
-	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusOK:
 		var r userResponse
 		if err := json.Unmarshal(body, &r); err != nil || r.User.UserID == "" {
-			return nil, fault.New(fault.Permanent, resp.StatusCode, "", "zitadel get user: unreadable user")
+			return nil, fault.New(fault.Permanent, status, "", "zitadel get user: unreadable user")
 		}
 		return r.profile(), nil
 	case http.StatusNotFound:
@@ -82,5 +72,5 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 	if json.Unmarshal(body, &e) == nil && e.Code != 0 {
 		code = strconv.Itoa(e.Code)
 	}
-	return nil, fault.FromHTTP(resp.StatusCode, resp.Header, code, e.Message)
+	return nil, fault.FromHTTP(status, h, code, e.Message)
 }

@@ -4,6 +4,7 @@
 package sourcekit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -123,3 +124,31 @@ func JSONTime(t time.Time) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// Get sends a GET for JSON to u with the headers h (Authorization and the
+// like) and returns the answer's status, headers and body. An answer that
+// never came, or could not be read, is classified by TransportError under
+// what ("okta get user"), so an egress refusal stays permanent; any status
+// is the caller's to classify.
+func Get(ctx context.Context, hc *http.Client, what, u string, h http.Header) (int, http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, nil, fault.New(fault.Permanent, 0, "", what+": bad URL")
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := Client(hc).Do(req)
+	if err != nil {
+		return 0, nil, nil, TransportError(what, err)
+	}
+	body, err := ReadBody(resp)
+	if err != nil {
+		return 0, nil, nil, TransportError(what, err)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// Bearer is the Authorization header of a bearer token.
+func Bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
