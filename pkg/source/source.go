@@ -58,3 +58,16 @@ type Fetcher interface {
 	// such subject, or a fault.Error classifying the failure.
 	Fetch(ctx context.Context, subject string) (*profile.Profile, error)
 }
+
+// Updater writes attributes back to a subject's profile in the CIAM: claim
+// verdicts and enrichment. A platform's Fetcher implements it when its
+// admin API can update a profile (the verifier asserts it).
+type Updater interface {
+	// Update sets attrs on subject's profile: each key is a custom
+	// attribute name (what the platform's Fetch returns under
+	// profile.Custom), each value a string, number, bool, nested object or
+	// nil (remove the attribute). Attributes not named are left alone.
+	// After Update returns nil, Fetch returns the new values. Errors wrap
+	// ErrNotFound when the CIAM has no such subject, else are fault.Errors.
+	Update(ctx context.Context, subject string, attrs map[string]any) error
+}
