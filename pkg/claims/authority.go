@@ -57,6 +57,12 @@ type Request struct {
 	// Subject is the CIAM subject. Authorities must not send it anywhere
 	// unless their settings say so.
 	Subject string
+	// Rule is the claim rule's name; Source, Environment and ClientID
+	// say where the profile lives (the manual approval records them).
+	Rule        string
+	Source      string
+	Environment string
+	ClientID    string
 	// Evidence holds the values the rule's evidence paths found in the
 	// profile, by the rule's names (e.g. "npi", "last_name", "state",
 	// "vat_id", "email"). Absent paths are absent keys.

@@ -56,3 +56,29 @@ create table if not exists notice (
   detail text not null,
   at integer not null
 ) strict;
+
+-- The claim verifier's audit: every decision on a subject's claim, the
+-- local twin of its DynamoDB table (since version 4). The evidence itself
+-- is not kept, only its hash.
+create table if not exists claim_decision (
+  seq integer primary key autoincrement,
+  id text not null unique,
+  subject text not null,
+  rule text not null,
+  decided_at integer not null,
+  detail text not null
+) strict;
+create index if not exists claim_decision_subject on claim_decision (subject, rule, seq);
+
+-- Manual approvals: pending until one approver decides, once (since
+-- version 4). The evidence is shown to approvers behind a signed link.
+create table if not exists claim_approval (
+  id text primary key,
+  subject text not null,
+  rule text not null,
+  evidence_hash text not null,
+  status text not null,
+  requested_at integer not null,
+  detail text not null
+) strict, without rowid;
+create index if not exists claim_approval_open on claim_approval (subject, rule, evidence_hash, requested_at);

@@ -1,0 +1,76 @@
+package mapping
+
+import (
+	"github.com/profilesync/profilesync/pkg/profile"
+)
+
+// Path is a compiled profile path in the mapping field syntax (what a
+// field's `from:` names: given_name, address.region, custom.npi,
+// consents.newsletter.granted), for the other declarative files that read
+// profiles: claim rules and jobs. They speak the mappings' syntax rather
+// than a second one.
+type Path struct{ p attrPath }
+
+// CompilePath compiles src. It returns an error for a malformed path and
+// a warning (the path compiles but never has a value) for one the
+// canonical profile cannot have.
+func CompilePath(src string) (p Path, warning string, err error) {
+	ap, err, warn := compilePath(src)
+	if err != nil {
+		return Path{}, "", err
+	}
+	return Path{ap}, warn, nil
+}
+
+// String is the path as written.
+func (p Path) String() string { return p.p.src }
+
+// Lookup returns the path's value in prof, and whether it has one.
+func (p Path) Lookup(prof *profile.Profile) (any, bool) {
+	if prof == nil {
+		return nil, false
+	}
+	v := borrowEnv(prof, nil)
+	defer v.release()
+	out, ok := p.p.get(v)
+	if !ok {
+		return nil, false
+	}
+	return finish(out), true
+}
+
+// Condition is a compiled boolean expression over a profile and its event,
+// the syntax of a mapping's `when:` (expr-lang, type-checked at load).
+type Condition struct{ p *program }
+
+// CompileCondition compiles src; the error names what is wrong with it.
+func CompileCondition(src string) (*Condition, error) {
+	p, err := compileExpr(src, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Condition{p}, nil
+}
+
+// String is the expression as written.
+func (c *Condition) String() string { return c.p.src }
+
+// Holds evaluates the condition on prof and e (e may be nil). Run-time
+// errors name the expression and quote no profile value.
+func (c *Condition) Holds(prof *profile.Profile, e *profile.Event) (bool, error) {
+	if prof == nil {
+		prof = &profile.Profile{}
+	}
+	v := borrowEnv(prof, e)
+	defer v.release()
+	out, err := c.p.run(v)
+	if err != nil {
+		return false, err
+	}
+	b, _ := out.(bool)
+	return b, nil
+}
+
+// YAMLError is a YAML syntax error of file as an Error at its line and
+// column, the way mapping files report theirs.
+func YAMLError(file string, data []byte, err error) *Error { return yamlError(file, data, err) }
