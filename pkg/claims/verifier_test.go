@@ -188,7 +188,9 @@ func TestVerifierNeedsAnUpdater(t *testing.T) {
 
 type fetchOnly struct{ c *ciam }
 
-func (f fetchOnly) Fetch(ctx context.Context, s string) (*profile.Profile, error) { return f.c.Fetch(ctx, s) }
+func (f fetchOnly) Fetch(ctx context.Context, s string) (*profile.Profile, error) {
+	return f.c.Fetch(ctx, s)
+}
 
 func TestWriteBackOfEachVerdict(t *testing.T) {
 	w := WriteBack{Status: "st", VerifiedAt: "at", Reference: "ref", Attributes: map[string]string{"tax": "taxonomy"},
