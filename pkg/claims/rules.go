@@ -871,3 +871,23 @@ func (d *diag) writeBack(n *yaml.Node, field string, p *Policy) {
 		seen[name] = key
 	}
 }
+
+// Wants says whether the ingress should route e to the verifier's queue:
+// a rule starts on its type and, when the event carries its profile, the
+// profile declares a claim a rule verifies (a thin event is routed, and
+// the verifier decides once it has fetched the profile).
+func (s *RuleSet) Wants(e profile.Event) bool {
+	for _, r := range s.All() {
+		p := r.Resolve(e.Environment, e.ClientID)
+		if !p.Subscribes(e) {
+			continue
+		}
+		if e.Profile == nil {
+			return true
+		}
+		if _, ok, _ := p.Applies(e.Profile, &e); ok {
+			return true
+		}
+	}
+	return false
+}

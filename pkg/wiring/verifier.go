@@ -1,0 +1,166 @@
+package wiring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/ingress"
+	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/profile"
+	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
+)
+
+// Secret names the verifier reads.
+const (
+	// ClaimsAPISecret lists the callers of POST /claims/verify
+	// (claims.CallersSpec).
+	ClaimsAPISecret = "claims-api"
+)
+
+// AuthorityBuilder builds an authority of kind from its settings and
+// secret: the authority registry's Build (pkg/claims/authority/registry),
+// passed in so that no other function links the authorities.
+type AuthorityBuilder func(kind, name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error)
+
+// VerifierPorts are the claim verifier function's ports.
+type VerifierPorts struct {
+	Function
+	Rules       *claims.RuleSet
+	Authorities AuthorityBuilder
+	// Store keeps decisions and approvals: DynamoDB on AWS, SQLite
+	// locally.
+	Store claims.Store
+	// Queue is the verifier's own queue and DLQ (the asynchronous way
+	// in); Continue sends to it (a check the synchronous way could not
+	// finish continues there).
+	Queue    RetryQueue
+	Continue ingress.Queue
+	// Events hears every decision (EventBridge ClaimDecided; optional).
+	Events claims.Publisher
+	// Policy tunes the retries while an authority is down; a zero Budget
+	// is the longest retry_for of the rules.
+	Policy delivery.Policy
+	Bodies delivery.StoredBodies
+	// Approvals serves and announces manual approvals (optional: rules
+	// with a manual authority need it).
+	Approvals *Approvals
+}
+
+// Verifier is the built claim verifier: its two ways in and the
+// verifier they share.
+type Verifier struct {
+	Verifier *claims.Verifier
+	Queue    *claims.QueueHandler
+	// HTTP serves POST /claims/verify and the approval links.
+	HTTP http.Handler
+}
+
+// NewVerifier builds the verifier function.
+func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
+	if p.Rules == nil || p.Secrets == nil || p.Store == nil || p.Queue == nil || p.Authorities == nil {
+		return nil, errors.New("verifier: rules, secrets, store, queue and authorities are required")
+	}
+	hc := p.httpClient()
+	_, fetchers, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, hc)
+	if err != nil {
+		return nil, err
+	}
+	v := &claims.Verifier{Rules: p.Rules, Store: p.Store, Fetchers: fetchers, Events: p.Events, Now: p.now(), Log: p.log()}
+	var manual claims.ApprovalNotifier
+	if p.Approvals != nil {
+		manual = p.Approvals.Notifier
+	}
+	engine, err := claims.NewEngine(p.Rules, func(r *claims.Rule, a claims.AuthoritySpec) (claims.Authority, error) {
+		if a.Kind == claims.ManualKind {
+			if p.Approvals == nil {
+				return nil, fmt.Errorf("authority %s: manual approval needs the approvals secret", a.Name)
+			}
+			s, err := claims.ParseManualSettings(a.Settings)
+			if err != nil {
+				return nil, err
+			}
+			return &claims.Manual{Name: a.Name, Settings: s, Store: p.Store, Notifier: manual, Now: p.now()}, nil
+		}
+		var secret []byte
+		if a.Secret != "" {
+			if secret, err = p.Secrets.Secret(ctx, a.Secret); err != nil {
+				return nil, fmt.Errorf("authority %s: read secret %s: %w", a.Name, a.Secret, err)
+			}
+		}
+		return p.Authorities(a.Kind, a.Name, a.Settings, secret, hc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.Engine = engine
+	policy := p.Policy
+	if policy.Budget == 0 {
+		policy.Budget = RetryBudget(p.Rules)
+	}
+	q := &claims.QueueHandler{Verifier: v, Queue: p.Queue, Policy: policy, Bodies: p.Bodies}
+	mux := http.NewServeMux()
+	if raw, err := p.Secrets.Secret(ctx, ClaimsAPISecret); err == nil {
+		callers, err := claims.ParseCallers(raw)
+		if err != nil {
+			return nil, fmt.Errorf("secret %s: %w", ClaimsAPISecret, err)
+		}
+		mux.Handle("POST "+claims.VerifyPath, &claims.API{Verifier: v, Callers: callers, Queue: p.Continue})
+	} else {
+		p.log().Warn("no claims-api secret: POST /claims/verify answers 503", "error", err.Error())
+		mux.HandleFunc("POST "+claims.VerifyPath, func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, `{"error":"the claims API has no callers configured"}`, http.StatusServiceUnavailable)
+		})
+	}
+	if p.Approvals != nil && p.Approvals.Handler != nil {
+		mux.Handle(ApprovalsPath, p.Approvals.Handler(v))
+	}
+	return &Verifier{Verifier: v, Queue: q, HTTP: mux}, nil
+}
+
+// RetryBudget is the longest retry_for of the rules: how long the
+// verifier's queue retries a claim whose authority is down.
+func RetryBudget(rules *claims.RuleSet) time.Duration {
+	var b time.Duration
+	for _, r := range rules.All() {
+		for _, p := range r.Policies() {
+			b = max(b, p.RetryFor)
+		}
+	}
+	if b == 0 {
+		b = claims.DefaultRetryFor
+	}
+	return b
+}
+
+// router routes an event to the targets of the mappings and, when a claim
+// rule wants it, to the verifier's queue.
+type router struct {
+	ms    *mapping.Set
+	rules *claims.RuleSet
+}
+
+func (r router) Route(e profile.Event) []string {
+	out := r.ms.Route(e)
+	if r.rules.Wants(e) {
+		out = append(out, claims.QueueName)
+		sort.Strings(out)
+	}
+	return out
+}
+
+// ApprovalsPath is where the approval links point.
+const ApprovalsPath = "/claims/approvals/"
+
+// Approvals are the manual approvals' ports: how approvers hear of a
+// request (signed links by webhook or SNS) and the handler that serves
+// the links (pkg/claims/approval).
+type Approvals struct {
+	Notifier claims.ApprovalNotifier
+	Handler  func(v *claims.Verifier) http.Handler
+}
