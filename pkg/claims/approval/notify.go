@@ -1,6 +1,7 @@
 package approval
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -92,7 +93,7 @@ func (s SNS) Notify(ctx context.Context, n Notice) error {
 	case "", "text":
 		msg = plainText(n)
 	case "json":
-		b, err := json.Marshal(n)
+		b, err := marshal(n)
 		if err != nil {
 			return fmt.Errorf("sns notice: %w", err)
 		}
@@ -104,6 +105,18 @@ func (s SNS) Notify(ctx context.Context, n Notice) error {
 		return fmt.Errorf("sns notice: %w", err)
 	}
 	return nil
+}
+
+// marshal is json.Marshal without HTML escaping: the notices go to chat
+// and queues, not into HTML, and "&" stays readable in a link.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // subject is an SNS subject: printable ASCII, at most 100 characters.

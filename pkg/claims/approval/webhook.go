@@ -3,7 +3,6 @@ package approval
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,9 +87,9 @@ func (w Webhook) Notify(ctx context.Context, n Notice) error {
 
 func (w Webhook) body(n Notice) ([]byte, error) {
 	if w.Format == "json" {
-		return json.Marshal(n)
+		return marshal(n)
 	}
-	return json.Marshal(struct {
+	return marshal(struct {
 		Text string `json:"text"`
 	}{slackText(n)})
 }
