@@ -18,8 +18,14 @@ import (
 
 	"github.com/profilesync/profilesync/internal/moto"
 	paws "github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/claims/approval"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
+
+// SNSPublisher is the approval notifier's Publisher. The assertion lives
+// here, not in sns.go, so the Lambda binaries that link awsadapter do not
+// link approval's html/template.
+var _ approval.Publisher = (*paws.SNSPublisher)(nil)
 
 // snsQuery makes one Query API call to moto with a dummy signature (moto
 // reads the service from the credential scope but checks no signature), so
