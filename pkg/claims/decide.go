@@ -23,13 +23,25 @@ func (v *Verifier) DecideApproval(ctx context.Context, id string, approved bool,
 	now := v.now().UTC()
 	if a.Status == ApprovalPending && !now.Before(a.ExpiresAt) {
 		_, _ = v.Store.DecideApproval(ctx, id, ApprovalExpired, "", now)
-		return Result{}, fmt.Errorf("%w: expired", ErrAlreadyDecided)
+		return Result{}, ErrApprovalExpired
 	}
 	if _, err := v.Store.DecideApproval(ctx, id, status, approver, now); err != nil {
 		return Result{}, err
 	}
-	return v.Reverify(ctx, a)
+	res, err := v.Reverify(ctx, a)
+	if err != nil {
+		return res, fmt.Errorf("%w: %v", ErrDecisionNotApplied, err)
+	}
+	return res, nil
 }
+
+// ErrApprovalExpired is what deciding an approval past its expiry wraps.
+var ErrApprovalExpired = errors.New("approval expired")
+
+// ErrDecisionNotApplied wraps a recorded decision whose verdict could not
+// be applied yet (the CIAM was down): it applies at the subject's next
+// event.
+var ErrDecisionNotApplied = errors.New("decision recorded, verdict not applied yet")
 
 // Reverify runs a's rule on the subject's current profile from its CIAM.
 // The decision stands in the store even when this fails: the next event

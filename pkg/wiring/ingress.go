@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
 )
@@ -16,6 +17,9 @@ type IngressPorts struct {
 	// cannot be fetched: files locally, an S3 bucket on AWS (BODY_BUCKET).
 	// Optional: without it such an event is answered 503.
 	Bodies ingress.BodyStore
+	// Rules are the claim rules: an event one of them wants also goes to
+	// the verifier's queue (claims.QueueName). Optional.
+	Rules *claims.RuleSet
 }
 
 // Ingress builds the webhook handler: every source from its secret, routing
@@ -33,6 +37,13 @@ func Ingress(ctx context.Context, p IngressPorts) (*ingress.Handler, error) {
 	for name := range fetchers {
 		fetchable[name] = true
 	}
-	return &ingress.Handler{Sources: parsers, Router: p.Mappings, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
+	var route ingress.Router = p.Mappings
+	if len(p.Rules.All()) > 0 {
+		if p.Mappings.Get(claims.QueueName) != nil {
+			return nil, errors.New("ingress: a mapping may not be called " + claims.QueueName + ": the claim verifier's queue has that name")
+		}
+		route = router{ms: p.Mappings, rules: p.Rules}
+	}
+	return &ingress.Handler{Sources: parsers, Router: route, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
 		Now: p.now(), Log: p.log()}, nil
 }
