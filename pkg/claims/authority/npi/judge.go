@@ -27,7 +27,7 @@ func judge(s Settings, ev map[string]string, ans answer) claims.Answer {
 	if rec.EnumerationType != s.EnumerationType {
 		return reject(ReasonType)
 	}
-	if s.MatchName {
+	if s.MatchName && s.EnumerationType == Individual { // organisations have no first and last name
 		first, last := ev["first_name"], ev["last_name"]
 		if fold(first) == "" || fold(last) == "" ||
 			fold(first) != fold(rec.Basic.FirstName) || fold(last) != fold(rec.Basic.LastName) {

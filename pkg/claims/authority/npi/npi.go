@@ -61,7 +61,7 @@ var Spec = spec.Component{
 		{Name: "enumeration_type", Type: spec.String, Default: Individual, Enum: []string{Individual, Organization},
 			Description: "The record type a claim needs: NPI-1 (a person) or NPI-2 (an organisation)."},
 		{Name: "taxonomies", Type: spec.StringList, Description: "Taxonomy codes (207Q00000X) or description substrings (Family Medicine); one must match one of the record's taxonomies. Empty: any."},
-		{Name: "match_name", Type: spec.Bool, Default: true, Description: `Evidence "first_name" and "last_name" must equal the record's, ignoring case, accents and punctuation.`},
+		{Name: "match_name", Type: spec.Bool, Default: true, Description: `Evidence "first_name" and "last_name" must equal the record's, ignoring case, accents and punctuation (NPI-1 only).`},
 		{Name: "licence_state", Type: spec.Bool, Default: false, Description: `A (matching) taxonomy must be licensed in evidence "state": its state equal, its licence number not empty.`},
 	},
 }

@@ -154,6 +154,19 @@ func TestOutagesAreUnavailable(t *testing.T) {
 	}
 }
 
+// An organisation rule (NPI-2) has no names to match, whatever match_name says.
+func TestVerifiesAnOrganisation(t *testing.T) {
+	a := build(t, fake.NewFake(), map[string]any{"enumeration_type": "NPI-2"})
+	got, err := a.Check(context.Background(), claims.Request{Evidence: map[string]string{"npi": fake.DemoOrganizationNPI}})
+	if err != nil || got.Verdict != claims.Verified || got.Reference != fake.DemoOrganizationNPI {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	got, err = a.Check(context.Background(), claims.Request{Evidence: demoEvidence()})
+	if err != nil || got.Reason != npi.ReasonType {
+		t.Fatalf("a person under an NPI-2 rule: %+v, %v", got, err)
+	}
+}
+
 // A registry that does not answer before the caller's deadline is down.
 func TestDeadlineIsUnavailable(t *testing.T) {
 	release := make(chan struct{})
