@@ -34,9 +34,11 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
 	"github.com/profilesync/profilesync/pkg/sandbox/logto"
 	"github.com/profilesync/profilesync/pkg/sandbox/mailchimp"
+	"github.com/profilesync/profilesync/pkg/sandbox/npi"
 	"github.com/profilesync/profilesync/pkg/sandbox/okta"
 	"github.com/profilesync/profilesync/pkg/sandbox/salesforce"
 	"github.com/profilesync/profilesync/pkg/sandbox/scim"
+	"github.com/profilesync/profilesync/pkg/sandbox/vies"
 	"github.com/profilesync/profilesync/pkg/sandbox/zitadel"
 	"github.com/profilesync/profilesync/pkg/sandbox/zuora"
 )
@@ -196,6 +198,13 @@ func New() (*Sandbox, error) {
 	s.mount("braze", s.Braze)
 	s.mount("zuora", s.Zuora)
 	s.mount("scim", s.SCIM)
+	// The claim authorities' registries (base_url .../sandbox/npi/api/ and
+	// .../sandbox/vies/rest-api): served, but not in Mounted, which lists
+	// the Targets and Sources the CLI prints.
+	for name, h := range map[string]http.Handler{"npi": npi.NewFake(), "vies": vies.NewFake()} {
+		p := Prefix + "/" + name
+		s.mux.Handle(p+"/", http.StripPrefix(p, h))
+	}
 	s.mux.HandleFunc("POST "+Prefix+"/akamai/_sandbox/sign", s.signSET)
 	// The SCIM server checks its token on every path; its listing is a
 	// sandbox convenience like the others', so serve it without one.

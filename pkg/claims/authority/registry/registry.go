@@ -11,6 +11,10 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/claims/authority/emaildomain"
+	"github.com/profilesync/profilesync/pkg/claims/authority/httpcheck"
+	"github.com/profilesync/profilesync/pkg/claims/authority/npi"
+	"github.com/profilesync/profilesync/pkg/claims/authority/vies"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -27,8 +31,28 @@ type Kind struct {
 	New func(name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error)
 }
 
-// kinds is the registry. Adding an authority is one entry here.
-var kinds = map[string]Kind{}
+// kinds is the registry. Adding an authority is one entry here; the
+// compile-time check that each is a claims.Authority sits beside it.
+var kinds = map[string]Kind{
+	emaildomain.Spec.Kind: kind(emaildomain.Spec, emaildomain.CheckSettings, emaildomain.Build),
+	httpcheck.Spec.Kind:   kind(httpcheck.Spec, httpcheck.CheckSettings, httpcheck.Build),
+	npi.Spec.Kind:         kind(npi.Spec, npi.CheckSettings, npi.Build),
+	vies.Spec.Kind:        kind(vies.Spec, vies.CheckSettings, vies.Build),
+}
+
+// kind makes the entry of an authority package from its Spec,
+// CheckSettings and Build; New returns a nil interface (never a typed nil
+// pointer inside one) when Build fails.
+func kind[A claims.Authority](s spec.Component, check func(map[string]any) error,
+	build func(string, map[string]any, []byte, *http.Client) (A, error)) Kind {
+	return Kind{Spec: s, CheckSettings: check, New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error) {
+		a, err := build(name, settings, secret, hc)
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}}
+}
 
 // Lookup returns the kind called name.
 func Lookup(name string) (Kind, bool) {
