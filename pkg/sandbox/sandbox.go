@@ -113,6 +113,9 @@ var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel
 
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
+	// NPI and VIES are the claim authorities' registries.
+	NPI        *npi.Fake
+	VIES       *vies.Fake
 	Salesforce *salesforce.Fake
 	Webhook    *generic.Fake
 	Cidaas     *cidaas.Fake
@@ -201,7 +204,8 @@ func New() (*Sandbox, error) {
 	// The claim authorities' registries (base_url .../sandbox/npi/api/ and
 	// .../sandbox/vies/rest-api): served, but not in Mounted, which lists
 	// the Targets and Sources the CLI prints.
-	for name, h := range map[string]http.Handler{"npi": npi.NewFake(), "vies": vies.NewFake()} {
+	s.NPI, s.VIES = npi.NewFake(), vies.NewFake()
+	for name, h := range map[string]http.Handler{"npi": s.NPI, "vies": s.VIES} {
 		p := Prefix + "/" + name
 		s.mux.Handle(p+"/", http.StripPrefix(p, h))
 	}
