@@ -57,6 +57,7 @@ type Fake struct {
 	recFailures map[string][]*sfError // External ID value -> queued per-record failures
 	seq         int
 	calls       Calls
+	query       queryState // query.go
 }
 
 type record struct {
@@ -213,6 +214,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveListing(w, r)
 	case len(segs) >= 5 && segs[0] == "services" && segs[1] == "data" && segs[3] == "sobjects":
 		f.serveData(w, r, segs[2], segs[4:])
+	case len(segs) >= 4 && segs[0] == "services" && segs[1] == "data" && segs[3] == "query":
+		f.serveQuery(w, r, segs[2], segs[4:])
 	case len(segs) >= 5 && segs[0] == "services" && segs[1] == "data" && segs[3] == "composite" && segs[4] == "sobjects":
 		f.serveCollection(w, r, segs[2], segs[5:])
 	default:
