@@ -77,6 +77,7 @@ type Fake struct {
 	calls       Calls
 	now         func() time.Time
 	correlation int
+	objects     objectStore // search.go
 }
 
 // NewFake returns an empty portal that accepts the private-app token and
@@ -202,6 +203,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serve(w, r, &f.calls.Read, func(w http.ResponseWriter, r *http.Request) { f.read(w, r, segs[4]) })
 	case len(segs) == 5 && strings.Join(segs[:4], "/") == "crm/v3/objects/contacts" && r.Method == http.MethodDelete:
 		f.serve(w, r, &f.calls.Archive, func(w http.ResponseWriter, r *http.Request) { f.archive(w, segs[4]) })
+	case len(segs) == 5 && strings.Join(segs[:3], "/") == "crm/v3/objects" && segs[4] == "search" && r.Method == http.MethodPost:
+		f.serve(w, r, &f.objects.searches, func(w http.ResponseWriter, r *http.Request) { f.search(w, r, segs[3]) })
 	default:
 		f.writeError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "No route for "+r.Method+" /"+route)
 	}
