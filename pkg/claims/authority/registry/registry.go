@@ -11,6 +11,9 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/claims/authority/directory"
+	"github.com/profilesync/profilesync/pkg/claims/authority/hubspot"
+	"github.com/profilesync/profilesync/pkg/claims/authority/salesforce"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -28,7 +31,32 @@ type Kind struct {
 }
 
 // kinds is the registry. Adding an authority is one entry here.
-var kinds = map[string]Kind{}
+var kinds = map[string]Kind{
+	"directory": {Spec: directory.Spec, CheckSettings: directory.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error) {
+			a, err := directory.Build(name, settings, secret, hc)
+			if err != nil {
+				return nil, err
+			}
+			return a, nil
+		}},
+	"hubspot": {Spec: hubspot.Spec, CheckSettings: hubspot.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error) {
+			a, err := hubspot.Build(name, settings, secret, hc)
+			if err != nil {
+				return nil, err
+			}
+			return a, nil
+		}},
+	"salesforce": {Spec: salesforce.Spec, CheckSettings: salesforce.CheckSettings,
+		New: func(name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error) {
+			a, err := salesforce.Build(name, settings, secret, hc)
+			if err != nil {
+				return nil, err
+			}
+			return a, nil
+		}},
+}
 
 // Lookup returns the kind called name.
 func Lookup(name string) (Kind, bool) {
