@@ -1,7 +1,8 @@
 // Package salesforce is a fake of the parts of the Salesforce REST API that
 // ProfileSync uses, for tests and the local dev stack: the OAuth 2.0 client
-// credentials token endpoint, sObject rows by External ID and by Id, and
-// the sObject Collections upsert (collections.go). It
+// credentials token endpoint, sObject rows by External ID and by Id, the
+// sObject Collections upsert (collections.go), and the query resource for
+// a subset of SOQL (query.go, soql.go). It
 // follows the public docs for paths, status codes and error bodies, keeps
 // records in memory, and has knobs to inject the failures a real org shows
 // (expired sessions, REQUEST_LIMIT_EXCEEDED, arbitrary error codes).

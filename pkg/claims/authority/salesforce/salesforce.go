@@ -76,6 +76,8 @@ var (
 	fieldRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$`)
 	versionRE = regexp.MustCompile(`^v[1-9][0-9]*\.[0-9]$`)
 	selectRE  = regexp.MustCompile(`(?is)^\s*SELECT\s.+\sFROM\s`)
+	// selectListRE captures the field list of the outer SELECT.
+	selectListRE = regexp.MustCompile(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s`)
 )
 
 // DecodeSettings reads settings as Spec says and checks the query
@@ -89,12 +91,18 @@ func DecodeSettings(m map[string]any) (Settings, error) {
 	if err := checkQuery(s.Query); err != nil {
 		errs = append(errs, spec.Errorf(spec.At("query"), "%v", err))
 	}
+	selected := selectedFields(s.Query)
 	if !fieldRE.MatchString(s.Reference) {
 		errs = append(errs, spec.Errorf(spec.At("reference"), "%q is not a field name", s.Reference))
+	} else if selected != nil && !selected[strings.ToLower(s.Reference)] {
+		errs = append(errs, spec.Errorf(spec.At("reference"), "%q is not selected by the query", s.Reference))
 	}
 	for name, f := range s.Attributes {
-		if !fieldRE.MatchString(f) {
+		switch {
+		case !fieldRE.MatchString(f):
 			errs = append(errs, spec.Errorf(spec.At("attributes", name), "%q is not a field name", f))
+		case selected != nil && !selected[strings.ToLower(f)]:
+			errs = append(errs, spec.Errorf(spec.At("attributes", name), "%q is not selected by the query", f))
 		}
 	}
 	if !versionRE.MatchString(s.APIVersion) {
@@ -135,6 +143,25 @@ func checkQuery(q string) error {
 		}
 	}
 	return nil
+}
+
+// selectedFields is the query's SELECT list, lower-cased; nil when the
+// list holds more than plain field names (a function, a subquery), which
+// the check then leaves alone.
+func selectedFields(q string) map[string]bool {
+	m := selectListRE.FindStringSubmatch(q)
+	if m == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, f := range strings.Split(m[1], ",") {
+		f = strings.TrimSpace(f)
+		if !fieldRE.MatchString(f) {
+			return nil
+		}
+		out[strings.ToLower(f)] = true
+	}
+	return out
 }
 
 // quotedRanges returns the [open, close] quote offsets of q's string

@@ -52,7 +52,10 @@ func dealer(n string) claims.Request {
 }
 
 func TestVerifiesTheDemoPartner(t *testing.T) {
-	a, fake := newAuthority(t, map[string]any{"attributes": map[string]any{"segment": "Segment__c", "dealer": "Dealer_Number__c", "absent": "Nope__c"}})
+	a, fake := newAuthority(t, map[string]any{
+		"query":      strings.Replace(dealerQuery, "Segment__c", "Segment__c, Nope__c", 1),
+		"attributes": map[string]any{"segment": "Segment__c", "dealer": "Dealer_Number__c", "absent": "Nope__c"},
+	})
 	id := fake.SeedDemoAccounts()
 	ans, err := a.Check(context.Background(), dealer(sfsandbox.DemoDealerNumber))
 	if err != nil {
@@ -185,7 +188,7 @@ func TestCheckSettings(t *testing.T) {
 		settings map[string]any
 		field    string // "" when valid
 	}{
-		{"valid", map[string]any{"query": dealerQuery, "attributes": map[string]any{"owner": "Owner.Name"}}, ""},
+		{"valid", map[string]any{"query": "SELECT Id, owner.name FROM Account WHERE Dealer_Number__c = {d}", "attributes": map[string]any{"owner": "Owner.Name"}}, ""},
 		{"no query", map[string]any{}, "query"},
 		{"placeholder in quotes", map[string]any{"query": "SELECT Id FROM Account WHERE Dealer_Number__c = '{dealer_number}'"}, "query"},
 		{"placeholder after an escaped quote", map[string]any{"query": `SELECT Id FROM Account WHERE Name = 'a\'{x}'`}, "query"},
@@ -196,6 +199,9 @@ func TestCheckSettings(t *testing.T) {
 		{"bad reference", map[string]any{"query": dealerQuery, "reference": "Id; DROP"}, "reference"},
 		{"bad attribute field", map[string]any{"query": dealerQuery, "attributes": map[string]any{"x": "a b"}}, "attributes.x"},
 		{"bad api_version", map[string]any{"query": dealerQuery, "api_version": "62"}, "api_version"},
+		{"attribute not selected", map[string]any{"query": dealerQuery, "attributes": map[string]any{"name": "Name"}}, "attributes.name"},
+		{"reference not selected", map[string]any{"query": "SELECT Name FROM Account WHERE Dealer_Number__c = {d}"}, "reference"},
+		{"select list with a function is not checked", map[string]any{"query": "SELECT COUNT() FROM Account WHERE Dealer_Number__c = {d}", "reference": "Name"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
