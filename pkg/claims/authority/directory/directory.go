@@ -32,7 +32,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
-// Reasons this authority rejects with.
+// Reasons this authority answers with.
 const (
 	ReasonMissing   = "directory: missing evidence"
 	ReasonNoEntry   = "directory: no entry"

@@ -40,11 +40,12 @@ const (
 	DefaultReference = "id"
 )
 
-// Reasons this authority rejects with.
+// Reasons this authority answers with.
 const (
 	ReasonMissing   = "hubspot: missing evidence"
 	ReasonNoMatch   = "hubspot: no match"
 	ReasonAmbiguous = "hubspot: ambiguous"
+	ReasonVerified  = "hubspot: match"
 )
 
 // Spec is the hubspot authority's settings and secret (the hubspot
@@ -184,7 +185,7 @@ func (a *Authority) Check(ctx context.Context, req claims.Request) (claims.Answe
 		return ans, nil
 	}
 	obj := found[0]
-	ans.Verdict, ans.Reason = claims.Verified, "hubspot: match"
+	ans.Verdict, ans.Reason = claims.Verified, ReasonVerified
 	ans.Reference = obj.ID
 	if a.settings.Reference != DefaultReference {
 		ans.Reference = obj.Properties[a.settings.Reference]

@@ -79,7 +79,7 @@ func TestRejections(t *testing.T) {
 		{"literal filter met", map[string]any{"filters": map[string]any{"domain": "{email_domain}", "type": "PARTNER"}, "reference": "dealer_number"},
 			func(f *hssandbox.Fake) {
 				f.PutObject("companies", map[string]string{"domain": "p.test", "type": "PARTNER", "dealer_number": "D-7"})
-			}, domain("p.test"), claims.Verified, "hubspot: match", "D-7"},
+			}, domain("p.test"), claims.Verified, ReasonVerified, "D-7"},
 		{"ambiguous", nil, func(f *hssandbox.Fake) {
 			f.SeedDemoCompany()
 			f.PutObject("companies", map[string]string{"domain": hssandbox.DemoCompanyDomain})
@@ -87,13 +87,13 @@ func TestRejections(t *testing.T) {
 		{"any accepts several", map[string]any{"verified_when": "any"}, func(f *hssandbox.Fake) {
 			f.SeedDemoCompany()
 			f.PutObject("companies", map[string]string{"domain": hssandbox.DemoCompanyDomain})
-		}, domain(hssandbox.DemoCompanyDomain), claims.Verified, "hubspot: match", ""},
+		}, domain(hssandbox.DemoCompanyDomain), claims.Verified, ReasonVerified, ""},
 		{"missing evidence", nil, func(f *hssandbox.Fake) { f.SeedDemoCompany() },
 			claims.Request{Evidence: map[string]string{"email_domain": ""}}, claims.Rejected, ReasonMissing, ""},
 		{"contacts", map[string]any{"object_type": "contacts", "filters": map[string]any{"partner_id": "{partner_id}"}},
 			func(f *hssandbox.Fake) {
 				f.PutObject("contacts", map[string]string{"partner_id": "P-1"})
-			}, claims.Request{Evidence: map[string]string{"partner_id": "P-1"}}, claims.Verified, "hubspot: match", ""},
+			}, claims.Request{Evidence: map[string]string{"partner_id": "P-1"}}, claims.Verified, ReasonVerified, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

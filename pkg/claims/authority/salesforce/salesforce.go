@@ -39,11 +39,12 @@ const (
 // DefaultReference is the record field kept as the Answer's Reference.
 const DefaultReference = "Id"
 
-// Reasons this authority rejects with.
+// Reasons this authority answers with.
 const (
 	ReasonMissing   = "salesforce: missing evidence"
 	ReasonNoMatch   = "salesforce: no match"
 	ReasonAmbiguous = "salesforce: ambiguous"
+	ReasonVerified  = "salesforce: match"
 )
 
 // Spec is the salesforce authority's settings and secret (the salesforce
@@ -248,7 +249,7 @@ func (a *Authority) Check(ctx context.Context, req claims.Request) (claims.Answe
 	}
 	rec := recs[0]
 	ans.Verdict = claims.Verified
-	ans.Reason = "salesforce: match"
+	ans.Reason = ReasonVerified
 	if v, ok := lookup.Field(rec, a.settings.Reference); ok {
 		ans.Reference = lookup.String(v)
 	}

@@ -92,7 +92,7 @@ func TestRejections(t *testing.T) {
 		{"any accepts several", map[string]any{"verified_when": "any"}, func(f *sfsandbox.Fake) {
 			f.SeedDemoAccounts()
 			f.Put("Account", map[string]any{"Name": "twin", "IsPartner": true, "Dealer_Number__c": sfsandbox.DemoDealerNumber})
-		}, dealer(sfsandbox.DemoDealerNumber), claims.Verified, "salesforce: match"},
+		}, dealer(sfsandbox.DemoDealerNumber), claims.Verified, ReasonVerified},
 		{"missing evidence", nil, func(f *sfsandbox.Fake) { f.SeedDemoAccounts() },
 			claims.Request{Claim: "dealer", Evidence: map[string]string{}}, claims.Rejected, ReasonMissing},
 		// The quote cannot end the literal: the value is looked up whole,
