@@ -13,7 +13,8 @@
 // Files: config.go (mapping settings and the secret), client.go (the HTTP
 // plumbing, Delete, OptOut), batch.go (Upsert, UpsertBatch and mapping a
 // 200/207 answer back to records), errors.go (the error bodies and their
-// classification). The fake API lives in pkg/sandbox/hubspot.
+// classification), search.go (the read side: Search, Searcher). The fake
+// API lives in pkg/sandbox/hubspot.
 package hubspot
 
 import (

@@ -7,7 +7,8 @@
 // request and session; connectorkit caches it and refreshes it once per 401),
 // client.go (Upsert, Delete), batch.go
 // (UpsertBatch: sObject Collections upserts of up to 200 records with
-// per-record results), errors.go (the error body and its classification).
+// per-record results), errors.go (the error body and its classification),
+// query.go and soql.go (the read side: Query, Reader, QuoteSOQL).
 // The fake API for tests and the local stack lives in
 // pkg/sandbox/salesforce.
 package salesforce

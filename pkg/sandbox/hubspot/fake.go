@@ -1,6 +1,7 @@
 // Package hubspot is a fake of the parts of the HubSpot API that ProfileSync
 // uses, for tests and the local dev stack: CRM v3 contacts (batch upsert by
-// a unique property, read and archive, GDPR delete) and the v3
+// a unique property, read and archive, GDPR delete), CRM search over
+// contacts and other objects (search.go), and the v3
 // communication preferences unsubscribe. It follows HubSpot's public docs
 // for paths, the private-app bearer token, status codes (200/207 batch
 // answers, 204 deletes, 409 conflicts), the error body
@@ -77,6 +78,7 @@ type Fake struct {
 	calls       Calls
 	now         func() time.Time
 	correlation int
+	objects     objectStore // search.go
 }
 
 // NewFake returns an empty portal that accepts the private-app token and
@@ -202,6 +204,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serve(w, r, &f.calls.Read, func(w http.ResponseWriter, r *http.Request) { f.read(w, r, segs[4]) })
 	case len(segs) == 5 && strings.Join(segs[:4], "/") == "crm/v3/objects/contacts" && r.Method == http.MethodDelete:
 		f.serve(w, r, &f.calls.Archive, func(w http.ResponseWriter, r *http.Request) { f.archive(w, segs[4]) })
+	case len(segs) == 5 && strings.Join(segs[:3], "/") == "crm/v3/objects" && segs[4] == "search" && r.Method == http.MethodPost:
+		f.serve(w, r, &f.objects.searches, func(w http.ResponseWriter, r *http.Request) { f.search(w, r, segs[3]) })
 	default:
 		f.writeError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "No route for "+r.Method+" /"+route)
 	}

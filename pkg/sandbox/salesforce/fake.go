@@ -1,7 +1,8 @@
 // Package salesforce is a fake of the parts of the Salesforce REST API that
 // ProfileSync uses, for tests and the local dev stack: the OAuth 2.0 client
-// credentials token endpoint, sObject rows by External ID and by Id, and
-// the sObject Collections upsert (collections.go). It
+// credentials token endpoint, sObject rows by External ID and by Id, the
+// sObject Collections upsert (collections.go), and the query resource for
+// a subset of SOQL (query.go, soql.go). It
 // follows the public docs for paths, status codes and error bodies, keeps
 // records in memory, and has knobs to inject the failures a real org shows
 // (expired sessions, REQUEST_LIMIT_EXCEEDED, arbitrary error codes).
@@ -57,6 +58,7 @@ type Fake struct {
 	recFailures map[string][]*sfError // External ID value -> queued per-record failures
 	seq         int
 	calls       Calls
+	query       queryState // query.go
 }
 
 type record struct {
@@ -213,6 +215,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveListing(w, r)
 	case len(segs) >= 5 && segs[0] == "services" && segs[1] == "data" && segs[3] == "sobjects":
 		f.serveData(w, r, segs[2], segs[4:])
+	case len(segs) >= 4 && segs[0] == "services" && segs[1] == "data" && segs[3] == "query":
+		f.serveQuery(w, r, segs[2], segs[4:])
 	case len(segs) >= 5 && segs[0] == "services" && segs[1] == "data" && segs[3] == "composite" && segs[4] == "sobjects":
 		f.serveCollection(w, r, segs[2], segs[5:])
 	default:

@@ -11,9 +11,12 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/claims/authority/directory"
 	"github.com/profilesync/profilesync/pkg/claims/authority/emaildomain"
 	"github.com/profilesync/profilesync/pkg/claims/authority/httpcheck"
+	"github.com/profilesync/profilesync/pkg/claims/authority/hubspot"
 	"github.com/profilesync/profilesync/pkg/claims/authority/npi"
+	"github.com/profilesync/profilesync/pkg/claims/authority/salesforce"
 	"github.com/profilesync/profilesync/pkg/claims/authority/vies"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
@@ -38,6 +41,9 @@ var kinds = map[string]Kind{
 	httpcheck.Spec.Kind:   kind(httpcheck.Spec, httpcheck.CheckSettings, httpcheck.Build),
 	npi.Spec.Kind:         kind(npi.Spec, npi.CheckSettings, npi.Build),
 	vies.Spec.Kind:        kind(vies.Spec, vies.CheckSettings, vies.Build),
+	directory.Spec.Kind:   kind(directory.Spec, directory.CheckSettings, directory.Build),
+	hubspot.Spec.Kind:     kind(hubspot.Spec, hubspot.CheckSettings, hubspot.Build),
+	salesforce.Spec.Kind:  kind(salesforce.Spec, salesforce.CheckSettings, salesforce.Build),
 }
 
 // kind makes the entry of an authority package from its Spec,

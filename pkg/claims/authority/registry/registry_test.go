@@ -19,6 +19,11 @@ var minimal = map[string]struct {
 	"emaildomain": {map[string]any{}, nil},
 	"npi":         {map[string]any{}, nil},
 	"vies":        {map[string]any{}, nil},
+	"salesforce": {map[string]any{"query": "SELECT Id FROM Account WHERE Dealer_Number__c = {dealer_number} LIMIT 2"},
+		[]byte(`{"login_url": "https://acme.my.salesforce.com", "client_id": "c", "client_secret": "s"}`)},
+	"hubspot": {map[string]any{"filters": map[string]any{"domain": "{email_domain}"}}, []byte(`{"access_token": "pat-x"}`)},
+	"directory": {map[string]any{"base_dn": "ou=people,dc=example,dc=test", "filter": "(mail={email})"},
+		[]byte(`{"url": "ldaps://ldap.example.com:636", "bind_dn": "cn=admin,dc=example,dc=test", "bind_password": "p"}`)},
 	"httpcheck": {map[string]any{
 		"url":           "https://registry.example/members/{member_id}",
 		"headers":       map[string]any{"Authorization": "Bearer {secret.token}"},
