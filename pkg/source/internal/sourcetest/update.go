@@ -59,4 +59,3 @@ func JSONValue(t testing.TB, v any) any {
 	}
 	return out
 }
-
