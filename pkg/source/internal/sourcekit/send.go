@@ -3,6 +3,7 @@ package sourcekit
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 
@@ -43,4 +44,10 @@ func SendJSON(ctx context.Context, hc *http.Client, what, method, u string, v an
 		return 0, nil, nil, fault.New(fault.Permanent, 0, "", what+": value not encodable as JSON")
 	}
 	return Send(ctx, hc, what, method, u, "application/json", body, h)
+}
+
+// Basic is the Authorization header of HTTP Basic credentials (RFC 7617),
+// as http.Request.SetBasicAuth writes it.
+func Basic(user, password string) http.Header {
+	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))}}
 }
