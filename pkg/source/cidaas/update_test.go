@@ -104,6 +104,10 @@ func TestUpdateErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, fk, _ := newFetcher(t)
 			seedUser(fk)
+			// Take the token first, so an injected failure hits the update.
+			if _, err := f.accessToken(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 			tt.setup(fk)
 			attrs := tt.attrs
 			if attrs == nil {
