@@ -71,7 +71,7 @@ func (f *Fetcher) Update(ctx context.Context, subject string, attrs map[string]a
 			}
 			code, msg := errorBody(resp)
 			if env.Status < 400 {
-				return fault.New(fault.Permanent, status, code, "cidaas update: refused: "+msg)
+				return fault.New(fault.Permanent, status, code, "cidaas update: refused")
 			}
 			return fault.FromHTTP(env.Status, h, code, msg)
 		}
