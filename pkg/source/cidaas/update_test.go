@@ -3,9 +3,12 @@ package cidaas
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	fake "github.com/profilesync/profilesync/pkg/sandbox/cidaas"
@@ -132,5 +135,36 @@ func TestUpdateNothingSendsNothing(t *testing.T) {
 	}
 	if n := fk.TokenCalls() + fk.Calls("/user-srv/users/s1"); n != 0 {
 		t.Fatalf("%d requests for an empty update", n)
+	}
+}
+
+// cidaas may answer 200 with {"success":false}: its own status decides.
+func TestUpdateRefusedInsideA200(t *testing.T) {
+	for _, tt := range []struct {
+		body  string
+		check func(error) bool
+	}{
+		{`{"success":false,"status":417,"error":{"code":"field_not_enabled","error":"x"}}`, func(err error) bool {
+			return fault.ClassOf(err) == fault.Permanent && fault.As(err).Code == "field_not_enabled"
+		}},
+		{`{"success":false,"status":404,"error":{"code":"user_not_found"}}`, func(err error) bool { return errors.Is(err, source.ErrNotFound) }},
+		{`{"success":false,"status":503}`, func(err error) bool { return fault.ClassOf(err) == fault.Transient }},
+		{`{"success":true,"status":200,"data":true}`, func(err error) bool { return err == nil }},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/token-srv/token" {
+				_, _ = w.Write([]byte(`{"access_token":"t","expires_in":3600}`))
+				return
+			}
+			_, _ = w.Write([]byte(tt.body))
+		}))
+		f, err := NewFetcher(Config{Auth: AuthAPIKey, APIKey: "k", BaseURL: srv.URL, ClientID: "cid", ClientSecret: "s"}, egress.Client(egress.Local, 5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Update(context.Background(), "s1", map[string]any{"a": "1"}); !tt.check(err) {
+			t.Errorf("%s: %v", tt.body, err)
+		}
+		srv.Close()
 	}
 }
