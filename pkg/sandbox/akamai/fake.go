@@ -1,7 +1,7 @@
 // Package akamai is an in-memory stand-in for the parts of Akamai Identity
-// Cloud ProfileSync talks to: the Capture Entity API (POST /entity, HTTP
-// Basic auth, answers as {"stat":"ok","result":{...}} or, with HTTP 200,
-// {"stat":"error","code":...}), the Webhooks v3 JWKS (GET /login/jwk), and
+// Cloud ProfileSync talks to: the Capture Entity API (POST /entity and
+// POST /entity.update, HTTP Basic auth, answers as {"stat":"ok",...} or,
+// with HTTP 200, {"stat":"error","code":...}), the Webhooks v3 JWKS (GET /login/jwk), and
 // the signing side of Webhooks v3 (Sign) so tests and the dev stack can
 // post SETs the way Akamai does. It is mounted under a path prefix with
 // http.StripPrefix, so it serves paths relative to its root.
@@ -47,16 +47,19 @@ type Fake struct {
 	records  map[string]map[string]any
 	failures fakekit.Injector[fakekit.Failure] // FailNext replaces, not queues
 	calls    fakekit.Counter                   // by request path
+	updates  []Update                          // entity.update calls applied, oldest first
+	now      func() time.Time                  // stamps lastUpdated on an update
 }
 
 // NewFake returns a Fake with one signing key that accepts one API client.
 func NewFake(clientID, clientSecret string) (*Fake, error) {
-	f := &Fake{clientID: clientID, clientSecret: clientSecret, records: map[string]map[string]any{}}
+	f := &Fake{clientID: clientID, clientSecret: clientSecret, records: map[string]map[string]any{}, now: time.Now}
 	if err := f.Rotate(); err != nil {
 		return nil, err
 	}
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /entity", f.entity)
+	f.mux.HandleFunc("POST /entity.update", f.entityUpdate)
 	f.mux.HandleFunc("GET /login/jwk", f.jwks)
 	return f, nil
 }

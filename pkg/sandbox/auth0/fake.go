@@ -8,10 +8,11 @@
 // Management API audience; 401 access_denied "Unauthorized" for a wrong
 // client, 403 access_denied for another audience), GET /api/v2/users/{id}
 // with a Bearer token (401 "Invalid token", 404 errorCode inexistent_user),
-// errors as {"statusCode","error","message","errorCode"}, and the
+// PATCH /api/v2/users/{id} (root attributes set, metadata merged at its
+// root, see patchUser), errors as {"statusCode","error","message","errorCode"}, and the
 // x-ratelimit-limit / -remaining / -reset headers on every Management API
 // answer (429 errorCode too_many_requests when throttled). It is not an
-// Auth0 emulator: no scopes, no search, no list.
+// Auth0 emulator: no scopes, no search, no list, no connection rules.
 package auth0
 
 import (
@@ -48,6 +49,7 @@ type Fake struct {
 	users    map[string]map[string]any
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter
+	updates  []Update // user PATCHes applied, oldest first
 }
 
 // NewFake returns a Fake that accepts one machine-to-machine client.
@@ -57,6 +59,7 @@ func NewFake(clientID, clientSecret string) *Fake {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /oauth/token", f.token)
 	f.mux.HandleFunc("GET /api/v2/users/{id}", f.user)
+	f.mux.HandleFunc("PATCH /api/v2/users/{id}", f.patchUser)
 	return f
 }
 

@@ -8,7 +8,9 @@
 // invalid_client), GET /users-srv/user/{sub} with a Bearer token (401 on a
 // missing, unknown or expired token, 404 for an unknown sub). Successful user
 // reads use cidaas's {"success","status","data"} envelope (UNCONFIRMED for
-// this endpoint). It is not a cidaas emulator: no scopes, no roles.
+// this endpoint). PUT /user-srv/users/{sub} is the documented admin update
+// of customFields (see adminUpdate). It is not a cidaas emulator: no
+// scopes, no roles, no field settings.
 package cidaas
 
 import (
@@ -40,6 +42,7 @@ type Fake struct {
 	users    map[string]map[string]any
 	failures fakekit.Injector[fakekit.Failure] // FailNext replaces, not queues
 	calls    fakekit.Counter                   // by request path
+	updates  []Update                          // admin updates applied, oldest first
 }
 
 // NewFake returns a Fake that accepts one API client.
@@ -54,6 +57,7 @@ func NewFake(clientID, clientSecret string) *Fake {
 	f.mux.HandleFunc("POST /token-srv/token", f.token)
 	f.mux.HandleFunc("GET /users-srv/user/{sub}", f.user)
 	f.mux.HandleFunc("PUT /users-srv/user/{sub}", f.updateUser)
+	f.mux.HandleFunc("PUT /user-srv/users/{sub}", f.adminUpdate)
 	return f
 }
 

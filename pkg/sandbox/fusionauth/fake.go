@@ -7,7 +7,8 @@
 // It follows FusionAuth's API reference: 200 with {"user":{…}}; 401 with
 // an empty body for a missing or wrong key; 404 with an empty body for an
 // unknown user; a key bound to a tenant (SetTenant) answers 401 to any
-// other X-FusionAuth-TenantId. It is not a FusionAuth emulator: no
+// other X-FusionAuth-TenantId. PATCH /api/user/{userId} applies a JSON
+// merge patch (RFC 7396) to the user (see patchUser). It is not a FusionAuth emulator: no
 // registrations API, no search, no permissions beyond the key.
 package fusionauth
 
@@ -30,6 +31,7 @@ type Fake struct {
 	users    map[string]map[string]any
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter // by request path
+	updates  []Update        // merge patches applied, oldest first
 }
 
 // NewFake returns a Fake that accepts one API key.
@@ -37,6 +39,7 @@ func NewFake(apiKey string) *Fake {
 	f := &Fake{apiKey: apiKey, users: map[string]map[string]any{}}
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("GET /api/user/{userId}", f.user)
+	f.mux.HandleFunc("PATCH /api/user/{userId}", f.patchUser)
 	return f
 }
 

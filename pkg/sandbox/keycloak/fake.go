@@ -14,6 +14,9 @@
 //   - GET /admin/realms/{realm}/users/{id} with a Bearer token: the
 //     UserRepresentation; 401 {"error":"HTTP 401 Unauthorized"} without a
 //     valid token, 404 {"error":"User not found"}.
+//   - PUT /admin/realms/{realm}/users/{id}: the members of the
+//     UserRepresentation sent replace the stored ones, attributes whole
+//     (see putUser); 204.
 //
 // It is not a Keycloak emulator: no roles (a token reads every user), no
 // token introspection, one realm.
@@ -45,6 +48,7 @@ type Fake struct {
 	users    map[string]map[string]any
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter // by request path
+	updates  []Update        // user PUTs applied, oldest first
 }
 
 // NewFake returns a Fake of realm that accepts one confidential client
@@ -55,6 +59,7 @@ func NewFake(realm, clientID, clientSecret string) *Fake {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /realms/{realm}/protocol/openid-connect/token", f.token)
 	f.mux.HandleFunc("GET /admin/realms/{realm}/users/{id}", f.user)
+	f.mux.HandleFunc("PUT /admin/realms/{realm}/users/{id}", f.putUser)
 	return f
 }
 

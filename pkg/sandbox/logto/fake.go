@@ -10,7 +10,9 @@
 // GET /api/users/{userId} with the Bearer token answers the user entity;
 // errors are Logto's {"message","code"} bodies: 401
 // auth.authorization_header_missing / auth.unauthorized, 404
-// entity.not_exists_with_id. It is not a Logto emulator: no scopes beyond
+// entity.not_exists_with_id. PATCH /api/users/{userId}/custom-data merges
+// customData at its top level; PATCH /api/users/{userId} replaces
+// customData whole (see update.go). It is not a Logto emulator: no scopes beyond
 // "all", no roles.
 package logto
 
@@ -39,6 +41,7 @@ type Fake struct {
 	users    map[string]map[string]any
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter // by request path
+	updates  []Update        // customData writes applied, oldest first
 }
 
 // NewFake returns a Fake with one M2M app allowed to call the Management
@@ -49,6 +52,8 @@ func NewFake(appID, appSecret, resource string) *Fake {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /oidc/token", f.token)
 	f.mux.HandleFunc("GET /api/users/{userId}", f.user)
+	f.mux.HandleFunc("PATCH /api/users/{userId}/custom-data", f.patchCustomData)
+	f.mux.HandleFunc("PATCH /api/users/{userId}", f.patchUser)
 	return f
 }
 

@@ -4,7 +4,8 @@
 //
 // It follows Okta's public API documentation: GET /api/v1/users/{id} (by id
 // or login) and GET /api/v1/users?limit=&after= (paged with Link headers,
-// rel="self" and rel="next"), authorised with "Authorization: SSWS
+// rel="self" and rel="next"), POST /api/v1/users/{id} (partial profile
+// update, see updateProfile), authorised with "Authorization: SSWS
 // <token>"; errors in Okta's shape ({"errorCode","errorSummary",
 // "errorLink","errorId","errorCauses"}): 401 E0000011 for a missing or
 // wrong token, 404 E0000007 for an unknown user, 429 E0000047 when
@@ -43,6 +44,7 @@ type Fake struct {
 	users    map[string]map[string]any // by id
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter // by request path
+	updates  []Update        // partial profile updates applied, oldest first
 }
 
 // NewFake returns a Fake that accepts one API token.
@@ -51,6 +53,7 @@ func NewFake(apiToken string) *Fake {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("GET /api/v1/users/{id}", f.user)
 	f.mux.HandleFunc("GET /api/v1/users", f.list)
+	f.mux.HandleFunc("POST /api/v1/users/{id}", f.updateProfile)
 	return f
 }
 
