@@ -5,7 +5,8 @@ package mappings
 
 import "embed"
 
-// FS holds every *.yaml mapping file of this directory.
+// FS holds every *.yaml mapping file of this directory and the claim
+// rules below claims/.
 //
-//go:embed *.yaml
+//go:embed *.yaml claims/*.yaml
 var FS embed.FS

@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -87,13 +88,17 @@ func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
 			}
 			return &claims.Manual{Name: a.Name, Settings: s, Store: p.Store, Notifier: manual, Now: p.now()}, nil
 		}
-		var secret []byte
+		settings, secret := a.Settings, []byte(nil)
 		if a.Secret != "" {
-			if secret, err = p.Secrets.Secret(ctx, a.Secret); err != nil {
+			raw, err := p.Secrets.Secret(ctx, a.Secret)
+			if err != nil {
 				return nil, fmt.Errorf("authority %s: read secret %s: %w", a.Name, a.Secret, err)
 			}
+			if settings, secret, err = SecretBaseURL(settings, raw); err != nil {
+				return nil, fmt.Errorf("authority %s: secret %s: %w", a.Name, a.Secret, err)
+			}
 		}
-		return p.Authorities(a.Kind, a.Name, a.Settings, secret, hc)
+		return p.Authorities(a.Kind, a.Name, settings, secret, hc)
 	})
 	if err != nil {
 		return nil, err
@@ -163,4 +168,31 @@ const ApprovalsPath = "/claims/approvals/"
 type Approvals struct {
 	Notifier claims.ApprovalNotifier
 	Handler  func(v *claims.Verifier) http.Handler
+}
+
+// SecretBaseURL lets an authority's secret point its base_url elsewhere
+// than the rule says (the local sandbox, a proxy, a registry's test
+// service) without a second rule file: a "base_url" in the secret
+// replaces the setting and is taken out of the secret the authority
+// reads. A secret that held only the base_url becomes none.
+func SecretBaseURL(settings map[string]any, secret []byte) (map[string]any, []byte, error) {
+	var m map[string]any
+	if err := json.Unmarshal(secret, &m); err != nil {
+		return nil, nil, errors.New("not a JSON object")
+	}
+	u, ok := m["base_url"]
+	if !ok {
+		return settings, secret, nil
+	}
+	out := make(map[string]any, len(settings)+1)
+	for k, v := range settings {
+		out[k] = v
+	}
+	out["base_url"] = u
+	delete(m, "base_url")
+	if len(m) == 0 {
+		return out, nil, nil
+	}
+	rest, err := json.Marshal(m)
+	return out, rest, err
 }
