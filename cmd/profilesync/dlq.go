@@ -84,7 +84,11 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no local database %s (has `profilesync dev --data %s` run?)", dbPath, *data)
 	}
-	db, queues, err := devstack.OpenQueues(*data, ms, 0)
+	rules, err := devstack.LoadRules(mfs)
+	if err != nil {
+		return err
+	}
+	db, queues, err := devstack.OpenQueues(*data, ms, rules, 0)
 	if err != nil {
 		return err
 	}

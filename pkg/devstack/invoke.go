@@ -171,7 +171,11 @@ func invokeIngress(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.
 	if len(wrote) > 0 {
 		o.Log.Info("wrote sandbox development secrets", "dir", dir, "names", wrote)
 	}
-	db, queues, err := OpenQueues(o.DataDir, ms, 0)
+	rules, err := LoadRules(o.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	db, queues, err := OpenQueues(o.DataDir, ms, rules, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +186,7 @@ func invokeIngress(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.
 	}
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: FileSecrets{Dir: dir, BaseURL: o.URL}, HTTP: hc, Log: o.Log,
 		Now: func() time.Time { return o.Now }}
-	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir)})
+	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir), Rules: rules})
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,12 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/claims"
+	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
@@ -18,9 +21,20 @@ func loadMappings(fsys fs.FS) (*mapping.Set, error) {
 	return plugins.All.LoadMappings(fsys, ".")
 }
 
+// LoadRules loads the claim rules below claims/ of fsys (nil: the
+// embedded ones) with the authority registry's settings checks: none
+// when the directory is missing.
+func LoadRules(fsys fs.FS) (*claims.RuleSet, error) {
+	if fsys == nil {
+		fsys = mappings.FS
+	}
+	return claims.Loader{CheckSettings: authorities.CheckSettings}.LoadFS(fsys, claims.RulesDir)
+}
+
 // OpenQueues opens the local database in dataDir with one queue (and DLQ)
-// per mapping, as the local stack runs them. visibility 0 means the default.
-func OpenQueues(dataDir string, ms *mapping.Set, visibility time.Duration) (*local.DB, *local.Queues, error) {
+// per mapping, and the claim verifier's when there are rules, as the local
+// stack runs them. visibility 0 means the default.
+func OpenQueues(dataDir string, ms *mapping.Set, rules *claims.RuleSet, visibility time.Duration) (*local.DB, *local.Queues, error) {
 	db, err := local.Open(dataDir)
 	if err != nil {
 		return nil, nil, err
@@ -31,6 +45,10 @@ func OpenQueues(dataDir string, ms *mapping.Set, visibility time.Duration) (*loc
 		// behave as they will on AWS.
 		cfgs = append(cfgs, local.QueueConfig{Target: m.Name, VisibilityTimeout: visibility,
 			MaxReceiveCount: delivery.Policy{}.ForTarget(m.Delivery).Receives()})
+	}
+	if len(rules.All()) > 0 {
+		cfgs = append(cfgs, local.QueueConfig{Target: claims.QueueName, VisibilityTimeout: visibility,
+			MaxReceiveCount: delivery.Policy{Budget: wiring.RetryBudget(rules)}.Receives()})
 	}
 	queues, err := local.NewQueues(db, cfgs...)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/local"
@@ -62,6 +63,11 @@ type Stack struct {
 	Notices local.Notices
 	// Function is what every handler of the stack was built from.
 	Function wiring.Function
+	// Rules are the claim rules; Claims the verifier's store; Verifier
+	// the claim verifier (nil without rules).
+	Rules    *claims.RuleSet
+	Claims   local.ClaimStore
+	Verifier *wiring.Verifier
 
 	sync   map[string]*delivery.Handler
 	srv    *http.Server
@@ -130,14 +136,18 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, queues, err := OpenQueues(o.DataDir, ms, o.VisibilityTimeout)
+	rules, err := LoadRules(o.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	db, queues, err := OpenQueues(o.DataDir, ms, rules, o.VisibilityTimeout)
 	if err != nil {
 		return nil, err
 	}
 	queues.SetLogger(o.Log)
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
-		sync: map[string]*delivery.Handler{}}
+		Rules: rules, Claims: local.NewClaimStore(db), sync: map[string]*delivery.Handler{}}
 	if err := s.startRuntime(ctx, o); err != nil {
 		db.Close()
 		return nil, err
@@ -147,7 +157,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 
 // startRuntime builds the handlers, the HTTP routes and the pollers.
 func (s *Stack) startRuntime(ctx context.Context, o Options) error {
-	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues, Bodies: bodies(o.DataDir)})
+	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues, Bodies: bodies(o.DataDir), Rules: s.Rules})
 	if err != nil {
 		return err
 	}
@@ -162,6 +172,12 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	if len(s.Rules.All()) > 0 {
+		if err := s.startVerifier(ctx, runCtx, o, mux); err != nil {
+			cancel()
+			return err
+		}
+	}
 	for _, m := range s.Function.Mappings.All() {
 		h, err := wiring.Sync(ctx, s.syncPorts(o, m.Name))
 		if err != nil {

@@ -320,8 +320,24 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"braze":     enc(map[string]any{"api_key": DevBrazeAPIKey, "base_url": sb + "/braze"}),
 		"zuora":     enc(map[string]any{"base_url": sb + "/zuora", "client_id": DevClientID, "client_secret": DevClientSecret}),
 		"scim":      enc(map[string]any{"base_url": sb + "/scim", "token": DevSCIMToken}),
+		// The claim verifier's: the public registries' fakes, who may call
+		// POST /claims/verify, and the key of the approval links.
+		"npi-registry":  enc(map[string]any{"base_url": sb + "/npi/api/"}),
+		"vies-registry": enc(map[string]any{"base_url": sb + "/vies/rest-api"}),
+		"claims-api": enc(map[string]any{"callers": map[string]any{
+			"dev": map[string]any{"api_key": DevClaimsAPIKey, "source": "cidaas"},
+		}}),
+		"claims-approvals": enc(map[string]any{"link_key": DevApprovalLinkKey, "base_url": base}),
 	}
 }
+
+// DevClaimsAPIKey lets the "dev" caller use POST /claims/verify (as the
+// cidaas source); DevApprovalLinkKey (base64 of 32 bytes) signs the local
+// stack's approval links.
+const (
+	DevClaimsAPIKey    = "profilesync-dev-claims-api-key"
+	DevApprovalLinkKey = "cHJvZmlsZXN5bmMtZGV2LWFwcHJvdmFsLWxpbmsta2V5IQ=="
+)
 
 // AkamaiIssuer is the iss of the sandbox's SETs.
 const AkamaiIssuer = "https://v1.api.us.janrain.com/00000000-0000-0000-0000-000000000000/webhooks"

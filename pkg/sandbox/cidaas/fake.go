@@ -43,6 +43,7 @@ type Fake struct {
 	failures fakekit.Injector[fakekit.Failure] // FailNext replaces, not queues
 	calls    fakekit.Counter                   // by request path
 	updates  []Update                          // admin updates applied, oldest first
+	onUpdate func(sub string)                  // see OnAdminUpdate
 }
 
 // NewFake returns a Fake that accepts one API client.

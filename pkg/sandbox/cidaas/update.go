@@ -80,5 +80,22 @@ func (f *Fake) adminUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	f.users[sub] = next
 	f.updates = append(f.updates, Update{Sub: sub, CustomFields: maps.Clone(fields)})
+	if f.onUpdate != nil {
+		// cidaas announces an admin's change with ACCOUNT_MODIFIED, after
+		// answering, from its own queue.
+		go f.onUpdate(sub)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": http.StatusOK, "data": true})
+}
+
+// OnAdminUpdate sets what the fake does after an admin update through the
+// users API (PUT /user-srv/users/{sub}): the local stack sends the
+// ACCOUNT_MODIFIED webhook real cidaas would. It runs on its own
+// goroutine. The sandbox's own changes (PUT /users-srv/user/{sub}, what
+// `send` applies from a sample's companion) announce nothing: the sample
+// is their webhook.
+func (f *Fake) OnAdminUpdate(fn func(sub string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onUpdate = fn
 }
