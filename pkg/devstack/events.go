@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/delivery"
 )
 
@@ -65,9 +67,17 @@ func (s *Stack) Event(ctx context.Context, eventID string, since time.Time) (Eve
 		}
 		last[n.Target] = n
 	}
+	targets := make([]string, 0, len(s.Function.Mappings.All())+1)
 	for _, m := range s.Function.Mappings.All() {
-		if n, ok := last[m.Name]; ok {
-			tr := TargetReport{Target: m.Name, State: StateDone, EventType: n.EventType, Outcome: n.Outcome,
+		targets = append(targets, m.Name)
+	}
+	if s.Verifier != nil {
+		targets = append(targets, claims.QueueName)
+	}
+	sort.Strings(targets)
+	for _, name := range targets {
+		if n, ok := last[name]; ok {
+			tr := TargetReport{Target: name, State: StateDone, EventType: n.EventType, Outcome: n.Outcome,
 				RecordID: n.RecordID, Reason: n.Reason, Attempts: n.Attempts}
 			if n.Type == delivery.NoticeAbandoned {
 				tr.State = StateDeadLettered
@@ -75,7 +85,7 @@ func (s *Stack) Event(ctx context.Context, eventID string, since time.Time) (Eve
 			rep.Targets = append(rep.Targets, tr)
 			continue
 		}
-		ps, err := s.Queues.Pending(ctx, m.Name, eventID)
+		ps, err := s.Queues.Pending(ctx, name, eventID)
 		if err != nil {
 			return rep, err
 		}
@@ -83,10 +93,10 @@ func (s *Stack) Event(ctx context.Context, eventID string, since time.Time) (Eve
 			continue
 		}
 		p := ps[0]
-		tr := TargetReport{Target: m.Name, State: StateQueued, Attempts: p.Receives}
+		tr := TargetReport{Target: name, State: StateQueued, Attempts: p.Receives}
 		if p.Receives > 0 {
 			at := p.VisibleAt.UTC()
-			tr.State, tr.NextAttemptAt, tr.Class = StateRetrying, &at, retry[m.Name].Class
+			tr.State, tr.NextAttemptAt, tr.Class = StateRetrying, &at, retry[name].Class
 		}
 		rep.Targets = append(rep.Targets, tr)
 	}

@@ -25,7 +25,7 @@ const ReminderInterval = time.Hour
 func (s *Stack) VerifierPorts(ctx context.Context, o Options) (wiring.VerifierPorts, error) {
 	p := wiring.VerifierPorts{Function: s.Function, Rules: s.Rules, Authorities: authorities.Build, Store: s.Claims,
 		Queue: local.RetryQueue{Queues: s.Queues, Target: claims.QueueName}, Continue: s.Queues,
-		Policy: o.Policy, Bodies: bodies(o.DataDir)}
+		Notifier: s.Notices, Retries: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
 	if raw, err := s.Function.Secrets.Secret(ctx, wiring.ClaimsApprovalsSecret); err == nil {
 		a, err := wiring.ApprovalsConfig(raw, s.Function.HTTP, nil, nil, o.Log)
 		if err != nil {

@@ -44,6 +44,10 @@ type VerifierPorts struct {
 	Continue ingress.Queue
 	// Events hears every decision (EventBridge ClaimDecided; optional).
 	Events claims.Publisher
+	// Notifier and Retries hear what became of each queued event, as a
+	// sync function's do (optional).
+	Notifier delivery.Notifier
+	Retries  delivery.Notifier
 	// Policy tunes the retries while an authority is down; a zero Budget
 	// is the longest retry_for of the rules.
 	Policy delivery.Policy
@@ -108,7 +112,7 @@ func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
 	if policy.Budget == 0 {
 		policy.Budget = RetryBudget(p.Rules)
 	}
-	q := &claims.QueueHandler{Verifier: v, Queue: p.Queue, Policy: policy, Bodies: p.Bodies}
+	q := &claims.QueueHandler{Verifier: v, Queue: p.Queue, Policy: policy, Bodies: p.Bodies, Notifier: p.Notifier, Retries: p.Retries}
 	mux := http.NewServeMux()
 	if raw, err := p.Secrets.Secret(ctx, ClaimsAPISecret); err == nil {
 		callers, err := claims.ParseCallers(raw)

@@ -99,3 +99,18 @@ func (f *Fake) OnAdminUpdate(fn func(sub string)) {
 	defer f.mu.Unlock()
 	f.onUpdate = fn
 }
+
+// User returns a copy of the user the fake holds for sub.
+func (f *Fake) User(sub string) (map[string]any, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[sub]
+	if !ok {
+		return nil, false
+	}
+	out := maps.Clone(u)
+	if c, ok := u["customFields"].(map[string]any); ok {
+		out["customFields"] = maps.Clone(c)
+	}
+	return out, true
+}
