@@ -60,6 +60,7 @@ func commands() []command {
 		{"validate", "check mapping files", runValidate},
 		{"mapping", "dry-run a mapping on a profile: decision, record, HTTP request", runMapping},
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
+		{"claims", "verify, list and approve claims with the local stack's verifier", runClaims},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
 		{"version", "print the version, VCS revision and Go version", runVersion},
 		{"help", "describe a command: help COMMAND", nil},

@@ -108,6 +108,12 @@ func (v *Verifier) Remind(ctx context.Context, notifier ApprovalNotifier) (remin
 	return reminded, expired, errors.Join(errs...)
 }
 
+// Approvers are who may decide a (its rule's manual authority's).
+func (v *Verifier) Approvers(a Approval) []string {
+	s, _ := v.manualSettings(a)
+	return s.Approvers
+}
+
 // manualSettings finds the manual authority of a's rule.
 func (v *Verifier) manualSettings(a Approval) (ManualSettings, bool) {
 	r := v.Rules.Get(a.Rule)

@@ -891,3 +891,19 @@ func (s *RuleSet) Wants(e profile.Event) bool {
 	}
 	return false
 }
+
+// RetryFor is the longest retry_for of the rules (DefaultRetryFor when
+// there are none): how long the verifier's queue retries a claim whose
+// authority is down.
+func (s *RuleSet) RetryFor() time.Duration {
+	var b time.Duration
+	for _, r := range s.All() {
+		for _, p := range r.Policies() {
+			b = max(b, p.RetryFor)
+		}
+	}
+	if b == 0 {
+		b = DefaultRetryFor
+	}
+	return b
+}

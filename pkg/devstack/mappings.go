@@ -10,7 +10,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
@@ -48,7 +47,7 @@ func OpenQueues(dataDir string, ms *mapping.Set, rules *claims.RuleSet, visibili
 	}
 	if len(rules.All()) > 0 {
 		cfgs = append(cfgs, local.QueueConfig{Target: claims.QueueName, VisibilityTimeout: visibility,
-			MaxReceiveCount: delivery.Policy{Budget: wiring.RetryBudget(rules)}.Receives()})
+			MaxReceiveCount: delivery.Policy{Budget: rules.RetryFor()}.Receives()})
 	}
 	queues, err := local.NewQueues(db, cfgs...)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 // DefaultSources are the webhook sources the shipped configuration has.
@@ -67,7 +68,7 @@ type Stack struct {
 	// the claim verifier (nil without rules).
 	Rules    *claims.RuleSet
 	Claims   local.ClaimStore
-	Verifier *wiring.Verifier
+	Verifier *verifier.Verifier
 
 	sync   map[string]*delivery.Handler
 	srv    *http.Server

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/apigw"
 	"github.com/profilesync/profilesync/pkg/claims"
 	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 // ReminderInterval is how often the local stack reminds approvers, as the
@@ -22,12 +25,17 @@ const ReminderInterval = time.Hour
 // VerifierPorts are the claim verifier's local ports: the SQLite store,
 // the "claims" queue and its DLQ, the notices table, the approvals
 // secret's links; the same constructor as the Lambda's.
-func (s *Stack) VerifierPorts(ctx context.Context, o Options) (wiring.VerifierPorts, error) {
-	p := wiring.VerifierPorts{Function: s.Function, Rules: s.Rules, Authorities: authorities.Build, Store: s.Claims,
-		Queue: local.RetryQueue{Queues: s.Queues, Target: claims.QueueName}, Continue: s.Queues,
-		Notifier: s.Notices, Retries: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
-	if raw, err := s.Function.Secrets.Secret(ctx, wiring.ClaimsApprovalsSecret); err == nil {
-		a, err := wiring.ApprovalsConfig(raw, s.Function.HTTP, nil, nil, o.Log)
+func (s *Stack) VerifierPorts(ctx context.Context, o Options) (verifier.Ports, error) {
+	return verifierPorts(ctx, s.Function, s.Rules, s.DB, s.Queues, o)
+}
+
+func verifierPorts(ctx context.Context, fn wiring.Function, rules *claims.RuleSet, db *local.DB, queues *local.Queues, o Options) (verifier.Ports, error) {
+	notices := local.NewNotices(db)
+	p := verifier.Ports{Function: fn, Rules: rules, Authorities: authorities.Build, Store: local.NewClaimStore(db),
+		Queue: local.RetryQueue{Queues: queues, Target: claims.QueueName}, Continue: queues,
+		Notifier: notices, Retries: notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
+	if raw, err := fn.Secrets.Secret(ctx, verifier.ClaimsApprovalsSecret); err == nil {
+		a, err := verifier.ApprovalsConfig(raw, fn.HTTP, nil, nil, o.Log)
 		if err != nil {
 			return p, err
 		}
@@ -35,6 +43,56 @@ func (s *Stack) VerifierPorts(ctx context.Context, o Options) (wiring.VerifierPo
 	}
 	return p, nil
 }
+
+// LocalVerifier is the claim verifier of the local stack whose data is in
+// o.DataDir and which serves at url, built for the CLI (`profilesync
+// claims`): the same constructor and ports, on the same database; its
+// fetches and authorities reach the running stack's sandbox.
+type LocalVerifier struct {
+	*verifier.Verifier
+	Rules *claims.RuleSet
+	Store claims.Store
+	// Links signs approval links as the stack does (nil: no approvals
+	// secret).
+	Approvals *verifier.Approvals
+	db        *local.DB
+}
+
+// OpenVerifier builds the LocalVerifier. Close it.
+func OpenVerifier(ctx context.Context, o Options, url string) (*LocalVerifier, error) {
+	o = o.withDefaults()
+	ms, err := loadMappings(o.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := LoadRules(o.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	if len(rules.All()) == 0 {
+		return nil, fmt.Errorf("no claim rules (%s/*.yaml)", claims.RulesDir)
+	}
+	db, queues, err := OpenQueues(o.DataDir, ms, rules, 0)
+	if err != nil {
+		return nil, err
+	}
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: FileSecrets{Dir: filepath.Join(o.DataDir, "secrets"), BaseURL: url},
+		HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
+	ports, err := verifierPorts(ctx, fn, rules, db, queues, o)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	v, err := verifier.New(ctx, ports)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &LocalVerifier{Verifier: v, Rules: rules, Store: ports.Store, Approvals: ports.Approvals, db: db}, nil
+}
+
+// Close closes the database.
+func (v *LocalVerifier) Close() error { return v.db.Close() }
 
 // startVerifier builds the claim verifier, serves its routes through the
 // local API Gateway (ANY /claims/{proxy+}, as the template routes them),
@@ -44,7 +102,7 @@ func (s *Stack) startVerifier(ctx, runCtx context.Context, o Options, mux *http.
 	if err != nil {
 		return err
 	}
-	v, err := wiring.NewVerifier(ctx, ports)
+	v, err := verifier.New(ctx, ports)
 	if err != nil {
 		return fmt.Errorf("claim verifier: %w", err)
 	}

@@ -3,9 +3,12 @@ package wiring
 import (
 	"context"
 	"errors"
+	"sort"
 
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/ingress"
+	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/profile"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
 )
 
@@ -46,4 +49,20 @@ func Ingress(ctx context.Context, p IngressPorts) (*ingress.Handler, error) {
 	}
 	return &ingress.Handler{Sources: parsers, Router: route, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
 		Now: p.now(), Log: p.log()}, nil
+}
+
+// router routes an event to the targets of the mappings and, when a claim
+// rule wants it, to the verifier's queue.
+type router struct {
+	ms    *mapping.Set
+	rules *claims.RuleSet
+}
+
+func (r router) Route(e profile.Event) []string {
+	out := r.ms.Route(e)
+	if r.rules.Wants(e) {
+		out = append(out, claims.QueueName)
+		sort.Strings(out)
+	}
+	return out
 }

@@ -85,3 +85,13 @@ func (f Function) now() func() time.Time {
 	}
 	return time.Now
 }
+
+// HTTPClient is the client every call to a CIAM, back-end or authority
+// goes through (for constructors outside this package).
+func (f Function) HTTPClient() *http.Client { return f.httpClient() }
+
+// Logger is the function's logger.
+func (f Function) Logger() *slog.Logger { return f.log() }
+
+// NowFunc is the function's clock.
+func (f Function) NowFunc() func() time.Time { return f.now() }

@@ -1,4 +1,4 @@
-package wiring
+package verifier
 
 import (
 	"context"
@@ -75,6 +75,7 @@ func ApprovalsConfig(raw []byte, hc *http.Client, sns approval.Notifier, now fun
 		log.Warn("manual approvals: no web hook and no SNS topic; approvers hear of requests only through `profilesync claims pending`")
 	}
 	return &Approvals{
+		Links:    links,
 		Notifier: linkNotifier{links: links, notify: notifiers},
 		Handler: func(v *claims.Verifier) http.Handler {
 			return approval.Handler(links, decider{v: v, log: log}, log)

@@ -1,4 +1,10 @@
-package wiring
+// Package verifier assembles the claim verifier function from its ports,
+// as pkg/wiring does the ingress and sync functions: the Lambda
+// (functions/verifier, with pkg/lambdaenv) and the local stack
+// (pkg/devstack) call this same constructor. It is a package of its own so
+// that the other functions link none of it (the approval pages' templates,
+// the authorities).
+package verifier
 
 import (
 	"context"
@@ -6,15 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
-	"time"
 
 	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/claims/approval"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
-	"github.com/profilesync/profilesync/pkg/mapping"
-	"github.com/profilesync/profilesync/pkg/profile"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
+	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
 // Secret names the verifier reads.
@@ -29,9 +33,9 @@ const (
 // passed in so that no other function links the authorities.
 type AuthorityBuilder func(kind, name string, settings map[string]any, secret []byte, hc *http.Client) (claims.Authority, error)
 
-// VerifierPorts are the claim verifier function's ports.
-type VerifierPorts struct {
-	Function
+// Ports are the claim verifier function's ports.
+type Ports struct {
+	wiring.Function
 	Rules       *claims.RuleSet
 	Authorities AuthorityBuilder
 	// Store keeps decisions and approvals: DynamoDB on AWS, SQLite
@@ -40,7 +44,7 @@ type VerifierPorts struct {
 	// Queue is the verifier's own queue and DLQ (the asynchronous way
 	// in); Continue sends to it (a check the synchronous way could not
 	// finish continues there).
-	Queue    RetryQueue
+	Queue    wiring.RetryQueue
 	Continue ingress.Queue
 	// Events hears every decision (EventBridge ClaimDecided; optional).
 	Events claims.Publisher
@@ -66,17 +70,17 @@ type Verifier struct {
 	HTTP http.Handler
 }
 
-// NewVerifier builds the verifier function.
-func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
+// New builds the verifier function.
+func New(ctx context.Context, p Ports) (*Verifier, error) {
 	if p.Rules == nil || p.Secrets == nil || p.Store == nil || p.Queue == nil || p.Authorities == nil {
 		return nil, errors.New("verifier: rules, secrets, store, queue and authorities are required")
 	}
-	hc := p.httpClient()
+	hc := p.HTTPClient()
 	_, fetchers, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, hc)
 	if err != nil {
 		return nil, err
 	}
-	v := &claims.Verifier{Rules: p.Rules, Store: p.Store, Fetchers: fetchers, Events: p.Events, Now: p.now(), Log: p.log()}
+	v := &claims.Verifier{Rules: p.Rules, Store: p.Store, Fetchers: fetchers, Events: p.Events, Now: p.NowFunc(), Log: p.Logger()}
 	var manual claims.ApprovalNotifier
 	if p.Approvals != nil {
 		manual = p.Approvals.Notifier
@@ -90,7 +94,7 @@ func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &claims.Manual{Name: a.Name, Settings: s, Store: p.Store, Notifier: manual, Now: p.now()}, nil
+			return &claims.Manual{Name: a.Name, Settings: s, Store: p.Store, Notifier: manual, Now: p.NowFunc()}, nil
 		}
 		settings, secret := a.Settings, []byte(nil)
 		if a.Secret != "" {
@@ -110,7 +114,7 @@ func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
 	v.Engine = engine
 	policy := p.Policy
 	if policy.Budget == 0 {
-		policy.Budget = RetryBudget(p.Rules)
+		policy.Budget = p.Rules.RetryFor()
 	}
 	q := &claims.QueueHandler{Verifier: v, Queue: p.Queue, Policy: policy, Bodies: p.Bodies, Notifier: p.Notifier, Retries: p.Retries}
 	mux := http.NewServeMux()
@@ -121,7 +125,7 @@ func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
 		}
 		mux.Handle("POST "+claims.VerifyPath, &claims.API{Verifier: v, Callers: callers, Queue: p.Continue})
 	} else {
-		p.log().Warn("no claims-api secret: POST /claims/verify answers 503", "error", err.Error())
+		p.Logger().Warn("no claims-api secret: POST /claims/verify answers 503", "error", err.Error())
 		mux.HandleFunc("POST "+claims.VerifyPath, func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, `{"error":"the claims API has no callers configured"}`, http.StatusServiceUnavailable)
 		})
@@ -132,37 +136,6 @@ func NewVerifier(ctx context.Context, p VerifierPorts) (*Verifier, error) {
 	return &Verifier{Verifier: v, Queue: q, HTTP: mux}, nil
 }
 
-// RetryBudget is the longest retry_for of the rules: how long the
-// verifier's queue retries a claim whose authority is down.
-func RetryBudget(rules *claims.RuleSet) time.Duration {
-	var b time.Duration
-	for _, r := range rules.All() {
-		for _, p := range r.Policies() {
-			b = max(b, p.RetryFor)
-		}
-	}
-	if b == 0 {
-		b = claims.DefaultRetryFor
-	}
-	return b
-}
-
-// router routes an event to the targets of the mappings and, when a claim
-// rule wants it, to the verifier's queue.
-type router struct {
-	ms    *mapping.Set
-	rules *claims.RuleSet
-}
-
-func (r router) Route(e profile.Event) []string {
-	out := r.ms.Route(e)
-	if r.rules.Wants(e) {
-		out = append(out, claims.QueueName)
-		sort.Strings(out)
-	}
-	return out
-}
-
 // ApprovalsPath is where the approval links point.
 const ApprovalsPath = "/claims/approvals/"
 
@@ -170,6 +143,9 @@ const ApprovalsPath = "/claims/approvals/"
 // request (signed links by webhook or SNS) and the handler that serves
 // the links (pkg/claims/approval).
 type Approvals struct {
+	// Links signs the approval links (the CLI prints them for a person
+	// who has no chat channel).
+	Links    approval.Links
 	Notifier claims.ApprovalNotifier
 	Handler  func(v *claims.Verifier) http.Handler
 }
