@@ -38,6 +38,10 @@ func TestVerifier(t *testing.T) {
 	s := newStack(t)
 	env := s.verifierEnv(t)
 	fn := startFunctionEnv(t, s, bins["verifier"], "VerifierFunction", env, nil)
+	var secrets map[string]string
+	if err := json.Unmarshal([]byte(env["SECRET_ARNS"]), &secrets); err != nil {
+		t.Fatal(err)
+	}
 	decided := s.claimDecidedQueue(t, env["EVENT_BUS"])
 	s.sandbox.Cidaas.Put(&profile.Profile{Sub: employeeSubject, Email: "sam.tester@example.com", EmailVerified: true,
 		Custom: map[string]any{"declared_role": "employee"}})
@@ -78,7 +82,12 @@ func TestVerifier(t *testing.T) {
 			t.Errorf("ClaimDecided event %s", body)
 		}
 	})
-	t.Run("POST /claims/verify without callers is 503", func(t *testing.T) {
+	t.Run("POST /claims/verify refuses an unknown caller", func(t *testing.T) {
+		// 401 when the claims-api secret lists callers, 503 without it.
+		want := http.StatusServiceUnavailable
+		if secrets["claims-api"] != "" {
+			want = http.StatusUnauthorized
+		}
 		raw := fn.invoke(t, events.APIGatewayV2HTTPRequest{
 			Version: "2.0", RouteKey: "$default", RawPath: "/claims/verify", Body: `{}`,
 			Headers: map[string]string{"content-type": "application/json"},
@@ -89,8 +98,8 @@ func TestVerifier(t *testing.T) {
 		if err := json.Unmarshal(raw, &resp); err != nil {
 			t.Fatalf("response %s: %v", raw, err)
 		}
-		if resp.StatusCode != http.StatusServiceUnavailable {
-			t.Errorf("status %d, want 503 (no claims-api secret); body %s", resp.StatusCode, resp.Body)
+		if resp.StatusCode != want {
+			t.Errorf("status %d, want %d; body %s", resp.StatusCode, want, resp.Body)
 		}
 	})
 	t.Run("the schedule runs the reminders", func(t *testing.T) {
@@ -110,16 +119,20 @@ func TestVerifier(t *testing.T) {
 	})
 }
 
-// verifierEnv stands up what the verifier function needs beside the
-// template's stack (which has no verifier yet): its claims table, queue
-// and dead-letter queue, and the authorities' secrets pointing at the
-// sandbox's registries. The rest is the salesforce sync function's
-// environment: the same globals, bus and secrets.
+// verifierEnv is the template's VerifierFunction environment. Until the
+// template defines the function, it stands up what the verifier needs
+// beside the stack: its claims table, queue and dead-letter queue, and
+// the authorities' secrets pointing at the sandbox's registries; the rest
+// is the salesforce sync function's environment (the same globals, bus
+// and secrets).
 func (s *stack) verifierEnv(t *testing.T) map[string]string {
 	t.Helper()
+	if _, ok := mapOf(s.tpl["Resources"])["VerifierFunction"]; ok {
+		return s.functionEnv(t, "VerifierFunction")
+	}
 	s.createQueue(t, "VerifierDeadLetterQueue", map[string]any{})
 	s.createQueue(t, "VerifierQueue", map[string]any{"VisibilityTimeout": "180"})
-	s.createTable(t, "ClaimsTable", map[string]any{
+	s.createTable(t, "VerifierClaimsTable", map[string]any{
 		"AttributeDefinitions": []any{
 			map[string]any{"AttributeName": "pk", "AttributeType": "S"},
 			map[string]any{"AttributeName": "sk", "AttributeType": "S"},
@@ -149,7 +162,7 @@ func (s *stack) verifierEnv(t *testing.T) map[string]string {
 	delete(env, "STATE_TABLE")
 	env["SOURCES"] = "cidaas"
 	env["SECRET_ARNS"] = string(secretARNs)
-	env["CLAIMS_TABLE"] = s.refs["ClaimsTable"]
+	env["CLAIMS_TABLE"] = s.refs["VerifierClaimsTable"]
 	env["QUEUE_URL"], env["DLQ_URL"] = s.refs["VerifierQueue"], s.refs["VerifierDeadLetterQueue"]
 	if env["EVENT_BUS"] == "" {
 		t.Fatal("the sync function's environment has no EVENT_BUS to borrow")
