@@ -34,6 +34,13 @@ type function struct {
 // if not nil, changes the environment first (to break the configuration).
 func startFunction(t *testing.T, s *stack, bin, id string, edit func(env map[string]string)) *function {
 	t.Helper()
+	return startFunctionEnv(t, s, bin, id, s.functionEnv(t, id), edit)
+}
+
+// startFunctionEnv is startFunction with the function's environment
+// given, for a function template.yaml does not define (yet).
+func startFunctionEnv(t *testing.T, s *stack, bin, id string, env map[string]string, edit func(env map[string]string)) *function {
+	t.Helper()
 	name := s.prefix + "-" + id
 	api, err := NewRuntimeAPI("arn:aws:lambda:" + moto.Region + ":" + moto.AccountID + ":function:" + name)
 	if err != nil {
@@ -41,7 +48,6 @@ func startFunction(t *testing.T, s *stack, bin, id string, edit func(env map[str
 	}
 	t.Cleanup(func() { _ = api.Close() })
 
-	env := s.functionEnv(t, id)
 	// What Lambda sets for provided.al2023 (template Globals: Handler
 	// bootstrap, MemorySize 256). Nothing from this process's environment
 	// leaks in, so a developer's AWS profile cannot reach the child.

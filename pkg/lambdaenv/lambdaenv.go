@@ -7,7 +7,8 @@
 //
 //	SOURCES      comma-separated source names (cidaas,akamai,clerk)
 //	SECRET_ARNS  {"<source or target secret name>": "<Secrets Manager ARN>"}
-//	QUEUE_URLS   ingress: {"<target>": "<queue URL>"}
+//	QUEUE_URLS   ingress: {"<target>": "<queue URL>"}, and "claims": the
+//	             claim verifier's queue when there are claim rules
 //	TARGET       sync: the target this function delivers to
 //	STATE_TABLE  sync: the DynamoDB state table
 //	QUEUE_URL, DLQ_URL  sync: the function's own queue and dead-letter queue
@@ -19,6 +20,8 @@
 //	             answered 503 at ingress and dead-lettered at sync
 //	BODY_KMS_KEY optional: a KMS key for those objects, when the bucket's
 //	             default encryption is not to be used
+//
+// The claim verifier's own variables are listed at Verifier.
 //
 // plus AWS_REGION, the role's credentials and the endpoint variables that
 // awsadapter.ConfigFromEnv reads, so the same binaries run against local
@@ -41,6 +44,7 @@ import (
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/wiring"
 )
@@ -76,7 +80,9 @@ func function(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Confi
 }
 
 // Ingress reads the ingress function's environment. It loads the mappings
-// for routing only: no settings check and no phone normaliser.
+// and the claim rules for routing only: no settings check, no phone
+// normaliser, no authority. When there are claim rules, QUEUE_URLS must
+// name the verifier's queue (claims.QueueName) too.
 func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 	fn, cfg, err := function(log, wiring.Plugins{})
 	if err != nil {
@@ -91,8 +97,15 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 			return wiring.IngressPorts{}, fmt.Errorf("QUEUE_URLS has no queue for target %q (regenerate template.yaml)", m.Name)
 		}
 	}
+	rules, err := claims.Loader{}.LoadFS(mappings.FS, claims.RulesDir)
+	if err != nil {
+		return wiring.IngressPorts{}, err
+	}
+	if len(rules.All()) > 0 && urls[claims.QueueName] == "" {
+		return wiring.IngressPorts{}, fmt.Errorf("QUEUE_URLS has no queue %q for the claim verifier, and there are claim rules (regenerate template.yaml)", claims.QueueName)
+	}
 	q := awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), urls)
-	ports := wiring.IngressPorts{Function: fn, Queue: q}
+	ports := wiring.IngressPorts{Function: fn, Queue: q, Rules: rules}
 	b, err := bodies(cfg)
 	if err != nil {
 		return wiring.IngressPorts{}, err

@@ -68,6 +68,16 @@ type Verifier struct {
 	Queue    *claims.QueueHandler
 	// HTTP serves POST /claims/verify and the approval links.
 	HTTP http.Handler
+	// Notifier tells approvers of requests and reminders (nil without
+	// manual approvals).
+	Notifier claims.ApprovalNotifier
+}
+
+// Remind is the scheduled run (hourly on AWS): reminders for approvals
+// pending past their rule's remind_every, expiry for those past
+// expires_after.
+func (v *Verifier) Remind(ctx context.Context) (reminded, expired int, err error) {
+	return v.Verifier.Remind(ctx, v.Notifier)
 }
 
 // New builds the verifier function.
@@ -133,7 +143,7 @@ func New(ctx context.Context, p Ports) (*Verifier, error) {
 	if p.Approvals != nil && p.Approvals.Handler != nil {
 		mux.Handle(ApprovalsPath, p.Approvals.Handler(v))
 	}
-	return &Verifier{Verifier: v, Queue: q, HTTP: mux}, nil
+	return &Verifier{Verifier: v, Queue: q, HTTP: mux, Notifier: manual}, nil
 }
 
 // ApprovalsPath is where the approval links point.

@@ -1,0 +1,89 @@
+package lambdaenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/claims/approval"
+	"github.com/profilesync/profilesync/pkg/wiring"
+)
+
+// Verifier reads the claim verifier function's environment:
+//
+//	CLAIMS_TABLE        the DynamoDB table of decisions and approvals
+//	QUEUE_URL, DLQ_URL  the verifier's own queue (claims.QueueName) and its
+//	                    dead-letter queue; a check POST /claims/verify
+//	                    could not finish continues on QUEUE_URL
+//	EVENT_BUS           optional: the bus for ClaimDecided events
+//	APPROVAL_TOPIC_ARN  optional: an SNS topic approvers subscribe to
+//	BODY_BUCKET         optional, as for the sync functions
+//
+// plus SOURCES and SECRET_ARNS as every function. The claim rules are
+// loaded with check, the authority registry's CheckSettings, and the
+// authorities are built by authorities, its Build: both passed in, so
+// only the verifier binary links the authorities. Manual approvals are
+// configured when SECRET_ARNS names the claims-approvals secret.
+func Verifier(log *slog.Logger, authorities wiring.AuthorityBuilder, check claims.SettingsChecker) (wiring.VerifierPorts, error) {
+	fn, cfg, err := function(log, wiring.Plugins{})
+	if err != nil {
+		return wiring.VerifierPorts{}, err
+	}
+	rules, err := claims.Loader{CheckSettings: check}.LoadFS(mappings.FS, claims.RulesDir)
+	if err != nil {
+		return wiring.VerifierPorts{}, err
+	}
+	table, queueURL, dlqURL := os.Getenv("CLAIMS_TABLE"), os.Getenv("QUEUE_URL"), os.Getenv("DLQ_URL")
+	if table == "" || queueURL == "" || dlqURL == "" {
+		return wiring.VerifierPorts{}, errors.New("CLAIMS_TABLE, QUEUE_URL and DLQ_URL must be set")
+	}
+	q := awsadapter.SQSOf(sqs.NewFromConfig(cfg))
+	ports := wiring.VerifierPorts{
+		Function:    fn,
+		Rules:       rules,
+		Authorities: authorities,
+		Store:       awsadapter.NewClaimStore(awsadapter.ClaimDynamoDBOf(dynamodb.NewFromConfig(cfg)), table),
+		Queue:       awsadapter.NewRetryQueue(q, queueURL, dlqURL),
+		Continue:    awsadapter.NewQueues(q, map[string]string{claims.QueueName: queueURL}),
+	}
+	if bus := os.Getenv("EVENT_BUS"); bus != "" {
+		ports.Events = awsadapter.NewNotices(awsadapter.EventBridgeOf(eventbridge.NewFromConfig(cfg)), bus)
+	}
+	b, err := bodies(cfg)
+	if err != nil {
+		return wiring.VerifierPorts{}, err
+	}
+	if b != nil {
+		ports.Bodies = b
+	}
+	raw, err := fn.Secrets.Secret(context.Background(), wiring.ClaimsApprovalsSecret)
+	switch {
+	case errors.Is(err, awsadapter.ErrUnknownSecret):
+		// No manual approvals: a rule with a manual authority fails to
+		// build, naming the secret.
+	case err != nil:
+		return wiring.VerifierPorts{}, fmt.Errorf("read secret %s: %w", wiring.ClaimsApprovalsSecret, err)
+	default:
+		var sns approval.Notifier
+		if topic := os.Getenv("APPROVAL_TOPIC_ARN"); topic != "" {
+			pub, err := awsadapter.NewSNSPublisher(cfg)
+			if err != nil {
+				return wiring.VerifierPorts{}, fmt.Errorf("APPROVAL_TOPIC_ARN: %w", err)
+			}
+			sns = approval.SNS{Publisher: pub, TopicARN: topic}
+		}
+		if ports.Approvals, err = wiring.ApprovalsConfig(raw, fn.HTTP, sns, nil, log); err != nil {
+			return wiring.VerifierPorts{}, err
+		}
+	}
+	return ports, nil
+}
