@@ -18,7 +18,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/lambdaenv"
 	"github.com/profilesync/profilesync/pkg/verifierfn"
-	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	v, err := wiring.NewVerifier(context.Background(), ports)
+	v, err := verifier.New(context.Background(), ports)
 	if err != nil {
 		return err
 	}

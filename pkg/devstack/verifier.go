@@ -33,7 +33,7 @@ func verifierPorts(ctx context.Context, fn wiring.Function, rules *claims.RuleSe
 	notices := local.NewNotices(db)
 	p := verifier.Ports{Function: fn, Rules: rules, Authorities: authorities.Build, Store: local.NewClaimStore(db),
 		Queue: local.RetryQueue{Queues: queues, Target: claims.QueueName}, Continue: queues,
-		Notifier: notices, Retries: notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
+		Events: notices, Notifier: notices, Retries: notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
 	if raw, err := fn.Secrets.Secret(ctx, verifier.ClaimsApprovalsSecret); err == nil {
 		a, err := verifier.ApprovalsConfig(raw, fn.HTTP, nil, nil, o.Log)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/claims/approval"
 	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 // Verifier reads the claim verifier function's environment:
@@ -33,21 +34,21 @@ import (
 // authorities are built by authorities, its Build: both passed in, so
 // only the verifier binary links the authorities. Manual approvals are
 // configured when SECRET_ARNS names the claims-approvals secret.
-func Verifier(log *slog.Logger, authorities wiring.AuthorityBuilder, check claims.SettingsChecker) (wiring.VerifierPorts, error) {
+func Verifier(log *slog.Logger, authorities verifier.AuthorityBuilder, check claims.SettingsChecker) (verifier.Ports, error) {
 	fn, cfg, err := function(log, wiring.Plugins{})
 	if err != nil {
-		return wiring.VerifierPorts{}, err
+		return verifier.Ports{}, err
 	}
 	rules, err := claims.Loader{CheckSettings: check}.LoadFS(mappings.FS, claims.RulesDir)
 	if err != nil {
-		return wiring.VerifierPorts{}, err
+		return verifier.Ports{}, err
 	}
 	table, queueURL, dlqURL := os.Getenv("CLAIMS_TABLE"), os.Getenv("QUEUE_URL"), os.Getenv("DLQ_URL")
 	if table == "" || queueURL == "" || dlqURL == "" {
-		return wiring.VerifierPorts{}, errors.New("CLAIMS_TABLE, QUEUE_URL and DLQ_URL must be set")
+		return verifier.Ports{}, errors.New("CLAIMS_TABLE, QUEUE_URL and DLQ_URL must be set")
 	}
 	q := awsadapter.SQSOf(sqs.NewFromConfig(cfg))
-	ports := wiring.VerifierPorts{
+	ports := verifier.Ports{
 		Function:    fn,
 		Rules:       rules,
 		Authorities: authorities,
@@ -60,29 +61,29 @@ func Verifier(log *slog.Logger, authorities wiring.AuthorityBuilder, check claim
 	}
 	b, err := bodies(cfg)
 	if err != nil {
-		return wiring.VerifierPorts{}, err
+		return verifier.Ports{}, err
 	}
 	if b != nil {
 		ports.Bodies = b
 	}
-	raw, err := fn.Secrets.Secret(context.Background(), wiring.ClaimsApprovalsSecret)
+	raw, err := fn.Secrets.Secret(context.Background(), verifier.ClaimsApprovalsSecret)
 	switch {
 	case errors.Is(err, awsadapter.ErrUnknownSecret):
 		// No manual approvals: a rule with a manual authority fails to
 		// build, naming the secret.
 	case err != nil:
-		return wiring.VerifierPorts{}, fmt.Errorf("read secret %s: %w", wiring.ClaimsApprovalsSecret, err)
+		return verifier.Ports{}, fmt.Errorf("read secret %s: %w", verifier.ClaimsApprovalsSecret, err)
 	default:
 		var sns approval.Notifier
 		if topic := os.Getenv("APPROVAL_TOPIC_ARN"); topic != "" {
 			pub, err := awsadapter.NewSNSPublisher(cfg)
 			if err != nil {
-				return wiring.VerifierPorts{}, fmt.Errorf("APPROVAL_TOPIC_ARN: %w", err)
+				return verifier.Ports{}, fmt.Errorf("APPROVAL_TOPIC_ARN: %w", err)
 			}
 			sns = approval.SNS{Publisher: pub, TopicARN: topic}
 		}
-		if ports.Approvals, err = wiring.ApprovalsConfig(raw, fn.HTTP, sns, nil, log); err != nil {
-			return wiring.VerifierPorts{}, err
+		if ports.Approvals, err = verifier.ApprovalsConfig(raw, fn.HTTP, sns, nil, log); err != nil {
+			return verifier.Ports{}, err
 		}
 	}
 	return ports, nil

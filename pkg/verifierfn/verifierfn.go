@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/apigw"
-	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 // Handler dispatches the verifier function's invocations.
@@ -36,7 +36,7 @@ type Handler struct {
 }
 
 // New is the handler of a built verifier.
-func New(v *wiring.Verifier, log *slog.Logger) *Handler {
+func New(v *verifier.Verifier, log *slog.Logger) *Handler {
 	return &Handler{Queue: v.Queue.Handle, HTTP: v.HTTP, Remind: v.Remind, Log: log}
 }
 
