@@ -56,6 +56,9 @@ build-IngressFunction:
 build-%SyncFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 
+build-VerifierFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/verifier
+
 # Render the per-target blocks of template.yaml from mappings/ (make test
 # fails when the committed template is stale).
 template:
