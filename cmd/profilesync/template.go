@@ -105,7 +105,7 @@ func loadClaimRules(c *cli, dir string) (*claims.RuleSet, error) {
 				fmt.Fprintln(c.stderr, p)
 			}
 		}
-		return nil, fmt.Errorf("%s: claim rules do not load; `profilesync validate %s` lists the problems", filepath.Join(dir, claims.RulesDir), dir)
+		return nil, fmt.Errorf("%s: claim rules do not load (problems above)", filepath.Join(dir, claims.RulesDir))
 	}
 	return rules, nil
 }

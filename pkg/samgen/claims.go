@@ -164,5 +164,5 @@ func secretWhat(s string) string {
 	case ClaimsApprovalsSecret:
 		return "the manual approvals (the key signing approval links, their base URL)"
 	}
-	return "the " + s + " secret claim rules name (an authority's credentials or base_url)"
+	return s + ", a secret the claim rules name (an authority's credentials or base_url)"
 }
