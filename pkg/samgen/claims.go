@@ -15,14 +15,20 @@ import (
 // the rule files (mappings/claims/*.yaml). With no rules they are empty:
 // no verifier, and the ingress routes nothing to it.
 const (
-	BlockClaimParameters        = "CLAIM PARAMETERS"
-	BlockClaimQueueURL          = "CLAIM QUEUE URL"
-	BlockClaimIngressPolicy     = "CLAIM INGRESS POLICY"
-	BlockClaims                 = "CLAIMS"
-	BlockClaimOutputs           = "CLAIM OUTPUTS"
-	claimsBatchSize             = 5
-	claimsMaxConcurrency        = 5
-	claimsDeadLetterRetainedSec = 1209600
+	BlockClaimParameters    = "CLAIM PARAMETERS"
+	BlockClaimQueueURL      = "CLAIM QUEUE URL"
+	BlockClaimIngressPolicy = "CLAIM INGRESS POLICY"
+	BlockClaims             = "CLAIMS"
+	BlockClaimOutputs       = "CLAIM OUTPUTS"
+)
+
+// The verifier's queue consumer. It handles a batch's messages one after
+// the other, each waiting on its authorities (claims.DefaultTimeout
+// each): five fit the function Timeout. Public registries throttle, so
+// few run at once.
+const (
+	claimsBatchSize      = 5
+	claimsMaxConcurrency = 5
 )
 
 // Secrets every verifier reads besides its authorities'.

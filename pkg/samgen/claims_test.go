@@ -75,6 +75,11 @@ func TestClaimsOfShippedRules(t *testing.T) {
 	if c.Manual {
 		t.Error("Manual set; no shipped rule has a manual authority")
 	}
+	// The verifier reads its own secrets by these names.
+	if samgen.ClaimsAPISecret != wiring.ClaimsAPISecret || samgen.ClaimsAPISecret != claims.CallersSpec.Kind ||
+		samgen.ClaimsApprovalsSecret != wiring.ClaimsApprovalsSecret {
+		t.Errorf("secret names %s, %s differ from the verifier's", samgen.ClaimsAPISecret, samgen.ClaimsApprovalsSecret)
+	}
 	if samgen.ClaimsOf(claims.NewRuleSet()) != nil {
 		t.Error("ClaimsOf(no rules) is not nil")
 	}
@@ -89,10 +94,8 @@ func TestClaimsBlocks(t *testing.T) {
 			t.Errorf("no resource %s", id)
 		}
 	}
-	for _, id := range []string{"ApprovalTopic"} {
-		if res[id] != nil {
-			t.Errorf("resource %s without a manual authority", id)
-		}
+	if res["ApprovalTopic"] != nil {
+		t.Error("an ApprovalTopic without a manual authority")
 	}
 	params := tpl["Parameters"].(map[string]any)
 	for _, p := range []string{"ClaimsApiSecretArn", "NpiRegistrySecretArn", "ViesRegistrySecretArn"} {
