@@ -33,9 +33,10 @@ vet:
 
 # Every Lambda binary for provided.al2023 on arm64, and their sizes.
 build:
-	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync
+	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync $(BUILD_DIR)/verifier
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/ingress/bootstrap ./functions/ingress
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/sync/bootstrap ./functions/sync
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/verifier/bootstrap ./functions/verifier
 	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB (%d bytes)\n", $$9, $$5/1e6, $$5}'
 
 bench:
@@ -49,12 +50,15 @@ chaos:
 
 # `sam build` (BuildMethod: makefile, CodeUri: .) calls these with
 # ARTIFACTS_DIR set; every sync function runs the same binary, its target
-# named by the TARGET environment variable.
+# named by the TARGET environment variable; the claim verifier is one.
 build-IngressFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingress
 
 build-%SyncFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+
+build-VerifierFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/verifier
 
 # Render the per-target blocks of template.yaml from mappings/ (make test
 # fails when the committed template is stale).
@@ -64,7 +68,8 @@ template:
 template-check:
 	$(GO) run ./cmd/profilesync template --check
 
-# Render the connector settings schemas in mappings/mapping.schema.json and
+# Render the connector settings schemas in mappings/mapping.schema.json,
+# the claim rule schema mappings/claims.schema.json and
 # the settings and secret tables in README.md from the specs (make test
 # fails when they are stale).
 docs:

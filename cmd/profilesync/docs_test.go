@@ -9,8 +9,9 @@ import (
 
 // The committed schema and README are what the specs generate.
 func TestDocsCheckCommitted(t *testing.T) {
-	out := mustRun(t, "docs", "--check", "--schema", "../../mappings/mapping.schema.json", "--readme", "../../README.md")
-	if strings.Count(out, "is up to date") != 2 {
+	out := mustRun(t, "docs", "--check", "--schema", "../../mappings/mapping.schema.json",
+		"--claims-schema", "../../mappings/claims.schema.json", "--readme", "../../README.md")
+	if strings.Count(out, "is up to date") != 3 {
 		t.Fatalf("docs --check: %s", out)
 	}
 }
@@ -19,15 +20,18 @@ func TestDocsCheckCommitted(t *testing.T) {
 func TestDocsStale(t *testing.T) {
 	dir := t.TempDir()
 	schema, readme := filepath.Join(dir, "schema.json"), filepath.Join(dir, "README.md")
+	claimsSchema := filepath.Join(dir, "claims.schema.json")
 	copyEdited(t, "../../mappings/mapping.schema.json", schema, `"bus_name"`, `"bus"`)
+	copyEdited(t, "../../mappings/claims.schema.json", claimsSchema, `"licence_state"`, `"license_state"`)
 	copyEdited(t, "../../README.md", readme, "| `object` |", "| `objekt` |")
-	args := []string{"docs", "--schema", schema, "--readme", readme}
+	args := []string{"docs", "--schema", schema, "--claims-schema", claimsSchema, "--readme", readme}
 	r := runCLI(t, append(args, "--check")...)
-	if r.code != 1 || !strings.Contains(r.stderr, "schema.json is not what the specs generate") || !strings.Contains(r.stderr, "README.md is not what") {
+	if r.code != 1 || !strings.Contains(r.stderr, "schema.json is not what the specs generate") || !strings.Contains(r.stderr, "README.md is not what") ||
+		!strings.Contains(r.stderr, "claims.schema.json is not what the specs generate") {
 		t.Fatalf("check of stale files: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	mustRun(t, args...)
-	if out := mustRun(t, append(args, "--check")...); strings.Count(out, "is up to date") != 2 {
+	if out := mustRun(t, append(args, "--check")...); strings.Count(out, "is up to date") != 3 {
 		t.Fatalf("check after the run: %s", out)
 	}
 }
@@ -43,5 +47,24 @@ func copyEdited(t *testing.T, from, to, old, new string) {
 	}
 	if err := os.WriteFile(to, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The claim rule schema is generated whole: a missing one fails the
+// check, and the run creates it.
+func TestDocsCreatesClaimsSchema(t *testing.T) {
+	dir := t.TempDir()
+	claimsSchema := filepath.Join(dir, "claims.schema.json")
+	args := []string{"docs", "--schema", "../../mappings/mapping.schema.json", "--claims-schema", claimsSchema, "--readme", "../../README.md"}
+	if r := runCLI(t, append(args, "--check")...); r.code != 1 || !strings.Contains(r.stderr, "claims.schema.json is not what") {
+		t.Fatalf("check without the file: exit %d\n%s", r.code, r.stderr)
+	}
+	if out := mustRun(t, args...); !strings.Contains(out, "wrote "+claimsSchema) {
+		t.Fatalf("docs: %s", out)
+	}
+	got, _ := os.ReadFile(claimsSchema)
+	want, _ := os.ReadFile("../../mappings/claims.schema.json")
+	if string(got) != string(want) {
+		t.Fatal("the created schema differs from the committed one")
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"os"
 	"path/filepath"
 
+	"github.com/profilesync/profilesync/pkg/claims"
+	authregistry "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/samgen"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const templateHelp = `
@@ -22,6 +24,13 @@ function, a DLQ-depth alarm and a function-errors alarm, the ingress's
 queue URL and send policy, and a DLQ console link output. Only the lines
 between "# BEGIN GENERATED ..." and "# END GENERATED ..." markers change.
 Adding a target is a mapping file plus one run of this command.
+
+The claim rules in DIR/claims/*.yaml give the claim verifier its blocks:
+a secret parameter per secret the rules name (and claims-api; with a
+manual authority also claims-approvals, an SNS topic for approvers and an
+hourly reminder schedule), its queue's redrive from the longest
+retry_for, and the ingress's route to it. Without rules there is no
+verifier.
 
 A target whose connector sends many records per API call (salesforce,
 hubspot, braze, eventbridge) gets queue batches of up to that many messages
@@ -53,11 +62,15 @@ func runTemplate(_ context.Context, c *cli, args []string) error {
 		}
 		return fmt.Errorf("%s: mappings do not load; `profilesync validate %s` lists the problems", *dir, *dir)
 	}
+	rules, err := loadClaimRules(c, *dir)
+	if err != nil {
+		return err
+	}
 	old, err := os.ReadFile(*path)
 	if err != nil {
 		return err
 	}
-	out, err := samgen.Generate(old, set, samgen.Options{})
+	out, err := samgen.Generate(old, set, samgen.Options{Claims: samgen.ClaimsOf(rules)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
 	}
@@ -76,6 +89,25 @@ func runTemplate(_ context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "wrote %s (%d targets from %s)\n", *path, n, *dir)
 	return nil
+}
+
+// loadClaimRules loads dir/claims/*.yaml (none: an empty set), printing
+// each problem with its file.
+func loadClaimRules(c *cli, dir string) (*claims.RuleSet, error) {
+	rules, problems, err := claims.Loader{CheckSettings: authregistry.CheckSettings}.CheckFS(os.DirFS(dir), claims.RulesDir)
+	if err != nil {
+		return nil, err
+	}
+	if rules == nil {
+		for _, p := range problems {
+			if !p.Warning {
+				p.File = filepath.Join(dir, p.File)
+				fmt.Fprintln(c.stderr, p)
+			}
+		}
+		return nil, fmt.Errorf("%s: claim rules do not load (problems above)", filepath.Join(dir, claims.RulesDir))
+	}
+	return rules, nil
 }
 
 // writeKeepingMode replaces path through a temporary file in its directory,

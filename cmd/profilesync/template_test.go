@@ -28,6 +28,13 @@ func TestTemplateAddTarget(t *testing.T) {
 		copyTo(t, filepath.Join("../../mappings", name), filepath.Join(maps, name), 0o644)
 	}
 	copyTo(t, "../../mappings/webhook.yaml", filepath.Join(maps, "crm-eu.yaml"), 0o644)
+	rules, _ := filepath.Glob("../../mappings/claims/*.yaml")
+	if err := os.Mkdir(filepath.Join(maps, "claims"), 0o755); err != nil || len(rules) == 0 {
+		t.Fatalf("claim rules %v: %v", rules, err)
+	}
+	for _, r := range rules {
+		copyTo(t, r, filepath.Join(maps, "claims", filepath.Base(r)), 0o644)
+	}
 
 	r := runCLI(t, "template", "--check", "--template", tpl, "--mappings", maps)
 	if r.code != 1 || !strings.Contains(r.stderr, "(- committed, + generated)") || !strings.Contains(r.stderr, "+") ||
@@ -52,6 +59,9 @@ func TestTemplateAddTarget(t *testing.T) {
 	if n := strings.Count(string(raw), "MaximumBatchingWindowInSeconds: 5\n"); n != 1 {
 		t.Errorf("%d batching windows, want 1 (salesforce)", n)
 	}
+	if !strings.Contains(string(raw), "  VerifierFunction:\n") {
+		t.Error("no VerifierFunction: the claim rules were not read")
+	}
 	if n := strings.Count(string(raw), "BatchSize: 10\n"); n != 2 {
 		t.Errorf("%d targets with BatchSize 10, want 2 (webhook, crm-eu)", n)
 	}
@@ -68,6 +78,19 @@ func TestTemplateErrors(t *testing.T) {
 	r := runCLI(t, "template", "--check", "--template", "../../template.yaml", "--mappings", dir)
 	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join(dir, "crm.yaml")) || !strings.Contains(r.stderr, "hubspotx") {
 		t.Fatalf("bad mapping: exit %d\n%s", r.code, r.stderr)
+	}
+	// A claim rule that does not load stops the run, naming its file.
+	if err := os.MkdirAll(filepath.Join(dir, "ok", "claims"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyTo(t, "../../mappings/webhook.yaml", filepath.Join(dir, "ok", "webhook.yaml"), 0o644)
+	bad := filepath.Join(dir, "ok", "claims", "hcp.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\nclaim: hcp\ndeclared: custom.role\nauthorities: [{kind: npix}]\nwrite_back: {status: s}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "template", "--check", "--template", "../../template.yaml", "--mappings", filepath.Join(dir, "ok"))
+	if r.code != 1 || !strings.Contains(r.stderr, bad) || !strings.Contains(r.stderr, "npix") {
+		t.Fatalf("bad claim rule: exit %d\n%s", r.code, r.stderr)
 	}
 	broken := filepath.Join(t.TempDir(), "template.yaml")
 	if err := os.WriteFile(broken, []byte("Resources: {}\n"), 0o644); err != nil {

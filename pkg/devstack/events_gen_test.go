@@ -116,6 +116,8 @@ func writeSamples(t *testing.T) {
 	write("sync-salesforce-partial-failure.json", sqsEvent("salesforce", envelopeBody(t, "salesforce", created), `{"v":1,"target":"salesforce","event":{"id":"truncated`))
 	write("sync-webhook.json", sqsEvent("webhook", envelopeBody(t, "webhook", created), envelopeBody(t, "webhook", thin)))
 
+	writeVerifierSamples(t, write)
+
 	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto","generic":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/generic","fusionauth":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/fusionauth"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
@@ -129,6 +131,14 @@ func writeSamples(t *testing.T) {
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
 	}
+	env["VerifierFunction"] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth",
+		"SECRET_ARNS": arns + `,"claims-api":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/claims-api",` +
+			`"npi-registry":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/npi-registry",` +
+			`"salesforce":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/salesforce",` +
+			`"vies-registry":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/vies-registry"}`,
+		"CLAIMS_TABLE": "profilesync-dev-claims", "QUEUE_URL": queue + "claims", "DLQ_URL": queue + "claims-dlq",
+		"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
+	env["IngressFunction"]["QUEUE_URLS"] = `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook","claims":"` + queue + `claims"}`
 	write("env.json", env)
 }
 

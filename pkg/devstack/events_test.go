@@ -90,6 +90,10 @@ func TestEventSamples(t *testing.T) {
 			continue
 		}
 		seen[name] = true
+		if strings.HasPrefix(name, "verifier-") {
+			t.Run(name, func(t *testing.T) { runVerifierSample(t, name, raw(t, f)) })
+			continue
+		}
 		w, ok := expectations[name]
 		if !ok {
 			t.Errorf("%s has no expectation in events_test.go", name)
@@ -106,6 +110,11 @@ func TestEventSamples(t *testing.T) {
 				runSyncSample(t, strings.TrimSuffix(strings.TrimPrefix(name, "sync-"), ".json"), raw, w)
 			}
 		})
+	}
+	for name := range verifierExpectations {
+		if !seen[name] {
+			t.Errorf("events/%s is missing", name)
+		}
 	}
 	for name := range expectations {
 		if !seen[name] {
@@ -213,7 +222,8 @@ func checkEnvJSON(t *testing.T) {
 	if err := json.Unmarshal(raw, &env); err != nil {
 		t.Fatalf("env.json: %v", err)
 	}
-	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET"}}
+	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET"},
+		"VerifierFunction": {"SOURCES", "SECRET_ARNS", "CLAIMS_TABLE", "QUEUE_URL", "DLQ_URL"}}
 	ms, _ := loadMappings(nil)
 	for _, m := range ms.All() {
 		need[SyncFunctionID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE", "BODY_BUCKET"}
@@ -246,4 +256,13 @@ func envelopeBody(t *testing.T, target string, e profile.Event) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func raw(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

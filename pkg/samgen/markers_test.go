@@ -23,8 +23,8 @@ func TestMarkerErrors(t *testing.T) {
 			return strings.Replace(s, outputsEnd, "", 1)
 		}, "no marker pair for block TARGET OUTPUTS"},
 		{"END missing", func(s string) string {
-			return strings.Replace(s, outputsEnd, "", 1)
-		}, "BEGIN GENERATED TARGET OUTPUTS has no END"},
+			return strings.Replace(s, "  # END GENERATED CLAIM OUTPUTS\n", "", 1)
+		}, "BEGIN GENERATED CLAIM OUTPUTS has no END"},
 		{"pair duplicated", func(s string) string {
 			return s + "  # BEGIN GENERATED TARGET OUTPUTS\n" + outputsEnd
 		}, "BEGIN GENERATED TARGET OUTPUTS again"},
@@ -62,7 +62,7 @@ func TestDamagedBlockIsRegenerated(t *testing.T) {
 	if damaged == string(good) {
 		t.Fatal("the template has no maxReceiveCount line to damage; update this test")
 	}
-	out, err := samgen.Generate([]byte(damaged), loadDir(t, mappingsDir), samgen.Options{})
+	out, err := samgen.Generate([]byte(damaged), loadDir(t, mappingsDir), shippedOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package samgen renders the per-target blocks of template.yaml from the
-// mapping files, so that adding a target is a mapping file plus one
+// mapping files (and the claim verifier's from the claim rules), so that adding a target is a mapping file plus one
 // `profilesync template` run. It rewrites only the lines between the
 // "# BEGIN GENERATED <BLOCK>" / "# END GENERATED <BLOCK>" marker pairs;
 // everything else in the template is written by hand and read here only for
@@ -31,7 +31,10 @@ const (
 
 // Blocks lists every block the generator renders; a template must have each
 // marker pair exactly once.
-var Blocks = []string{BlockParameters, BlockQueueURLs, BlockIngressPolicies, BlockTargets, BlockOutputs}
+var Blocks = []string{
+	BlockParameters, BlockClaimParameters, BlockQueueURLs, BlockClaimQueueURL,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockOutputs, BlockClaimOutputs,
+}
 
 // Options adjust rendering. The zero value is what `profilesync template`
 // uses.
@@ -41,6 +44,9 @@ type Options struct {
 	// for batching connectors (connector.Batcher), which gain from fuller
 	// batches; nothing sets it yet.
 	BatchingWindow func(m *mapping.Mapping) int
+	// Claims is what the claim rules need of the template (ClaimsOf);
+	// nil renders the claim blocks empty: no verifier.
+	Claims *Claims
 }
 
 var (
@@ -76,9 +82,18 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	cv, err := claimsViewOf(opts.Claims, targets, env)
+	if err != nil {
+		return nil, err
+	}
 	blocks := map[string][]string{}
 	for _, r := range regions {
-		if blocks[r.name], err = render(r.name, targets); err != nil {
+		if _, claim := claimTemplates[r.name]; claim {
+			blocks[r.name], err = renderClaims(r.name, cv)
+		} else {
+			blocks[r.name], err = render(r.name, targets)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -45,7 +45,7 @@ func loadDir(t *testing.T, dir string) *mapping.Set {
 // line was edited by hand).
 func TestCommittedTemplateIsGenerated(t *testing.T) {
 	old := committedTemplate(t)
-	got, err := samgen.Generate(old, loadDir(t, mappingsDir), samgen.Options{})
+	got, err := samgen.Generate(old, loadDir(t, mappingsDir), shippedOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestNewMappingAddsCompleteBlock(t *testing.T) {
 	}
 
 	old := committedTemplate(t)
-	out, err := samgen.Generate(old, loadDir(t, dir), samgen.Options{})
+	out, err := samgen.Generate(old, loadDir(t, dir), shippedOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestNewMappingAddsCompleteBlock(t *testing.T) {
 	if a, b := handWritten(t, old), handWritten(t, out); a != b {
 		t.Errorf("lines outside the markers changed:\n%s", samgen.Diff([]byte(a), []byte(b), 20))
 	}
-	again, err := samgen.Generate(out, loadDir(t, dir), samgen.Options{})
+	again, err := samgen.Generate(out, loadDir(t, dir), shippedOptions(t))
 	if err != nil || string(again) != string(out) {
 		t.Errorf("second run differs (err %v):\n%s", err, samgen.Diff(out, again, 20))
 	}

@@ -88,6 +88,9 @@ const (
 	DevFusionAuthKey    = "profilesync-dev-fusionauth-hmac-signing-key"
 	DevFusionAuthKID    = "profilesync-dev-fusionauth"
 	DevFusionAuthAPIKey = "profilesync-dev-fusionauth-api-key"
+	// DevClaimsAPIKey is a development caller's key of POST /claims/verify
+	// (the claims-api secret's callers.<name>.api_key).
+	DevClaimsAPIKey = "profilesync-dev-claims-api-key"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
