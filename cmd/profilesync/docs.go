@@ -14,7 +14,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/spec"
 	"github.com/profilesync/profilesync/pkg/specdoc"
-	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 const docsHelp = `
@@ -42,7 +42,7 @@ func runDocs(_ context.Context, c *cli, args []string) error {
 		return err
 	}
 	tables := specdoc.Tables(registry.Specs(), sourceSpecs())
-	for name, table := range specdoc.ClaimTables(authoritySpecs(), []spec.Component{claims.CallersSpec, wiring.ApprovalsSpec}) {
+	for name, table := range specdoc.ClaimTables(authoritySpecs(), []spec.Component{claims.CallersSpec, verifier.ApprovalsSpec}) {
 		tables[name] = table
 	}
 	files := []struct {

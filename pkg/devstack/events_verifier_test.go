@@ -16,10 +16,10 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/sandbox"
-	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
-// The claim verifier's samples run through wiring.NewVerifier with the
+// The claim verifier's samples run through verifier.New with the
 // shipped rules, the sandbox's registries and an in-memory store: the
 // verify request and the queued update both verify the hcp claim; the
 // schedule finds no approval to remind of (no shipped rule is manual).
@@ -36,7 +36,7 @@ var verifierExpectations = map[string]verifierWant{
 	"verifier-reminders.json":     {kind: "schedule"},
 }
 
-func newSampleVerifier(t *testing.T) (*wiring.Verifier, *claims.MemoryStore) {
+func newSampleVerifier(t *testing.T) (*verifier.Verifier, *claims.MemoryStore) {
 	t.Helper()
 	fn, _ := quietConfig(t)
 	secrets := fn.Secrets.(MemorySecrets)
@@ -51,7 +51,7 @@ func newSampleVerifier(t *testing.T) (*wiring.Verifier, *claims.MemoryStore) {
 		t.Fatal(err)
 	}
 	store := claims.NewMemoryStore()
-	v, err := wiring.NewVerifier(context.Background(), wiring.VerifierPorts{Function: fn, Rules: rules, Authorities: authregistry.Build,
+	v, err := verifier.New(context.Background(), verifier.Ports{Function: fn, Rules: rules, Authorities: authregistry.Build,
 		Store: store, Queue: &delivery.MemoryQueue{}, Continue: &ingress.MemoryQueue{}})
 	if err != nil {
 		t.Fatal(err)

@@ -34,9 +34,9 @@ const (
 // Secrets every verifier reads besides its authorities'.
 const (
 	// ClaimsAPISecret lists the callers of POST /claims/verify
-	// (wiring.ClaimsAPISecret).
+	// (verifier.ClaimsAPISecret).
 	ClaimsAPISecret = "claims-api"
-	// ClaimsApprovalsSecret signs approval links (wiring.ClaimsApprovalsSecret);
+	// ClaimsApprovalsSecret signs approval links (verifier.ClaimsApprovalsSecret);
 	// only rules with a manual authority need it.
 	ClaimsApprovalsSecret = "claims-approvals"
 )
@@ -46,7 +46,7 @@ type Claims struct {
 	// Secrets are the secret names the rules' authorities read, sorted.
 	Secrets []string
 	// RetryFor is the longest retry_for of the rules: the verifier's
-	// queue retries that long (wiring.RetryBudget).
+	// queue retries that long (claims.RuleSet.RetryFor).
 	RetryFor time.Duration
 	// Manual says some rule has a manual authority: the verifier then gets
 	// the approvals secret, an SNS topic for approvers and an hourly

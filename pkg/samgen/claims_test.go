@@ -12,7 +12,7 @@ import (
 	authregistry "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/samgen"
-	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 func loadRules(t *testing.T, dir string) *claims.RuleSet {
@@ -66,8 +66,8 @@ func TestClaimsOfShippedRules(t *testing.T) {
 	if c == nil {
 		t.Fatal("no claims from the shipped rules")
 	}
-	if c.RetryFor != wiring.RetryBudget(rules) || c.RetryFor != claims.DefaultRetryFor {
-		t.Errorf("RetryFor = %s, the verifier retries %s", c.RetryFor, wiring.RetryBudget(rules))
+	if c.RetryFor != rules.RetryFor() || c.RetryFor != claims.DefaultRetryFor {
+		t.Errorf("RetryFor = %s, the verifier retries %s", c.RetryFor, rules.RetryFor())
 	}
 	if got := strings.Join(c.Secrets, ","); got != "npi-registry,salesforce,vies-registry" {
 		t.Errorf("Secrets = %s", got)
@@ -76,8 +76,8 @@ func TestClaimsOfShippedRules(t *testing.T) {
 		t.Error("Manual set; no shipped rule has a manual authority")
 	}
 	// The verifier reads its own secrets by these names.
-	if samgen.ClaimsAPISecret != wiring.ClaimsAPISecret || samgen.ClaimsAPISecret != claims.CallersSpec.Kind ||
-		samgen.ClaimsApprovalsSecret != wiring.ClaimsApprovalsSecret {
+	if samgen.ClaimsAPISecret != verifier.ClaimsAPISecret || samgen.ClaimsAPISecret != claims.CallersSpec.Kind ||
+		samgen.ClaimsApprovalsSecret != verifier.ClaimsApprovalsSecret {
 		t.Errorf("secret names %s, %s differ from the verifier's", samgen.ClaimsAPISecret, samgen.ClaimsApprovalsSecret)
 	}
 	if samgen.ClaimsOf(claims.NewRuleSet()) != nil {

@@ -334,13 +334,9 @@ func DevSecrets(base string) map[string]json.RawMessage {
 	}
 }
 
-// DevClaimsAPIKey lets the "dev" caller use POST /claims/verify (as the
-// cidaas source); DevApprovalLinkKey (base64 of 32 bytes) signs the local
-// stack's approval links.
-const (
-	DevClaimsAPIKey    = "profilesync-dev-claims-api-key"
-	DevApprovalLinkKey = "cHJvZmlsZXN5bmMtZGV2LWFwcHJvdmFsLWxpbmsta2V5IQ=="
-)
+// DevApprovalLinkKey (base64 of 34 bytes) signs the local stack's
+// approval links.
+const DevApprovalLinkKey = "cHJvZmlsZXN5bmMtZGV2LWFwcHJvdmFsLWxpbmsta2V5IQ=="
 
 // AkamaiIssuer is the iss of the sandbox's SETs.
 const AkamaiIssuer = "https://v1.api.us.janrain.com/00000000-0000-0000-0000-000000000000/webhooks"
