@@ -2,10 +2,10 @@
 // three event sources, told apart by the event's shape (pkg/verifierfn):
 // its SQS queue (profile events the ingress routed to claims), the API
 // Gateway routes POST /claims/verify and /claims/approvals/, and an
-// hourly schedule that reminds approvers. Wiring only: pkg/lambdaenv
-// reads the environment into AWS ports, pkg/wiring assembles the
-// verifier. It is the only function that links the authorities
-// (pkg/claims/authority/registry).
+// hourly schedule that reminds approvers. Wiring only:
+// pkg/lambdaenv/verifierenv reads the environment into AWS ports,
+// pkg/wiring/verifier assembles the verifier. It is the only function
+// that links the authorities (pkg/claims/authority/registry).
 package main
 
 import (
@@ -17,6 +17,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/lambdaenv"
+	"github.com/profilesync/profilesync/pkg/lambdaenv/verifierenv"
 	"github.com/profilesync/profilesync/pkg/verifierfn"
 	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
@@ -30,7 +31,7 @@ func main() {
 }
 
 func run(log *slog.Logger) error {
-	ports, err := lambdaenv.Verifier(log, registry.Build, registry.CheckSettings)
+	ports, err := verifierenv.Verifier(log, registry.Build, registry.CheckSettings)
 	if err != nil {
 		return err
 	}

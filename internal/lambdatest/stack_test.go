@@ -29,6 +29,7 @@ import (
 	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/internal/samtemplate"
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 )
 
@@ -91,11 +92,16 @@ func (s *stack) serveSandbox(t *testing.T) {
 }
 
 // createSecrets takes parameter defaults, and creates one secret per
-// "<Name>SecretArn" parameter from sandbox.DevSecrets under the name
-// "<name>" (CidaasSecretArn → "cidaas"), as SECRET_ARNS keys them.
+// "<LogicalID>SecretArn" parameter from sandbox.DevSecrets under the
+// secret's name (CidaasSecretArn → "cidaas", ClaimsApiSecretArn →
+// "claims-api"), as SECRET_ARNS keys them.
 func (s *stack) createSecrets(t *testing.T) {
 	t.Helper()
 	dev := sandbox.DevSecrets(s.sandboxURL)
+	byID := map[string]string{}
+	for name := range dev {
+		byID[samgen.LogicalID(name)] = name
+	}
 	client := secretsmanager.NewFromConfig(s.aws)
 	params := mapOf(s.tpl["Parameters"])
 	for _, name := range sortedKeys(params) {
@@ -107,10 +113,10 @@ func (s *stack) createSecrets(t *testing.T) {
 		if !ok {
 			continue
 		}
-		secret := strings.ToLower(base[:1]) + base[1:]
+		secret := byID[base]
 		value, ok := dev[secret]
 		if !ok {
-			t.Fatalf("template parameter %s: sandbox.DevSecrets has no %q", name, secret)
+			t.Fatalf("template parameter %s: sandbox.DevSecrets has no secret whose logical id is %q", name, base)
 		}
 		out, err := client.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{
 			Name: awssdk.String(s.prefix + "/" + secret), SecretString: awssdk.String(string(value)),

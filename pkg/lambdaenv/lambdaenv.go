@@ -180,3 +180,14 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// Base is what every function reads: the mappings (loaded with p), the
+// sources, the secrets and the egress policy, and the AWS configuration
+// (for the functions in packages of their own, pkg/lambdaenv/verifierenv).
+func Base(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Config, error) {
+	return function(log, p)
+}
+
+// Bodies is the store of envelopes too large for a queue message
+// (BODY_BUCKET), or nil.
+func Bodies(cfg awssdk.Config) (*awsadapter.Bodies, error) { return bodies(cfg) }

@@ -1,4 +1,7 @@
-package lambdaenv
+// Package verifierenv reads the claim verifier Lambda's environment into
+// its ports, as pkg/lambdaenv does for the ingress and sync functions: a
+// package of its own so that those binaries link none of the verifier.
+package verifierenv
 
 import (
 	"context"
@@ -15,6 +18,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/claims/approval"
+	"github.com/profilesync/profilesync/pkg/lambdaenv"
 	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
@@ -35,7 +39,7 @@ import (
 // only the verifier binary links the authorities. Manual approvals are
 // configured when SECRET_ARNS names the claims-approvals secret.
 func Verifier(log *slog.Logger, authorities verifier.AuthorityBuilder, check claims.SettingsChecker) (verifier.Ports, error) {
-	fn, cfg, err := function(log, wiring.Plugins{})
+	fn, cfg, err := lambdaenv.Base(log, wiring.Plugins{})
 	if err != nil {
 		return verifier.Ports{}, err
 	}
@@ -59,7 +63,7 @@ func Verifier(log *slog.Logger, authorities verifier.AuthorityBuilder, check cla
 	if bus := os.Getenv("EVENT_BUS"); bus != "" {
 		ports.Events = awsadapter.NewNotices(awsadapter.EventBridgeOf(eventbridge.NewFromConfig(cfg)), bus)
 	}
-	b, err := bodies(cfg)
+	b, err := lambdaenv.Bodies(cfg)
 	if err != nil {
 		return verifier.Ports{}, err
 	}
