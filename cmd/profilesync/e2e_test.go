@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,9 +20,16 @@ const samples = "../../events/webhooks/"
 
 func startStack(t *testing.T) (*devstack.Stack, string) {
 	t.Helper()
+	return startStackWith(t, nil)
+}
+
+// startStackWith starts a stack on the mapping files of mfs (nil: the
+// embedded ones).
+func startStackWith(t *testing.T, mfs fs.FS) (*devstack.Stack, string) {
+	t.Helper()
 	dir := t.TempDir()
 	s, err := devstack.Start(context.Background(), devstack.Options{
-		Addr: "127.0.0.1:0", DataDir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Addr: "127.0.0.1:0", DataDir: dir, Mappings: mfs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/mappings"
+	"github.com/profilesync/profilesync/pkg/claims"
+	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
@@ -18,8 +20,10 @@ import (
 const validateHelp = `
 Usage: profilesync validate [FILE|DIR]...
 
-Load and check mapping files as the functions would at start, connector
-settings and expressions included, and print each problem as
+Load and check mapping files, and the claim rules in a DIR's claims/ (or a
+FILE in a directory called claims), as the functions would at start,
+connector and authority settings and expressions included, and print each
+problem as
 FILE:LINE:COLUMN: FIELD: what was expected. A FILE is checked alone; a DIR
 means every *.yaml in it. Unknown keys are errors; profile attributes the
 canonical profile does not have are warnings. Without arguments: ./mappings
@@ -51,13 +55,17 @@ func runValidate(_ context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "%d error(s), %d warning(s) in %s\n", sum.errs, sum.warns, where)
 		return errReported
 	}
-	fmt.Fprintf(c.stdout, "%d mappings OK, %d warning(s) (%s)\n", sum.ok, sum.warns, where)
+	rules := ""
+	if sum.rules > 0 {
+		rules = fmt.Sprintf(", %d claim rules OK", sum.rules)
+	}
+	fmt.Fprintf(c.stdout, "%d mappings OK%s, %d warning(s) (%s)\n", sum.ok, rules, sum.warns, where)
 	return nil
 }
 
 // validation sums the problems of every path validate checks.
 type validation struct {
-	ok, errs, warns int
+	ok, rules, errs, warns int
 	failed          bool // a file that did not load, even without an error line
 	where           []string
 }
@@ -70,9 +78,19 @@ func (v *validation) check(c *cli, p string) error {
 		if err != nil {
 			return err
 		}
+		v.where = append(v.where, p)
+		if filepath.Base(filepath.Dir(p)) == claims.RulesDir {
+			r, problems := ruleLoader.Diagnose(p, data)
+			v.report(c, problems, "")
+			if r == nil {
+				v.failed = true
+			} else {
+				v.rules++
+			}
+			return nil
+		}
 		m, problems := plugins.All.Loader().Diagnose(p, data)
 		v.report(c, problems, "")
-		v.where = append(v.where, p)
 		if m == nil {
 			v.failed = true
 		} else {
@@ -102,8 +120,21 @@ func (v *validation) check(c *cli, p string) error {
 	} else {
 		v.ok += len(set.All())
 	}
+	rules, problems, err := ruleLoader.CheckFS(fsys, claims.RulesDir)
+	if err != nil {
+		return err
+	}
+	v.report(c, problems, dir)
+	if rules == nil {
+		v.failed = true
+	} else {
+		v.rules += len(rules.All())
+	}
 	return nil
 }
+
+// ruleLoader checks claim rules with the authority registry.
+var ruleLoader = claims.Loader{CheckSettings: authorities.CheckSettings}
 
 // report prints problems, their files joined to dir so the reader can
 // open them.

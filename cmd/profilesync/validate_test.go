@@ -14,7 +14,7 @@ func TestValidateShippedMappings(t *testing.T) {
 		t.Fatalf("validate: %s", out)
 	}
 	// No ./mappings here: the built-in set.
-	if out := mustRun(t, "validate"); !strings.Contains(out, "mappings OK, 0 warning(s) (mappings (built in))") {
+	if out := mustRun(t, "validate"); !strings.Contains(out, "mappings OK, 4 claim rules OK, 0 warning(s) (mappings (built in))") {
 		t.Fatalf("validate without DIR: %s", out)
 	}
 }
@@ -138,7 +138,7 @@ func TestValidateFilesAndDirs(t *testing.T) {
 		t.Fatalf("one file: %s", out)
 	}
 	out = mustRun(t, "validate", "../../mappings/webhook.yaml", "../../mappings")
-	if !strings.HasPrefix(out, "3 mappings OK, 0 warning(s) (../../mappings/webhook.yaml, ../../mappings)") {
+	if !strings.HasPrefix(out, "3 mappings OK, 4 claim rules OK, 0 warning(s) (../../mappings/webhook.yaml, ../../mappings)") {
 		t.Fatalf("a file and a dir: %s", out)
 	}
 	dir := t.TempDir()
@@ -175,5 +175,29 @@ func TestValidateMissingPath(t *testing.T) {
 			strings.Contains(r.stderr, "not a directory") || r.stdout != "" {
 			t.Errorf("validate %v: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// validate checks the claim rules beside the mappings, and a rule file on
+// its own, at file:line:col.
+func TestValidateClaimRules(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "claims"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sf, _ := os.ReadFile("../../mappings/salesforce.yaml")
+	os.WriteFile(filepath.Join(dir, "salesforce.yaml"), sf, 0o600)
+	bad := "version: 1\nclaim: hcp\ndeclared: custom.role\nauthorities:\n  - kind: npi\n    settings: {colour: red}\nwrite_back: {status: s}\n"
+	rule := filepath.Join(dir, "claims", "hcp.yaml")
+	os.WriteFile(rule, []byte(bad), 0o600)
+	for _, arg := range []string{dir, rule} {
+		r := runCLI(t, "validate", arg)
+		want := filepath.Join(dir, "claims", "hcp.yaml") + ":6:16: authorities[0].settings.colour: unknown"
+		if r.code != 1 || !strings.Contains(r.stdout, want) {
+			t.Errorf("validate %s: exit %d\n%s\nwant a line with %s", arg, r.code, r.stdout, want)
+		}
+	}
+	if out := mustRun(t, "validate", "../../mappings"); !strings.Contains(out, "2 mappings OK, 4 claim rules OK") {
+		t.Errorf("the shipped rules:\n%s", out)
 	}
 }

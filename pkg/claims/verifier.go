@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -270,22 +271,55 @@ func emptyNil(s string) any {
 }
 
 // Differs returns the entries of want that custom does not already hold
-// (a nil in want differs only from a present attribute).
+// (a nil in want differs only from a present attribute), as the update to
+// send. A dotted name ("public_metadata.hcp_status") is a path into a
+// nested object, and its change is sent nested ({"public_metadata":
+// {"hcp_status": …}}): for CIAMs that keep custom data in one object and
+// merge an update into it (Clerk's public_metadata, Auth0's app_metadata).
 func Differs(custom map[string]any, want map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range want {
-		have, ok := custom[k]
+		have, ok := lookupDotted(custom, k)
 		if v == nil {
 			if ok && have != nil {
-				out[k] = nil
+				setDotted(out, k, nil)
 			}
 			continue
 		}
 		if !ok || !sameValue(have, v) {
-			out[k] = v
+			setDotted(out, k, v)
 		}
 	}
 	return out
+}
+
+func lookupDotted(m map[string]any, name string) (any, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	head, rest, dotted := strings.Cut(name, ".")
+	if !dotted {
+		return nil, false
+	}
+	sub, ok := m[head].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	return lookupDotted(sub, rest)
+}
+
+func setDotted(m map[string]any, name string, v any) {
+	head, rest, dotted := strings.Cut(name, ".")
+	if !dotted {
+		m[name] = v
+		return
+	}
+	sub, ok := m[head].(map[string]any)
+	if !ok {
+		sub = map[string]any{}
+		m[head] = sub
+	}
+	setDotted(sub, rest, v)
 }
 
 // sameValue compares a value read back from JSON with one we wrote.

@@ -210,3 +210,20 @@ func TestWriteBackOfEachVerdict(t *testing.T) {
 		t.Errorf("pending: %s\nwant %s", got, want)
 	}
 }
+
+// Dotted write-back names nest: what is already there is not sent again,
+// and a change goes as the nested object the CIAM merges.
+func TestDiffersNestsDottedNames(t *testing.T) {
+	custom := map[string]any{"public_metadata": map[string]any{"hcp_status": "pending", "plan": "gold"}, "flat": "x"}
+	want := map[string]any{"public_metadata.hcp_status": "verified", "public_metadata.plan": "gold", "public_metadata.gone": nil, "flat": "x"}
+	got := fmt.Sprint(Differs(custom, want))
+	if got != "map[public_metadata:map[hcp_status:verified]]" {
+		t.Errorf("Differs = %s", got)
+	}
+	custom["public_metadata"].(map[string]any)["hcp_status"] = "verified"
+	custom["public_metadata"].(map[string]any)["old"] = true
+	want["public_metadata.old"] = nil
+	if got := fmt.Sprint(Differs(custom, want)); got != "map[public_metadata:map[old:<nil>]]" {
+		t.Errorf("Differs after the write = %s", got)
+	}
+}
