@@ -66,8 +66,8 @@ func runValidate(_ context.Context, c *cli, args []string) error {
 // validation sums the problems of every path validate checks.
 type validation struct {
 	ok, rules, errs, warns int
-	failed          bool // a file that did not load, even without an error line
-	where           []string
+	failed                 bool // a file that did not load, even without an error line
+	where                  []string
 }
 
 // check validates one FILE or DIR ("" for the default directory) and

@@ -117,6 +117,9 @@ func slicesCompact(s []string) []string {
 type Evidence struct {
 	Name string
 	Path mapping.Path
+	// Expr, when set instead of Path, computes the value (`{expr:
+	// 'split(email, "@")[1]'}`: the e-mail's domain).
+	Expr *mapping.Expr
 }
 
 // Policy is a rule resolved for one environment and client.
@@ -225,7 +228,16 @@ func (p *Policy) Applies(prof *profile.Profile, e *profile.Event) (string, bool,
 func (p *Policy) EvidenceOf(prof *profile.Profile) map[string]string {
 	out := make(map[string]string, len(p.Evidence))
 	for _, ev := range p.Evidence {
-		if v, ok := ev.Path.Lookup(prof); ok {
+		var v any
+		var ok bool
+		if ev.Expr != nil {
+			var err error
+			v, err = ev.Expr.Eval(prof, nil)
+			ok = err == nil // an expression that fails on this profile finds no evidence
+		} else {
+			v, ok = ev.Path.Lookup(prof)
+		}
+		if ok {
 			if s := scalar(v); s != "" {
 				out[ev.Name] = s
 			}
@@ -616,6 +628,21 @@ func (d *diag) policy(l layer, prefix string) *Policy {
 				continue
 			}
 			v := vals[k.Value]
+			if v.Kind == yaml.MappingNode {
+				_, ev := d.pairs(v, field("evidence."+k.Value), []string{"expr"})
+				src, ok := ev["expr"]
+				if !ok {
+					d.at(v, field("evidence."+k.Value), "want a profile path or {expr: EXPRESSION}")
+					continue
+				}
+				x, err := mapping.CompileExpr(src.Value)
+				if err != nil {
+					d.at(src, field("evidence."+k.Value+".expr"), "%v", err)
+					continue
+				}
+				p.Evidence = append(p.Evidence, Evidence{Name: k.Value, Expr: x})
+				continue
+			}
 			pt, warn, err := mapping.CompilePath(v.Value)
 			if err != nil || v.Kind != yaml.ScalarNode {
 				d.at(v, field("evidence."+k.Value), "%v", errOr(err, "must be a profile path"))
@@ -833,8 +860,8 @@ func (d *diag) writeBack(n *yaml.Node, field string, p *Policy) {
 			*dst = v.Value
 		}
 	}
-	if w.Status == "" {
-		d.at(n, field+".status", "required: the custom attribute the verdict is written to")
+	if attrs := vals["attributes"]; w.Status == "" && (attrs == nil || len(attrs.Content) == 0) && vals["on_verified"] == nil {
+		d.at(n, field+".status", "required (unless the rule only enriches: attributes or on_verified): the custom attribute the verdict is written to")
 	}
 	if v, ok := vals["attributes"]; ok {
 		w.Attributes = map[string]string{}

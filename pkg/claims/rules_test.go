@@ -89,6 +89,10 @@ func TestRuleErrorsAtLineAndColumn(t *testing.T) {
 		{"manual duration", "version: 1\nclaim: hcp\ndeclared: custom.role\nauthorities:\n  - kind: manual\n    settings: {approvers: [a], remind_every: soon}\nwrite_back: {status: s}\n",
 			[]string{"rule.yaml:6:46: authorities[0].settings.remind_every: must be a duration"}},
 		{"yaml syntax", "version: 1\nclaim: [\n", []string{"rule.yaml:"}},
+		{"bad evidence expr", "version: 1\nclaim: hcp\ndeclared: custom.role\nevidence:\n  d: {expr: 'split(email'}\nauthorities: [{kind: stub}]\nwrite_back: {status: s}\n",
+			[]string{"rule.yaml:5:13: evidence.d.expr: expression"}},
+		{"no status, nothing written", "version: 1\nclaim: hcp\ndeclared: custom.role\nauthorities: [{kind: stub}]\nwrite_back: {verified_at: at}\n",
+			[]string{"rule.yaml:5:13: write_back.status: required (unless the rule only enriches"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,5 +137,22 @@ func TestRuleSetLoadsADirectory(t *testing.T) {
 	empty, err := Loader{}.LoadFS(fstest.MapFS{}, "claims")
 	if err != nil || len(empty.All()) != 0 || empty.Subscribes(profile.Event{Type: profile.Updated}) {
 		t.Errorf("no rules: %v %v", empty, err)
+	}
+}
+
+// An enrichment rule: no status, evidence computed by an expression.
+func TestEnrichmentRule(t *testing.T) {
+	r := parseRule(t, "version: 1\nclaim: company\ndeclared: {from: email}\nevidence:\n  domain: {expr: 'lower(split(email, \"@\")[1])'}\n"+
+		"authorities: [{kind: stub}]\nwrite_back: {attributes: {company_name: company}}\n")
+	p := r.Resolve("", "")
+	if got := p.EvidenceOf(&profile.Profile{Email: "Buyer@Example.TEST"}); got["domain"] != "example.test" {
+		t.Errorf("evidence = %v", got)
+	}
+	if got := p.EvidenceOf(&profile.Profile{}); len(got) != 0 {
+		t.Errorf("no e-mail: evidence = %v", got)
+	}
+	w := WriteBackOf(p.WriteBack, Decision{Verdict: Verified, Attributes: map[string]any{"company": "ACME"}})
+	if len(w) != 1 || w["company_name"] != "ACME" {
+		t.Errorf("write-back = %v", w)
 	}
 }

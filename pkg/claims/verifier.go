@@ -225,12 +225,12 @@ func SubjectHash(subject string) string {
 // WriteBackOf is what decision d writes to the profile under w.
 func WriteBackOf(w WriteBack, d Decision) map[string]any {
 	out := map[string]any{}
-	out[w.Status] = string(d.Verdict)
 	set := func(name string, v any) {
 		if name != "" {
 			out[name] = v
 		}
 	}
+	set(w.Status, string(d.Verdict))
 	if d.Verdict == Pending {
 		set(w.VerifiedAt, nil)
 		set(w.ExpiresAt, nil)

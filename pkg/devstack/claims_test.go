@@ -283,3 +283,49 @@ func TestClaimsAPIOnTheLocalStack(t *testing.T) {
 		t.Error("write_back false wrote back")
 	}
 }
+
+const enrichRule = `version: 1
+claim: company
+declared: {from: email}
+evidence:
+  domain: {expr: 'lower(split(email, "@")[1])'}
+authorities:
+  - kind: hubspot
+    secret: hubspot
+    settings:
+      filters: {domain: "{domain}"}
+      attributes: {company: name, dealer: dealer_number}
+write_back:
+  attributes:
+    company_name: company
+    company_dealer_number: dealer
+`
+
+// Enrichment: a rule with no status looks the profile's company up in the
+// CRM (HubSpot, by the e-mail's domain) and writes what it found, only
+// when it differs; a profile whose domain the CRM does not know is left
+// alone.
+func TestEnrichmentFromTheCRM(t *testing.T) {
+	fsys := fstest.MapFS{"claims/company.yaml": {Data: []byte(enrichRule)}}
+	b, _ := mappings.FS.ReadFile("salesforce.yaml")
+	fsys["salesforce.yaml"] = &fstest.MapFile{Data: b}
+	s := startClaimsStack(t, fsys)
+	s.Sandbox.Cidaas.Put(&profile.Profile{Sub: "buyer-1", FamilyName: "Example", Email: "Buyer@Example-Dealer.test", EmailVerified: true})
+	cidaasWebhook(t, s, "ACCOUNT_CREATED_WITH_CIDAAS_IDENTITY", "buyer-1")
+	cidaasWebhook(t, s, "ACCOUNT_CREATED_WITH_CIDAAS_IDENTITY", janeSub)
+	eventually(t, "enriched", func() bool { return cidaasCustom(s, "buyer-1")["company_name"] != nil })
+	eventually(t, "the echo handled", func() bool { return claimsIdle(t, s) && latest(t, s, janeSub, "company") != nil })
+	c := cidaasCustom(s, "buyer-1")
+	if c["company_name"] != "Example Dealer GmbH" || c["company_dealer_number"] != sfake.DemoDealerNumber || c["company_status"] != nil {
+		t.Errorf("enriched profile = %v", c)
+	}
+	if c := cidaasCustom(s, janeSub); c["company_name"] != nil {
+		t.Errorf("Jane (a domain the CRM does not know) = %v", c)
+	}
+	if n := len(s.Sandbox.Cidaas.Updates()); n != 1 {
+		t.Errorf("%d write-backs, want 1 (Jane's has nothing to write; the echo differs in nothing)", n)
+	}
+	if n := s.Sandbox.HubSpot.Searches(); n != 2 {
+		t.Errorf("%d CRM searches, want 2 (the echo is not looked up again)", n)
+	}
+}

@@ -74,3 +74,34 @@ func (c *Condition) Holds(prof *profile.Profile, e *profile.Event) (bool, error)
 // YAMLError is a YAML syntax error of file as an Error at its line and
 // column, the way mapping files report theirs.
 func YAMLError(file string, data []byte, err error) *Error { return yamlError(file, data, err) }
+
+// Expr is a compiled expression over a profile and its event whose value
+// is used as it is (a claim rule's evidence: `split(email, "@")[1]`).
+type Expr struct{ p *program }
+
+// CompileExpr compiles src; the error names what is wrong with it.
+func CompileExpr(src string) (*Expr, error) {
+	p, err := compileExpr(src, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Expr{p}, nil
+}
+
+// String is the expression as written.
+func (x *Expr) String() string { return x.p.src }
+
+// Eval evaluates the expression on prof and e (e may be nil). Run-time
+// errors name the expression and quote no profile value.
+func (x *Expr) Eval(prof *profile.Profile, e *profile.Event) (any, error) {
+	if prof == nil {
+		prof = &profile.Profile{}
+	}
+	v := borrowEnv(prof, e)
+	defer v.release()
+	out, err := x.p.run(v)
+	if err != nil {
+		return nil, err
+	}
+	return finish(out), nil
+}

@@ -60,7 +60,7 @@ const claimsSchemaHead = `{
     },
     "when": {"type": "string", "minLength": 1, "description": "A boolean expression over the profile and event that must also hold."},
     "events": {"type": "array", "minItems": 1, "items": {"enum": ["created", "updated"]}, "default": ["created", "updated"], "description": "The profile events that start a verification."},
-    "evidence": {"type": "object", "description": "Evidence name → the profile path it is read from; authorities use the names ({npi} in a query).", "propertyNames": {"$ref": "#/$defs/name"}, "additionalProperties": {"$ref": "#/$defs/profilePath"}},
+    "evidence": {"type": "object", "description": "Evidence name → the profile path it is read from, or {expr: EXPRESSION} computed from the profile; authorities use the names ({npi} in a query).", "propertyNames": {"$ref": "#/$defs/name"}, "additionalProperties": {"anyOf": [{"$ref": "#/$defs/profilePath"}, {"type": "object", "required": ["expr"], "additionalProperties": false, "properties": {"expr": {"type": "string", "minLength": 1}}}]}},
     "authorities": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/authority"}, "description": "Who decides, in order."},
     "authority": {
       "type": "object",
@@ -80,9 +80,9 @@ const claimsSchemaHead = `{
     "retry_for": {"$ref": "#/$defs/duration", "default": "72h", "description": "How long a claim stays pending and retried while its authorities are down (1m-13d); the verifier's queue retries as long as the longest."},
     "write_back": {
       "type": "object",
-      "required": ["status"],
+      "anyOf": [{"required": ["status"]}, {"required": ["attributes"]}, {"required": ["on_verified"]}],
       "additionalProperties": false,
-      "description": "The CIAM profile's custom attributes the verdict is written to.",
+      "description": "The CIAM profile's custom attributes the verdict is written to (status, unless the rule only enriches).",
       "properties": {
         "status": {"$ref": "#/$defs/attribute", "description": "verified, rejected or pending."},
         "verified_at": {"$ref": "#/$defs/attribute", "description": "RFC 3339 time of the decision."},

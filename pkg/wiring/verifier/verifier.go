@@ -162,16 +162,17 @@ type Approvals struct {
 
 // SecretBaseURL lets an authority's secret point its base_url elsewhere
 // than the rule says (the local sandbox, a proxy, a registry's test
-// service) without a second rule file: a "base_url" in the secret
-// replaces the setting and is taken out of the secret the authority
-// reads. A secret that held only the base_url becomes none.
+// service) without a second rule file: a secret that holds only a
+// "base_url" replaces that setting and is no secret for the authority.
+// Any other secret (credentials, whose own base_url is the API's) is the
+// authority's, unchanged.
 func SecretBaseURL(settings map[string]any, secret []byte) (map[string]any, []byte, error) {
 	var m map[string]any
 	if err := json.Unmarshal(secret, &m); err != nil {
 		return nil, nil, errors.New("not a JSON object")
 	}
 	u, ok := m["base_url"]
-	if !ok {
+	if !ok || len(m) != 1 {
 		return settings, secret, nil
 	}
 	out := make(map[string]any, len(settings)+1)
@@ -179,10 +180,5 @@ func SecretBaseURL(settings map[string]any, secret []byte) (map[string]any, []by
 		out[k] = v
 	}
 	out["base_url"] = u
-	delete(m, "base_url")
-	if len(m) == 0 {
-		return out, nil, nil
-	}
-	rest, err := json.Marshal(m)
-	return out, rest, err
+	return out, nil, nil
 }
