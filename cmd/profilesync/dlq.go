@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/local"
@@ -26,7 +28,8 @@ const dlqHelp = `
 Usage: profilesync dlq list TARGET [--output text|json] [flags]
        profilesync dlq redrive TARGET [flags]
 
-Work on TARGET's dead-letter queue in the local SQLite queues of <data>:
+Work on TARGET's dead-letter queue (TARGET "claims": the claim
+verifier's) in the local SQLite queues of <data>:
 "list" shows each dead letter's id, reason, attempts, when it moved, and the
 event id, type and source from its attributes (not its body, which holds
 personal data: only its size); "redrive" moves them all back to TARGET's
@@ -67,11 +70,18 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	rules, err := devstack.LoadRules(mfs)
+	if err != nil {
+		return err
+	}
 	var names []string
 	for _, m := range ms.All() {
 		names = append(names, m.Name)
 	}
-	if ms.Get(target) == nil {
+	if len(rules.All()) > 0 {
+		names = append(names, claims.QueueName) // the claim verifier's queue
+	}
+	if !slices.Contains(names, target) {
 		return f.usageErr("no target %q; targets: %s", target, strings.Join(names, ", "))
 	}
 	if *dlqURL != "" {
@@ -83,10 +93,6 @@ func runDLQ(ctx context.Context, c *cli, args []string) error {
 	dbPath := filepath.Join(*data, local.DBFile)
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no local database %s (has `profilesync dev --data %s` run?)", dbPath, *data)
-	}
-	rules, err := devstack.LoadRules(mfs)
-	if err != nil {
-		return err
 	}
 	db, queues, err := devstack.OpenQueues(*data, ms, rules, 0)
 	if err != nil {

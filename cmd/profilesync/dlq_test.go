@@ -28,7 +28,7 @@ func deadLetter(t *testing.T, dir, target, body string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	q, err := local.NewQueues(db, local.QueueConfig{Target: "salesforce"}, local.QueueConfig{Target: "webhook"})
+	q, err := local.NewQueues(db, local.QueueConfig{Target: "salesforce"}, local.QueueConfig{Target: "webhook"}, local.QueueConfig{Target: "claims"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +70,19 @@ func TestDLQListAndRedrive(t *testing.T) {
 	}
 	if out := mustRun(t, "dlq", "list", "salesforce", "--data", dir); !strings.Contains(out, "salesforce-dlq is empty") {
 		t.Errorf("after redrive: %s", out)
+	}
+}
+
+// The claim verifier's queue has a DLQ like a target's.
+func TestDLQOfTheClaimVerifier(t *testing.T) {
+	dir := t.TempDir()
+	deadLetter(t, dir, "claims", `{"v":1,"target":"claims","event":{}}`)
+	out := mustRun(t, "dlq", "list", "claims", "--data", dir)
+	if !strings.Contains(out, "1 dead letter(s) in claims-dlq") {
+		t.Errorf("dlq list claims:\n%s", out)
+	}
+	if r := runCLI(t, "dlq", "list", "nosuch", "--data", dir); r.code != 2 || !strings.Contains(r.stderr, "salesforce, webhook, claims") {
+		t.Errorf("an unknown target: exit %d, %s", r.code, r.stderr)
 	}
 }
 
