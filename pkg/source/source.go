@@ -71,3 +71,16 @@ type Updater interface {
 	// ErrNotFound when the CIAM has no such subject, else are fault.Errors.
 	Update(ctx context.Context, subject string, attrs map[string]any) error
 }
+
+// Lister pages through every profile a CIAM holds: scheduled exports,
+// clean-ups and reconciliation read the CIAM with it. A platform's
+// Fetcher implements it when its admin API can list users.
+type Lister interface {
+	// List returns one page of at most size profiles starting at cursor
+	// ("" is the first page) and the cursor of the next page ("" when
+	// this was the last). Profiles come in the platform's stable order,
+	// so a run resumed at a cursor neither skips nor repeats. A CIAM
+	// that throttles answers a fault.Error of class Throttled (with its
+	// RetryAfter): the caller waits and asks for the same cursor again.
+	List(ctx context.Context, cursor string, size int) (profiles []*profile.Profile, next string, err error)
+}
