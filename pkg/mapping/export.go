@@ -1,6 +1,10 @@
 package mapping
 
 import (
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+
 	"github.com/profilesync/profilesync/pkg/profile"
 )
 
@@ -104,4 +108,60 @@ func (x *Expr) Eval(prof *profile.Profile, e *profile.Event) (any, error) {
 		return nil, err
 	}
 	return finish(out), nil
+}
+
+// Fields is a `fields:` block in the mapping field syntax (a path, a list
+// of paths, {from, transform, default, on_invalid}, {expr}), parsed for a
+// file that is not a mapping: a job's export columns. Column order is the
+// block's order.
+type Fields struct {
+	names []string
+	specs []*valueSpec
+}
+
+// ParseFields parses n, the value of a `fields:` key at field (for
+// messages) in file, with l's phone normaliser; lookups are not
+// available. Problems carry file:line:col.
+func (l Loader) ParseFields(file string, n *yaml.Node, field string) (*Fields, []*Error) {
+	d := &diags{file: file, phoneFunc: l.Phone, check: l.CheckSettings}
+	f := &Fields{}
+	kv, keys := d.mapNode(n, field)
+	for _, k := range keys {
+		name := field + "." + k.Value
+		v := kv[k.Value]
+		if isNull(v) {
+			d.at(v, name, "a column needs a value")
+			continue
+		}
+		if spec := d.parseValue(v, name, nil); spec != nil {
+			f.names = append(f.names, k.Value)
+			f.specs = append(f.specs, spec)
+		}
+	}
+	if len(keys) == 0 && n.Kind == yaml.MappingNode {
+		d.at(n, field, "at least one column")
+	}
+	return f, d.sorted()
+}
+
+// Columns are the names, in order.
+func (f *Fields) Columns() []string { return append([]string(nil), f.names...) }
+
+// Row evaluates every column on prof: nil where a profile has no value.
+// An error (on_invalid: fail, an expression that fails) names the column
+// and never the value.
+func (f *Fields) Row(prof *profile.Profile) ([]any, error) {
+	v := newEnv(prof, nil) // not pooled: a row keeps what it read
+
+	out := make([]any, len(f.specs))
+	for i, s := range f.specs {
+		x, ok, _, err := s.eval(v)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", f.names[i], err)
+		}
+		if ok {
+			out[i] = x
+		}
+	}
+	return out, nil
 }
