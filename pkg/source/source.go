@@ -71,3 +71,16 @@ type Updater interface {
 	// ErrNotFound when the CIAM has no such subject, else are fault.Errors.
 	Update(ctx context.Context, subject string, attrs map[string]any) error
 }
+
+// Lister pages through every subject a CIAM holds, for backfills and
+// reconciliation. A platform's Fetcher implements it when its admin API
+// can list users (callers assert it).
+type Lister interface {
+	// List returns one page of at most size profiles (size ≤ 0: the
+	// source's default) and the cursor of the next page. page is ""
+	// for the first page, then the next a previous call returned; next
+	// is "" when there are no more pages. A cursor is opaque to callers
+	// and valid only for the source that returned it. Errors are
+	// fault.Errors.
+	List(ctx context.Context, page string, size int) (profiles []*profile.Profile, next string, err error)
+}
