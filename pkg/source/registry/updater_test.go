@@ -40,3 +40,14 @@ func TestFetchersThatUpdate(t *testing.T) {
 		})
 	}
 }
+
+// The backfill asserts source.Lister on a Fetcher: scim lists.
+func TestFetchersThatList(t *testing.T) {
+	_, f, err := New("scim", []byte(`{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.(source.Lister); !ok {
+		t.Fatalf("%T is no Lister", f)
+	}
+}

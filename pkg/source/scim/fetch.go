@@ -67,11 +67,7 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 
 func (f *Fetcher) userURL(id string) string { return f.cfg.BaseURL + "/Users/" + url.PathEscape(id) }
 
-func (f *Fetcher) auth() http.Header {
-	h := sourcekit.Bearer(f.cfg.Token)
-	h.Set("Accept", "application/scim+json, application/json")
-	return h
-}
+func (f *Fetcher) auth() http.Header { return sourcekit.Bearer(f.cfg.Token) }
 
 // answerError classifies a non-2xx answer: 404 is ErrNotFound, the rest
 // by status (401 auth, 429 throttled with Retry-After, 5xx transient).

@@ -18,7 +18,8 @@ import (
 // page_size; above MaxPageSize it is capped. A provider may send fewer
 // than asked (its own maximum): the next index follows what it sent.
 // Listing is done (next "") after an empty page or when the next index
-// passes totalResults. Users created or deleted while listing can shift
+// passes totalResults (a provider that omits it is paged until an empty
+// page). Users created or deleted while listing can shift
 // the offsets: a backfill may miss or repeat one, as with any SCIM
 // provider without cursor paging.
 func (f *Fetcher) List(ctx context.Context, page string, size int) ([]*profile.Profile, string, error) {
@@ -46,7 +47,7 @@ func (f *Fetcher) List(ctx context.Context, page string, size int) ([]*profile.P
 		return nil, "", f.answerError(status, h, body)
 	}
 	var lr struct {
-		TotalResults int               `json:"totalResults"`
+		TotalResults *int              `json:"totalResults"`
 		Resources    []json.RawMessage `json:"Resources"`
 	}
 	if err := json.Unmarshal(body, &lr); err != nil {
@@ -61,7 +62,9 @@ func (f *Fetcher) List(ctx context.Context, page string, size int) ([]*profile.P
 		out = append(out, p)
 	}
 	next := start + len(lr.Resources)
-	if len(lr.Resources) == 0 || next > lr.TotalResults {
+	// totalResults is REQUIRED (RFC 7644 §3.4.2); without it, page on
+	// until a page comes back empty.
+	if len(lr.Resources) == 0 || (lr.TotalResults != nil && next > *lr.TotalResults) {
 		return out, "", nil
 	}
 	return out, strconv.Itoa(next), nil

@@ -3,6 +3,10 @@ package scim
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/profilesync/profilesync/pkg/fault"
@@ -74,5 +78,40 @@ func TestListEmptyAndBadCursor(t *testing.T) {
 		if _, _, err := f.List(context.Background(), c, 0); err == nil || fault.ClassOf(err) != fault.Permanent {
 			t.Errorf("cursor %q: %v", c, err)
 		}
+	}
+}
+
+// A provider that leaves out totalResults (it is REQUIRED) is paged until
+// a page comes back empty, rather than stopping after the first.
+func TestListWithoutTotalResults(t *testing.T) {
+	const users = 5
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start, _ := strconv.Atoi(r.URL.Query().Get("startIndex"))
+		count, _ := strconv.Atoi(r.URL.Query().Get("count"))
+		var res []string
+		for i := start; i < start+count && i <= users; i++ {
+			res = append(res, fmt.Sprintf(`{"id":"u%d","userName":"user%d"}`, i, i))
+		}
+		fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"Resources":[%s]}`, strings.Join(res, ","))
+	}))
+	defer srv.Close()
+	s := &stand{t: t, url: srv.URL}
+	f := s.fetcher("")
+	var got []string
+	page := ""
+	for range 10 {
+		ps, next, err := f.List(context.Background(), page, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			got = append(got, p.Sub)
+		}
+		if page = next; page == "" {
+			break
+		}
+	}
+	if strings.Join(got, ",") != "u1,u2,u3,u4,u5" || page != "" {
+		t.Fatalf("listed %v, cursor %q", got, page)
 	}
 }
