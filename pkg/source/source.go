@@ -1,8 +1,9 @@
 // Package source declares what a CIAM source adapter provides: a Parser
 // that authenticates a webhook on its raw bytes and decodes it into
 // profile.Events, and a Fetcher that reads a subject's current profile when
-// the event was thin. One package per platform lives below (cidaas, akamai,
-// standardwebhooks, okta, auth0); the registry package lists them.
+// the event was thin; a Fetcher may also be an Updater (write-back) and a
+// Lister (backfill). One package per platform lives below (cidaas, akamai,
+// standardwebhooks, okta, auth0, scim, …); the registry package lists them.
 package source
 
 import (

@@ -58,7 +58,9 @@ func Schema(committed []byte, connectors []spec.Component) ([]byte, error) {
 }
 
 // Tables are the README's generated tables by marker name: "settings K"
-// and "secret K" for each connector K, "secret S" for each source S.
+// and "secret K" for each connector K, "secret S" for each source S, or
+// "source secret S" when a connector has the kind S too (scim is both a
+// target and a source), so neither table hides the other.
 func Tables(connectors, sources []spec.Component) map[string]string {
 	out := map[string]string{}
 	for _, c := range connectors {
@@ -70,7 +72,11 @@ func Tables(connectors, sources []spec.Component) map[string]string {
 		out["secret "+c.Kind] = spec.Markdown("Secret key", c.Secret)
 	}
 	for _, s := range sources {
-		out["secret "+s.Kind] = spec.Markdown("Secret key", s.Secret)
+		name := "secret " + s.Kind
+		if _, taken := out[name]; taken {
+			name = "source " + name
+		}
+		out[name] = spec.Markdown("Secret key", s.Secret)
 	}
 	return out
 }

@@ -50,3 +50,15 @@ func TestSchema(t *testing.T) {
 		t.Error("a schema without allOf was accepted")
 	}
 }
+
+// A source of the same kind as a connector (scim) gets a table of its own
+// rather than replacing the connector's.
+func TestTablesSourceAndConnectorOfOneKind(t *testing.T) {
+	field := func(name string) []spec.Field { return []spec.Field{{Name: name, Type: spec.String}} }
+	got := Tables([]spec.Component{{Kind: "scim", Secret: field("connector_key")}},
+		[]spec.Component{{Kind: "scim", Secret: field("source_key")}, {Kind: "okta", Secret: field("okta_key")}})
+	if !strings.Contains(got["secret scim"], "connector_key") || !strings.Contains(got["source secret scim"], "source_key") ||
+		!strings.Contains(got["secret okta"], "okta_key") || len(got) != 4 {
+		t.Fatalf("Tables = %v", got)
+	}
+}

@@ -7,7 +7,8 @@
 // ETags checked against If-Match (412 when stale). A wrapping handler checks
 // the Bearer token (or Basic credentials) and serves GET /_sandbox/records.
 //
-// It serves /Users (core User schema plus the enterprise extension),
+// It serves /Users (core User schema plus the enterprise extension and
+// ProfileSyncExtension, the write-back attributes of a SCIM source),
 // /Schemas, /ResourceTypes and /ServiceProviderConfig at its root; mount it
 // with http.StripPrefix.
 package scim
@@ -74,7 +75,7 @@ func New(auth Auth, baseURL string) (*Server, error) {
 			ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 			Description:      optional.NewString("User Account"),
 			Schema:           schema.CoreUserSchema(),
-			SchemaExtensions: []elimity.SchemaExtension{{Schema: schema.ExtensionEnterpriseUser()}},
+			SchemaExtensions: []elimity.SchemaExtension{{Schema: schema.ExtensionEnterpriseUser()}, {Schema: profileSyncSchema()}},
 			Handler:          (*handler)(s),
 		}},
 	}, opts...)

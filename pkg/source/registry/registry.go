@@ -19,6 +19,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
+	"github.com/profilesync/profilesync/pkg/source/scim"
 	"github.com/profilesync/profilesync/pkg/source/ssf"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 	"github.com/profilesync/profilesync/pkg/source/webhook"
@@ -50,6 +51,7 @@ var kinds = map[string]Kind{
 	webhook.Kind:          kind(webhook.Spec, webhook.ParseConfig, webhook.New),
 	fusionauth.Kind:       kind(fusionauth.Spec, fusionauth.ParseConfig, fusionauth.New),
 	ssf.Kind:              kind(ssf.Spec, ssf.ParseConfig, ssf.New),
+	scim.Kind:             kind(scim.Spec, scim.ParseConfig, scim.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil

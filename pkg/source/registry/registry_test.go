@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "fusionauth", "keycloak", "logto", "okta", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "fusionauth", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
 		t.Fatal(got)
 	}
 }
@@ -31,6 +31,9 @@ func TestNew(t *testing.T) {
 		{name: "fusionauth", cfg: `{"kind":"fusionauth","hmac_keys":["0123456789abcdef0123456789abcdef"],"api_url":"https://auth.acme.com","api_key":"k"}`, wantFetcher: true},
 		{name: "fusionauth-jwks", cfg: `{"kind":"fusionauth","jwks_url":"https://auth.acme.com/.well-known/jwks.json","api_url":"https://auth.acme.com","api_key":"k"}`, wantFetcher: true},
 		{name: "ssf", cfg: `{"kind":"ssf","jwks_url":"https://idp.example.com/jwks","issuer":"https://idp.example.com/","audience":"https://a/webhooks/ssf"}`},
+		{name: "scim", cfg: `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`, wantFetcher: true},
+		{name: "scim-fetch-url", cfg: `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t","fetch_url":"https://idp.example.com/u/{subject}"}`, wantErr: []string{"source scim-fetch-url: ", `"fetch_url": unknown`}},
+		{name: "scim-page", cfg: `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t","page_size":5000,"extension":"profilesync"}`, wantErr: []string{`"page_size"`, `"extension"`}},
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
 		{name: "okta", cfg: `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`, wantFetcher: true},
 		{name: "auth0", cfg: `{"kind":"auth0","authorization":["0123456789abcdef"],"domain":"https://a.auth0.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},

@@ -22,6 +22,7 @@ func TestFetchersThatUpdate(t *testing.T) {
 		{"keycloak", `{"kind":"keycloak","secret":"s","base_url":"https://sso.example.com","realm":"acme","client_id":"c","client_secret":"s"}`, true},
 		{"logto", `{"kind":"logto","signing_key":"k","endpoint":"https://abc.logto.app","client_id":"c","client_secret":"s"}`, true},
 		{"fusionauth", `{"kind":"fusionauth","hmac_keys":["0123456789abcdef0123456789abcdef"],"api_url":"https://auth.acme.com","api_key":"k"}`, true},
+		{"scim", `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`, true},
 		// Fetch puts no custom attributes in the profile, so nothing could
 		// read a write-back.
 		{"zitadel", `{"kind":"zitadel","signing_key":"k","api_url":"https://acme.zitadel.cloud","token":"t"}`, false},
@@ -37,5 +38,16 @@ func TestFetchersThatUpdate(t *testing.T) {
 				t.Fatalf("%T is an Updater: %v, want %v", f, ok, tt.updates)
 			}
 		})
+	}
+}
+
+// The backfill asserts source.Lister on a Fetcher: scim lists.
+func TestFetchersThatList(t *testing.T) {
+	_, f, err := New("scim", []byte(`{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.(source.Lister); !ok {
+		t.Fatalf("%T is no Lister", f)
 	}
 }
