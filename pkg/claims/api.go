@@ -210,6 +210,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Source = caller.Source
 	}
+	if req.Source == "" {
+		writeJSON(w, http.StatusBadRequest, apiError{"malformed request: source is required (the caller's secret names none)"})
+		return
+	}
 	if format == "okta" || format == "kratos" {
 		f := false
 		req.WriteBack = &f // the answer carries the verdict into the CIAM's own flow
