@@ -210,6 +210,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Source = caller.Source
 	}
+	if req.Source == "" {
+		writeJSON(w, http.StatusBadRequest, apiError{"malformed request: source is required (the caller's secret names none)"})
+		return
+	}
 	if format == "okta" || format == "kratos" {
 		f := false
 		req.WriteBack = &f // the answer carries the verdict into the CIAM's own flow
@@ -285,8 +289,9 @@ func (a *API) verify(ctx context.Context, req VerifyRequest) (VerifyResponse, in
 	}
 	out := VerifyResponse{Subject: req.Profile.Sub, Results: []ClaimResult{}}
 	continues := false
+	standIn := strings.HasPrefix(req.Profile.Sub, oktaRegistrationPrefix) // no such user to write back to
 	for _, r := range results {
-		if r.Retry && a.Queue != nil {
+		if r.Retry && a.Queue != nil && !standIn {
 			continues = true
 		}
 	}

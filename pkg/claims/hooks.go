@@ -17,20 +17,31 @@ import (
 // hook with response parsing (?format=kratos).
 
 // oktaRequest is the part of an Okta registration inline hook request we
-// read (developer.okta.com: registration inline hook reference).
+// read (developer.okta.com: registration inline hook reference). The
+// request type is at the top level ("self.service.registration" or
+// "progressive.profile"); a progressive profile request carries the
+// user's current profile in data.context.user.profile and the submitted
+// fields in data.userProfileUpdate.
 type oktaRequest struct {
-	EventType string `json:"eventType"`
-	Data      struct {
+	EventType   string `json:"eventType"`
+	RequestType string `json:"requestType"`
+	Data        struct {
 		Context struct {
 			User *struct {
-				ID string `json:"id"`
+				ID      string         `json:"id"`
+				Profile map[string]any `json:"profile"`
 			} `json:"user"`
 		} `json:"context"`
 		UserProfile       map[string]any `json:"userProfile"`
 		UserProfileUpdate map[string]any `json:"userProfileUpdate"`
-		RequestType       string         `json:"requestType"`
+		RequestType       string         `json:"requestType"` // where an earlier reading of the docs had it
 	} `json:"data"`
 }
+
+// oktaRegistrationPrefix starts the stand-in subject of a self-service
+// registration: no Okta user has it, so nothing can continue its check
+// later (Okta's user.lifecycle.create event brings the real id).
+const oktaRegistrationPrefix = "okta-registration:"
 
 // decodeOkta reads an Okta registration (or progressive profile) inline
 // hook request into a verify request. Self-service registration has no
@@ -45,6 +56,11 @@ func decodeOkta(body []byte) (req VerifyRequest, progressive bool, err error) {
 		return VerifyRequest{}, false, errors.New("malformed okta hook request: eventType must be com.okta.user.pre-registration")
 	}
 	attrs := map[string]any{}
+	if u := r.Data.Context.User; u != nil {
+		for k, v := range u.Profile {
+			attrs[k] = v
+		}
+	}
 	for k, v := range r.Data.UserProfile {
 		attrs[k] = v
 	}
@@ -78,11 +94,12 @@ func decodeOkta(body []byte) (req VerifyRequest, progressive bool, err error) {
 			return VerifyRequest{}, false, errors.New("malformed okta hook request: userProfile has no login or email")
 		}
 		h := sha256.Sum256([]byte(strings.ToLower(login)))
-		p.Sub = "okta-registration:" + hex.EncodeToString(h[:12])
+		p.Sub = oktaRegistrationPrefix + hex.EncodeToString(h[:12])
 	}
 	// Okta has verified nothing at registration; a rule that requires a
 	// verified e-mail keeps the claim pending until it has.
-	return VerifyRequest{Source: "okta", Profile: p}, r.Data.RequestType == "progressive.profile", nil
+	progressive = r.RequestType == "progressive.profile" || r.RequestType == "" && r.Data.RequestType == "progressive.profile"
+	return VerifyRequest{Source: "okta", Profile: p}, progressive, nil
 }
 
 type oktaCommand struct {
