@@ -1,0 +1,56 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+)
+
+// MemoryCheckpoints keeps checkpoints in memory (tests, one-shot runs).
+type MemoryCheckpoints struct {
+	mu      sync.Mutex
+	current map[string]Checkpoint
+	last    map[string]Checkpoint
+	saves   int
+}
+
+var _ Checkpoints = (*MemoryCheckpoints)(nil)
+
+// NewMemoryCheckpoints returns an empty store.
+func NewMemoryCheckpoints() *MemoryCheckpoints {
+	return &MemoryCheckpoints{current: map[string]Checkpoint{}, last: map[string]Checkpoint{}}
+}
+
+func (m *MemoryCheckpoints) Current(_ context.Context, job string) (*Checkpoint, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.current[job]
+	if !ok {
+		return nil, nil
+	}
+	c.Files = append([]File(nil), c.Files...)
+	return &c, nil
+}
+
+func (m *MemoryCheckpoints) Save(_ context.Context, c Checkpoint) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.saves++
+	c.Files = append([]File(nil), c.Files...)
+	if c.Done {
+		m.last[c.Job] = c
+		delete(m.current, c.Job)
+		return nil
+	}
+	m.current[c.Job] = c
+	return nil
+}
+
+func (m *MemoryCheckpoints) Last(_ context.Context, job string) (*Checkpoint, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.last[job]
+	if !ok {
+		return nil, nil
+	}
+	return &c, nil
+}
