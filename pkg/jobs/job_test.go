@@ -53,4 +53,3 @@ func TestJobErrorsAtLineAndColumn(t *testing.T) {
 		})
 	}
 }
-
