@@ -436,6 +436,10 @@ func (d *diag) schedule(j *Job, n *yaml.Node) {
 		d.at(n, "schedule", "exactly one of cron and rate")
 	case hasCron && !cronRE.MatchString(cron.Value):
 		d.at(cron, "schedule.cron", `must be EventBridge's six fields, e.g. "0 2 * * ? *"`)
+	case hasCron:
+		if _, err := parseCron(cron.Value); err != nil {
+			d.at(cron, "schedule.cron", "%v", err)
+		}
 	case hasRate && !rateRE.MatchString(rate.Value):
 		d.at(rate, "schedule.rate", `must be like "1 day" or "6 hours"`)
 	}

@@ -82,3 +82,14 @@ create table if not exists claim_approval (
   detail text not null
 ) strict, without rowid;
 create index if not exists claim_approval_open on claim_approval (subject, rule, evidence_hash, requested_at);
+
+-- Scheduled jobs' checkpoints: the current run of each job (where it
+-- stands) and its last complete run (whose watermark an incremental run
+-- starts from), since version 5.
+create table if not exists job_run (
+  job text not null,
+  slot text not null, -- 'current' or 'last'
+  detail text not null,
+  updated_at integer not null,
+  primary key (job, slot)
+) strict, without rowid;
