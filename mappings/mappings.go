@@ -5,8 +5,8 @@ package mappings
 
 import "embed"
 
-// FS holds every *.yaml mapping file of this directory and the claim
-// rules below claims/.
+// FS holds every *.yaml mapping file of this directory, the claim rules
+// below claims/ and the scheduled jobs below jobs/.
 //
-//go:embed *.yaml claims/*.yaml
+//go:embed *.yaml claims/*.yaml jobs/*.yaml
 var FS embed.FS

@@ -13,6 +13,7 @@ import (
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/claims"
 	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
+	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
@@ -20,8 +21,9 @@ import (
 const validateHelp = `
 Usage: profilesync validate [FILE|DIR]...
 
-Load and check mapping files, and the claim rules in a DIR's claims/ (or a
-FILE in a directory called claims), as the functions would at start,
+Load and check mapping files, and the claim rules in a DIR's claims/ and
+the jobs in its jobs/ (or a FILE in a directory called claims or jobs), as
+the functions would at start,
 connector and authority settings and expressions included, and print each
 problem as
 FILE:LINE:COLUMN: FIELD: what was expected. A FILE is checked alone; a DIR
@@ -59,15 +61,18 @@ func runValidate(_ context.Context, c *cli, args []string) error {
 	if sum.rules > 0 {
 		rules = fmt.Sprintf(", %d claim rules OK", sum.rules)
 	}
+	if sum.jobs > 0 {
+		rules += fmt.Sprintf(", %d jobs OK", sum.jobs)
+	}
 	fmt.Fprintf(c.stdout, "%d mappings OK%s, %d warning(s) (%s)\n", sum.ok, rules, sum.warns, where)
 	return nil
 }
 
 // validation sums the problems of every path validate checks.
 type validation struct {
-	ok, rules, errs, warns int
-	failed                 bool // a file that did not load, even without an error line
-	where                  []string
+	ok, rules, jobs, errs, warns int
+	failed                       bool // a file that did not load, even without an error line
+	where                        []string
 }
 
 // check validates one FILE or DIR ("" for the default directory) and
@@ -79,6 +84,16 @@ func (v *validation) check(c *cli, p string) error {
 			return err
 		}
 		v.where = append(v.where, p)
+		if filepath.Base(filepath.Dir(p)) == jobs.Dir {
+			j, problems := jobLoader.Diagnose(p, data)
+			v.report(c, problems, "")
+			if j == nil {
+				v.failed = true
+			} else {
+				v.jobs++
+			}
+			return nil
+		}
 		if filepath.Base(filepath.Dir(p)) == claims.RulesDir {
 			r, problems := ruleLoader.Diagnose(p, data)
 			v.report(c, problems, "")
@@ -130,8 +145,21 @@ func (v *validation) check(c *cli, p string) error {
 	} else {
 		v.rules += len(rules.All())
 	}
+	js, problems, err := jobLoader.CheckFS(fsys, jobs.Dir)
+	if err != nil {
+		return err
+	}
+	v.report(c, problems, dir)
+	if js == nil {
+		v.failed = true
+	} else {
+		v.jobs += len(js.All())
+	}
 	return nil
 }
+
+// jobLoader checks job files as the jobs function loads them.
+var jobLoader = jobs.Loader{Mapping: plugins.All.Loader()}
 
 // ruleLoader checks claim rules with the authority registry.
 var ruleLoader = claims.Loader{CheckSettings: authorities.CheckSettings}

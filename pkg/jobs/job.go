@@ -95,7 +95,8 @@ func (f Format) Validate() error {
 // Destination is where an export's files go.
 type Destination struct {
 	Kind string // s3 | sftp | https | dir
-	// S3
+	// S3: the bucket ("" is the stack's export bucket), a key prefix, and
+	// a KMS key for SSE-KMS ("" is the bucket's default encryption).
 	Bucket, Prefix, KMSKey string
 	// sftp and https: the secret with the connection, and for sftp the
 	// remote directory
@@ -523,8 +524,9 @@ func (d *diag) exportKeys(j *Job, l map[string]*yaml.Node) {
 		j.Dest = Destination{Kind: get("kind"), Bucket: get("bucket"), Prefix: get("prefix"), KMSKey: get("kms_key"), Secret: get("secret"), Path: get("path")}
 		switch j.Dest.Kind {
 		case "s3":
-			if !bucketRE.MatchString(j.Dest.Bucket) {
-				d.at(n, "destination.bucket", "an S3 bucket name is required")
+			// No bucket: the stack's export bucket (EXPORT_BUCKET).
+			if j.Dest.Bucket != "" && !bucketRE.MatchString(j.Dest.Bucket) {
+				d.at(v["bucket"], "destination.bucket", "not an S3 bucket name")
 			}
 		case "sftp":
 			if j.Dest.Secret == "" {
