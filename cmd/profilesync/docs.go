@@ -18,7 +18,7 @@ import (
 )
 
 const docsHelp = `
-Usage: profilesync docs [--check] [--schema FILE] [--claims-schema FILE] [--readme FILE]
+Usage: profilesync docs [--check] [--schema FILE] [--claims-schema FILE] [--jobs-schema FILE] [--readme FILE]
 
 Render what the connector, source and authority specs (pkg/spec)
 generate: the settings schema of each connector kind at the end of the
@@ -37,6 +37,7 @@ func runDocs(_ context.Context, c *cli, args []string) error {
 	check := f.Bool("check", false, "only check that the files are up to date; exit 1 if not")
 	schema := f.String("schema", "mappings/mapping.schema.json", "mapping schema `FILE` to rewrite")
 	claimsSchema := f.String("claims-schema", "mappings/claims.schema.json", "claim rule schema `FILE` to rewrite")
+	jobsSchema := f.String("jobs-schema", "mappings/jobs.schema.json", "job file schema `FILE` to rewrite")
 	readme := f.String("readme", "README.md", "README `FILE` to rewrite")
 	if _, err := f.parse(c, args, 0, 0); err != nil {
 		return err
@@ -51,12 +52,13 @@ func runDocs(_ context.Context, c *cli, args []string) error {
 	}{
 		{*schema, func(b []byte) ([]byte, error) { return specdoc.Schema(b, registry.Specs()) }},
 		{*claimsSchema, func([]byte) ([]byte, error) { return specdoc.ClaimsSchema(authoritySpecs()) }},
+		{*jobsSchema, func([]byte) ([]byte, error) { return specdoc.JobsSchema() }},
 		{*readme, func(b []byte) ([]byte, error) { return specdoc.Readme(b, tables) }},
 	}
 	stale := false
 	for _, file := range files {
 		old, err := os.ReadFile(file.path)
-		if errors.Is(err, fs.ErrNotExist) && file.path == *claimsSchema {
+		if errors.Is(err, fs.ErrNotExist) && (file.path == *claimsSchema || file.path == *jobsSchema) {
 			old = nil // generated whole: the first run creates it
 		} else if err != nil {
 			return err

@@ -10,8 +10,8 @@ import (
 // The committed schema and README are what the specs generate.
 func TestDocsCheckCommitted(t *testing.T) {
 	out := mustRun(t, "docs", "--check", "--schema", "../../mappings/mapping.schema.json",
-		"--claims-schema", "../../mappings/claims.schema.json", "--readme", "../../README.md")
-	if strings.Count(out, "is up to date") != 3 {
+		"--claims-schema", "../../mappings/claims.schema.json", "--jobs-schema", "../../mappings/jobs.schema.json", "--readme", "../../README.md")
+	if strings.Count(out, "is up to date") != 4 {
 		t.Fatalf("docs --check: %s", out)
 	}
 }
@@ -20,18 +20,20 @@ func TestDocsCheckCommitted(t *testing.T) {
 func TestDocsStale(t *testing.T) {
 	dir := t.TempDir()
 	schema, readme := filepath.Join(dir, "schema.json"), filepath.Join(dir, "README.md")
-	claimsSchema := filepath.Join(dir, "claims.schema.json")
+	claimsSchema, jobsSchema := filepath.Join(dir, "claims.schema.json"), filepath.Join(dir, "jobs.schema.json")
+	copyEdited(t, "../../mappings/jobs.schema.json", jobsSchema, `"segment_rows"`, `"rows"`)
 	copyEdited(t, "../../mappings/mapping.schema.json", schema, `"bus_name"`, `"bus"`)
 	copyEdited(t, "../../mappings/claims.schema.json", claimsSchema, `"licence_state"`, `"license_state"`)
 	copyEdited(t, "../../README.md", readme, "| `object` |", "| `objekt` |")
-	args := []string{"docs", "--schema", schema, "--claims-schema", claimsSchema, "--readme", readme}
+	args := []string{"docs", "--schema", schema, "--claims-schema", claimsSchema, "--jobs-schema", jobsSchema, "--readme", readme}
 	r := runCLI(t, append(args, "--check")...)
 	if r.code != 1 || !strings.Contains(r.stderr, "schema.json is not what the specs generate") || !strings.Contains(r.stderr, "README.md is not what") ||
+		!strings.Contains(r.stderr, "jobs.schema.json is not what the specs generate") ||
 		!strings.Contains(r.stderr, "claims.schema.json is not what the specs generate") {
 		t.Fatalf("check of stale files: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	mustRun(t, args...)
-	if out := mustRun(t, append(args, "--check")...); strings.Count(out, "is up to date") != 3 {
+	if out := mustRun(t, append(args, "--check")...); strings.Count(out, "is up to date") != 4 {
 		t.Fatalf("check after the run: %s", out)
 	}
 }
@@ -55,7 +57,7 @@ func copyEdited(t *testing.T, from, to, old, new string) {
 func TestDocsCreatesClaimsSchema(t *testing.T) {
 	dir := t.TempDir()
 	claimsSchema := filepath.Join(dir, "claims.schema.json")
-	args := []string{"docs", "--schema", "../../mappings/mapping.schema.json", "--claims-schema", claimsSchema, "--readme", "../../README.md"}
+	args := []string{"docs", "--schema", "../../mappings/mapping.schema.json", "--claims-schema", claimsSchema, "--jobs-schema", "../../mappings/jobs.schema.json", "--readme", "../../README.md"}
 	if r := runCLI(t, append(args, "--check")...); r.code != 1 || !strings.Contains(r.stderr, "claims.schema.json is not what") {
 		t.Fatalf("check without the file: exit %d\n%s", r.code, r.stderr)
 	}
