@@ -114,6 +114,10 @@ type Exporter struct {
 	Margin time.Duration
 	// NewRun names a new run (default: the start time, sortable).
 	NewRun func(start time.Time) string
+	// Progress, if set, hears after every page how many profiles the
+	// run has listed and how many rows it has written (the CLI's
+	// progress line).
+	Progress func(listed, rows int64)
 }
 
 func (x *Exporter) now() time.Time {
@@ -259,6 +263,9 @@ func (x *Exporter) segment(ctx context.Context, j *Job, cp *Checkpoint, res *Res
 			rows++
 		}
 		cursor = next
+		if x.Progress != nil {
+			x.Progress(cp.Listed+listed, cp.Rows+rows)
+		}
 		if cursor == "" || rows >= int64(j.SegmentRows) {
 			break
 		}
