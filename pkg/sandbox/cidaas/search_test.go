@@ -22,7 +22,9 @@ func TestGraphUsersPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tok struct{ AccessToken string `json:"access_token"` }
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
 	_ = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
 	search := func(body string) (int, string) {

@@ -1,7 +1,8 @@
 // Package clerk is an in-memory stand-in for the part of Clerk's Backend
 // API ProfileSync calls: GET /v1/users/{user_id} (the profile fetch),
 // PATCH /v1/users/{user_id}/metadata (the write-back of custom
-// attributes) and GET /v1/users (the paged list, see listUsers), all with the instance's secret key as a Bearer token.
+// attributes) and GET /v1/users (the paged list, see listUsers), all
+// with the instance's secret key as a Bearer token.
 // It serves paths relative to its root, so a test or the local stack can
 // mount it under a prefix with http.StripPrefix.
 //
