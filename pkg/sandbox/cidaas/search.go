@@ -20,8 +20,9 @@ const (
 
 // graphUsers is "Find users using filters", POST /user-srv/graph/users,
 // as far as paging needs it: a JSON body with from (offset), size (0 to
-// 1000), sortfield (createdTime, the default here, or sub) and
-// descending; the filters (terms, filters, groupsFilter...) and fields
+// 1000), sortfield (createdTime or sub; without one the order is
+// unspecified, as cidaas documents no default, and the fake's differs
+// from request to request) and descending; the filters (terms, filters, groupsFilter...) and fields
 // projection are not served. It answers cidaas's envelope
 // {"success":true,"status":200,"data":[users...],"total":n} ("total"
 // left out with excludeUserCount), or 204 No Content for an empty page.
@@ -50,7 +51,7 @@ func (f *Fake) graphUsers(w http.ResponseWriter, r *http.Request) {
 	if req.Size != nil {
 		size = *req.Size
 	}
-	sortField := cmp.Or(req.SortField, "createdTime")
+	sortField := req.SortField
 	switch {
 	case size < 0 || size > MaxSearchSize:
 		writeJSON(w, http.StatusExpectationFailed, apiError(http.StatusExpectationFailed, "invalid_size", "size must be from 0 to 1000"))
@@ -58,7 +59,7 @@ func (f *Fake) graphUsers(w http.ResponseWriter, r *http.Request) {
 	case from < 0 || from+size > SearchWindow:
 		writeJSON(w, http.StatusExpectationFailed, apiError(http.StatusExpectationFailed, "result_window_exceeded", "from + size must not exceed 10000; use the bulk read"))
 		return
-	case sortField != "createdTime" && sortField != "sub":
+	case sortField != "" && sortField != "createdTime" && sortField != "sub":
 		writeJSON(w, http.StatusExpectationFailed, apiError(http.StatusExpectationFailed, "invalid_sortfield", "the fake sorts only by createdTime or sub"))
 		return
 	}
@@ -74,13 +75,15 @@ func (f *Fake) graphUsers(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, row{u, key, sub, f.seq[sub]})
 	}
 	f.mu.Unlock()
-	slices.SortFunc(rows, func(a, b row) int {
-		c := cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq), cmp.Compare(a.sub, b.sub))
-		if req.Descending {
-			return -c
-		}
-		return c
-	})
+	if sortField != "" { // else map order: unspecified, as promised
+		slices.SortFunc(rows, func(a, b row) int {
+			c := cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq), cmp.Compare(a.sub, b.sub))
+			if req.Descending {
+				return -c
+			}
+			return c
+		})
+	}
 	var page []map[string]any
 	for i := from; i < len(rows) && len(page) < size; i++ {
 		page = append(page, rows[i].u)

@@ -54,7 +54,7 @@ func TestGraphUsersPages(t *testing.T) {
 		status int
 		want   string
 	}{
-		{`{}`, 200, "s3 s2 s1 s0 total 4"}, // createdTime ascending by default
+		{`{"sortfield":"createdTime"}`, 200, "s3 s2 s1 s0 total 4"},
 		{`{"from":1,"size":2,"sortfield":"createdTime","excludeUserCount":true}`, 200, "s2 s1 "},
 		{`{"sortfield":"sub","descending":true,"size":1000}`, 200, "s3 s2 s1 s0 total 4"},
 		{`{"from":4}`, 204, ""},
