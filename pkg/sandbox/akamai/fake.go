@@ -1,6 +1,7 @@
 // Package akamai is an in-memory stand-in for the parts of Akamai Identity
-// Cloud ProfileSync talks to: the Capture Entity API (POST /entity and
-// POST /entity.update, HTTP Basic auth, answers as {"stat":"ok",...} or,
+// Cloud ProfileSync talks to: the Capture Entity API (POST /entity,
+// /entity.update and /entity.find (see entityFind), HTTP Basic auth,
+// answers as {"stat":"ok",...} or,
 // with HTTP 200, {"stat":"error","code":...}), the Webhooks v3 JWKS (GET /login/jwk), and
 // the signing side of Webhooks v3 (Sign) so tests and the dev stack can
 // post SETs the way Akamai does. It is mounted under a path prefix with
@@ -49,6 +50,7 @@ type Fake struct {
 	calls    fakekit.Counter                   // by request path
 	updates  []Update                          // entity.update calls applied, oldest first
 	now      func() time.Time                  // stamps lastUpdated on an update
+	lastID   int64                             // the id the newest record got (see PutRecord)
 }
 
 // NewFake returns a Fake with one signing key that accepts one API client.
@@ -60,6 +62,7 @@ func NewFake(clientID, clientSecret string) (*Fake, error) {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /entity", f.entity)
 	f.mux.HandleFunc("POST /entity.update", f.entityUpdate)
+	f.mux.HandleFunc("POST /entity.find", f.entityFind)
 	f.mux.HandleFunc("GET /login/jwk", f.jwks)
 	return f, nil
 }
@@ -159,6 +162,8 @@ func (f *Fake) Calls(path string) int {
 }
 
 // PutRecord seeds a raw Capture user record; rec["uuid"] is set to uuid.
+// rec["id"] is the fake's own, as Capture assigns it: the next integer
+// for a new uuid, the one it had for a uuid seeded again.
 func (f *Fake) PutRecord(uuid string, rec map[string]any) {
 	r := make(map[string]any, len(rec)+1)
 	for k, v := range rec {
@@ -167,6 +172,12 @@ func (f *Fake) PutRecord(uuid string, rec map[string]any) {
 	r["uuid"] = uuid
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if old, ok := f.records[uuid]; ok {
+		r["id"] = old["id"]
+	} else {
+		f.lastID++
+		r["id"] = f.lastID
+	}
 	f.records[uuid] = r
 }
 

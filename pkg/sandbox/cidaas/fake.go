@@ -9,8 +9,9 @@
 // missing, unknown or expired token, 404 for an unknown sub). Successful user
 // reads use cidaas's {"success","status","data"} envelope (UNCONFIRMED for
 // this endpoint). PUT /user-srv/users/{sub} is the documented admin update
-// of customFields (see adminUpdate). It is not a cidaas emulator: no
-// scopes, no roles, no field settings.
+// of customFields (see adminUpdate), POST /user-srv/graph/users the
+// documented user search, as far as paging needs it (see graphUsers). It
+// is not a cidaas emulator: no scopes, no roles, no field settings.
 package cidaas
 
 import (
@@ -27,6 +28,9 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/fakekit"
 )
 
+// timeLayout is how cidaas writes createdTime and updatedTime.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
 // DefaultTokenTTL is the expires_in of issued tokens unless TokenTTL is set.
 const DefaultTokenTTL = time.Hour
 
@@ -40,6 +44,7 @@ type Fake struct {
 	tokenTTL time.Duration
 	tokens   map[string]bool // issued token → still valid
 	users    map[string]map[string]any
+	seq      map[string]int                    // sub → creation order, ties of createdTime (see graphUsers)
 	failures fakekit.Injector[fakekit.Failure] // FailNext replaces, not queues
 	calls    fakekit.Counter                   // by request path
 	updates  []Update                          // admin updates applied, oldest first
@@ -53,12 +58,14 @@ func NewFake(clientID, clientSecret string) *Fake {
 		tokenTTL: DefaultTokenTTL,
 		tokens:   map[string]bool{},
 		users:    map[string]map[string]any{},
+		seq:      map[string]int{},
 	}
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /token-srv/token", f.token)
 	f.mux.HandleFunc("GET /users-srv/user/{sub}", f.user)
 	f.mux.HandleFunc("PUT /users-srv/user/{sub}", f.updateUser)
 	f.mux.HandleFunc("PUT /user-srv/users/{sub}", f.adminUpdate)
+	f.mux.HandleFunc("POST /user-srv/graph/users", f.graphUsers)
 	return f
 }
 
@@ -109,7 +116,9 @@ func (f *Fake) Calls(path string) int {
 // TokenCalls is Calls("/token-srv/token").
 func (f *Fake) TokenCalls() int { return f.Calls("/token-srv/token") }
 
-// PutUser seeds a user as raw cidaas JSON fields; user["sub"] is set to sub.
+// PutUser seeds a user as raw cidaas JSON fields; user["sub"] is set to
+// sub, and createdTime to now unless user has one or sub was seeded
+// before (then it keeps the old one).
 func (f *Fake) PutUser(sub string, user map[string]any) {
 	u := make(map[string]any, len(user)+1)
 	for k, v := range user {
@@ -118,6 +127,16 @@ func (f *Fake) PutUser(sub string, user map[string]any) {
 	u["sub"] = sub
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, ok := u["createdTime"]; !ok {
+		if old, ok := f.users[sub]; ok && old["createdTime"] != nil {
+			u["createdTime"] = old["createdTime"]
+		} else {
+			u["createdTime"] = time.Now().UTC().Format(timeLayout)
+		}
+	}
+	if _, ok := f.seq[sub]; !ok {
+		f.seq[sub] = len(f.seq) + 1
+	}
 	f.users[sub] = u
 }
 
@@ -155,7 +174,7 @@ func UserJSON(p *profile.Profile) map[string]any {
 		u["mobile_number_verified"] = p.PhoneNumberVerified
 	}
 	if p.UpdatedAt != nil {
-		u["updatedTime"] = p.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z")
+		u["updatedTime"] = p.UpdatedAt.UTC().Format(timeLayout)
 	}
 	if p.Address != nil {
 		u["address"] = p.Address

@@ -1,7 +1,8 @@
 // Package clerk is an in-memory stand-in for the part of Clerk's Backend
-// API ProfileSync calls: GET /v1/users/{user_id} (the profile fetch) and
+// API ProfileSync calls: GET /v1/users/{user_id} (the profile fetch),
 // PATCH /v1/users/{user_id}/metadata (the write-back of custom
-// attributes), both with the instance's secret key as a Bearer token.
+// attributes) and GET /v1/users (the paged list, see listUsers), all
+// with the instance's secret key as a Bearer token.
 // It serves paths relative to its root, so a test or the local stack can
 // mount it under a prefix with http.StripPrefix.
 //
@@ -33,6 +34,7 @@ type Fake struct {
 
 	mu       sync.Mutex
 	users    map[string]map[string]any
+	seq      map[string]int // user id → creation order, ties of created_at (see listUsers)
 	updates  []Update
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter // by request path
@@ -40,8 +42,9 @@ type Fake struct {
 
 // NewFake returns a Fake that accepts secretKey (sk_test_...) as Bearer.
 func NewFake(secretKey string) *Fake {
-	f := &Fake{secretKey: secretKey, now: time.Now, users: map[string]map[string]any{}}
+	f := &Fake{secretKey: secretKey, now: time.Now, users: map[string]map[string]any{}, seq: map[string]int{}}
 	f.mux = http.NewServeMux()
+	f.mux.HandleFunc("GET /v1/users", f.listUsers)
 	f.mux.HandleFunc("GET /v1/users/{user_id}", f.getUser)
 	f.mux.HandleFunc("PATCH /v1/users/{user_id}/metadata", f.patchMetadata)
 	return f
@@ -68,13 +71,32 @@ func (f *Fake) FailNext(n, status int, retryAfter time.Duration) {
 // "/v1/users/<id>/metadata"), injected failures included.
 func (f *Fake) Calls(path string) int { return f.calls.Get(path) }
 
-// PutUser seeds a raw Clerk User object; user["id"] is set to id.
+// PutUser seeds a raw Clerk User object; user["id"] is set to id, and
+// created_at (epoch ms) to now unless user has one or id was seeded
+// before (then it keeps the old one).
 func (f *Fake) PutUser(id string, user map[string]any) {
 	u := fakekit.CopyMap(user)
 	u["id"], u["object"] = id, "user"
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, ok := u["created_at"]; !ok {
+		if old, ok := f.users[id]; ok {
+			u["created_at"] = old["created_at"]
+		} else {
+			u["created_at"] = f.now().UnixMilli()
+		}
+	}
+	if _, ok := f.seq[id]; !ok {
+		f.seq[id] = len(f.seq)
+	}
 	f.users[id] = u
+}
+
+// Delete removes a user.
+func (f *Fake) Delete(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.users, id)
 }
 
 // Put seeds a user from a canonical profile: names, the primary e-mail
