@@ -116,6 +116,22 @@ func TestLayersRoundTrip(t *testing.T) {
 	}
 }
 
+func TestPartName(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		f    export.Format
+		want string
+	}{
+		{1, export.Format{Type: export.CSV}, "part-00001.csv"},
+		{42, export.Format{Type: export.NDJSON, Gzip: true}, "part-00042.ndjson.gz"},
+		{3, export.Format{Type: export.Parquet, Gzip: true, Recipient: "k"}, "part-00003.parquet.gpg"},
+	} {
+		if got := export.PartName(tc.n, tc.f); got != tc.want {
+			t.Errorf("PartName(%d, %+v) = %q, want %q", tc.n, tc.f, got, tc.want)
+		}
+	}
+}
+
 func TestFormatValidate(t *testing.T) {
 	_, pub := throwawayKey(t)
 	for _, tc := range []struct {

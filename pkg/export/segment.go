@@ -45,6 +45,10 @@ type Segment struct {
 	done    bool
 }
 
+// PartName is the file name of segment n (from 1) of an export in f:
+// "part-00001.csv.gz". Names sort in segment order up to 99,999.
+func PartName(n int, f Format) string { return fmt.Sprintf("part-%05d%s", n, f.Extension()) }
+
 // NewSegment validates f, creates name at dest and starts f's layers on
 // it. name is used as given: add f.Extension() yourself.
 func NewSegment(ctx context.Context, dest Destination, name string, f Format, columns []string) (*Segment, error) {
