@@ -110,7 +110,14 @@ func (o *ObjectStore) GetObject(ctx context.Context, bucket, key string, limit i
 
 // do signs and sends one request.
 func (o *ObjectStore) do(ctx context.Context, method, bucket, key string, h http.Header, body []byte) (*http.Response, error) {
+	return o.doQuery(ctx, method, bucket, key, nil, h, body)
+}
+
+// doQuery signs and sends one request with a query string (the multipart
+// calls' ?uploads, ?partNumber=&uploadId=).
+func (o *ObjectStore) doQuery(ctx context.Context, method, bucket, key string, query url.Values, h http.Header, body []byte) (*http.Response, error) {
 	u := o.objectURL(bucket, key)
+	u.RawQuery = strings.ReplaceAll(query.Encode(), "+", "%20")
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
