@@ -23,10 +23,12 @@ import (
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/jobsfn"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
@@ -69,6 +71,10 @@ type Stack struct {
 	Rules    *claims.RuleSet
 	Claims   local.ClaimStore
 	Verifier *verifier.Verifier
+	// Jobs are the scheduled jobs the stack runs on their schedules, with
+	// JobRunner (nil without jobs).
+	Jobs      *jobs.Set
+	JobRunner *jobsfn.Runner
 
 	sync   map[string]*delivery.Handler
 	srv    *http.Server
@@ -141,6 +147,10 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	js, err := LoadJobs(o.Mappings)
+	if err != nil {
+		return nil, err
+	}
 	db, queues, err := OpenQueues(o.DataDir, ms, rules, o.VisibilityTimeout)
 	if err != nil {
 		return nil, err
@@ -148,7 +158,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 	queues.SetLogger(o.Log)
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
-		Rules: rules, Claims: local.NewClaimStore(db), sync: map[string]*delivery.Handler{}}
+		Rules: rules, Claims: local.NewClaimStore(db), Jobs: js, sync: map[string]*delivery.Handler{}}
 	if err := s.startRuntime(ctx, o); err != nil {
 		db.Close()
 		return nil, err
@@ -178,6 +188,10 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 			cancel()
 			return err
 		}
+	}
+	if err := s.startJobs(ctx, runCtx, o); err != nil {
+		cancel()
+		return err
 	}
 	for _, m := range s.Function.Mappings.All() {
 		h, err := wiring.Sync(ctx, s.syncPorts(o, m.Name))

@@ -114,6 +114,9 @@ type Exporter struct {
 	Margin time.Duration
 	// NewRun names a new run (default: the start time, sortable).
 	NewRun func(start time.Time) string
+	// Since, if set, starts a new run from this watermark whatever the
+	// job's incremental setting (`profilesync job run --since`).
+	Since string
 	// Progress, if set, hears after every page how many profiles the
 	// run has listed and how many rows it has written (the CLI's
 	// progress line).
@@ -191,8 +194,8 @@ func (x *Exporter) start(ctx context.Context, j *Job) (*Checkpoint, error) {
 	if x.NewRun != nil {
 		run = x.NewRun(now)
 	}
-	cp := &Checkpoint{Job: j.Name, Run: run, Started: now}
-	if j.Incremental {
+	cp := &Checkpoint{Job: j.Name, Run: run, Started: now, Since: x.Since}
+	if j.Incremental && x.Since == "" {
 		last, err := x.Checkpoints.Last(ctx, j.Name)
 		if err != nil {
 			return nil, fmt.Errorf("job %s: read the last run: %w", j.Name, err)

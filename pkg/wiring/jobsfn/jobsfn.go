@@ -1,0 +1,163 @@
+// Package jobsfn assembles the scheduled jobs function from its ports, as
+// pkg/wiring does the ingress and sync functions: the Lambda
+// (functions/jobs) and the local stack call this same constructor and
+// differ in the ports (DynamoDB or SQLite checkpoints, S3 or a directory).
+package jobsfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/profilesync/profilesync/pkg/export"
+	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/source"
+	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
+	"github.com/profilesync/profilesync/pkg/wiring"
+)
+
+// Destinations opens a job's destination: S3, SFTP and HTTPS on AWS; the
+// local stack keeps S3 files in a directory.
+type Destinations func(ctx context.Context, j *jobs.Job) (export.Destination, error)
+
+// Ports are the jobs function's ports.
+type Ports struct {
+	wiring.Function
+	Jobs         *jobs.Set
+	Checkpoints  jobs.Checkpoints
+	Destinations Destinations
+	// Continue asks for the run of job to go on in a new invocation (a
+	// message on the jobs queue on AWS); nil: the caller loops.
+	Continue func(ctx context.Context, job string) error
+	// Progress hears after every page (the CLI's progress line).
+	Progress func(listed, rows int64)
+	// Since starts new runs from this watermark (the CLI's --since).
+	Since string
+}
+
+// Runner runs the jobs of a deployment.
+type Runner struct {
+	p       Ports
+	listers map[string]source.Lister
+}
+
+// New builds the runner: every job's source must be able to list.
+func New(ctx context.Context, p Ports) (*Runner, error) {
+	if p.Jobs == nil || p.Checkpoints == nil || p.Destinations == nil || p.Secrets == nil {
+		return nil, errors.New("jobs: jobs, checkpoints, destinations and secrets are required")
+	}
+	_, fetchers, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, p.HTTPClient())
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{p: p, listers: map[string]source.Lister{}}
+	for name, f := range fetchers {
+		if l, ok := f.(source.Lister); ok {
+			r.listers[name] = l
+		}
+	}
+	for _, j := range p.Jobs.All() {
+		if _, ok := r.listers[j.Source]; !ok {
+			return nil, fmt.Errorf("job %s: source %q cannot list its profiles (sources that can: %s)", j.Name, j.Source, strings.Join(r.names(), ", "))
+		}
+	}
+	return r, nil
+}
+
+func (r *Runner) names() []string {
+	var out []string
+	for n := range r.listers {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Run runs (or continues) the job called name until it is done or ctx's
+// deadline nears; then it asks for a continuation.
+func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
+	j := r.p.Jobs.Get(name)
+	if j == nil {
+		return jobs.Result{}, fmt.Errorf("no job %q", name)
+	}
+	if j.Kind != jobs.KindExport {
+		return jobs.Result{}, fmt.Errorf("job %s: %s jobs are not run yet by this version", j.Name, j.Kind)
+	}
+	dest, err := r.p.Destinations(ctx, j)
+	if err != nil {
+		return jobs.Result{}, fmt.Errorf("job %s: destination: %w", j.Name, err)
+	}
+	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip}
+	if j.Format.EncryptTo != "" {
+		raw, err := r.p.Secrets.Secret(ctx, j.Format.EncryptTo)
+		if err != nil {
+			return jobs.Result{}, fmt.Errorf("job %s: read the recipient key %s: %w", j.Name, j.Format.EncryptTo, err)
+		}
+		var s struct {
+			PublicKey string `json:"public_key"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil || s.PublicKey == "" {
+			return jobs.Result{}, fmt.Errorf("job %s: secret %s: want {\"public_key\": \"<armored OpenPGP public key>\"}", j.Name, j.Format.EncryptTo)
+		}
+		f.Recipient = s.PublicKey
+	}
+	x := &jobs.Exporter{Lister: r.listers[j.Source], Output: output{dest: dest, format: f}, Checkpoints: r.p.Checkpoints,
+		Now: r.p.NowFunc(), Log: r.p.Logger()}
+	x.Progress, x.Since = r.p.Progress, r.p.Since
+	res, err := x.Run(ctx, j)
+	if err != nil {
+		return res, err
+	}
+	if res.Continue && r.p.Continue != nil {
+		if err := r.p.Continue(ctx, j.Name); err != nil {
+			return res, fmt.Errorf("job %s: continue: %w", j.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// output is pkg/export as a run writes through it.
+type output struct {
+	dest   export.Destination
+	format export.Format
+}
+
+func (o output) Extension() string { return o.format.Extension() }
+
+func (o output) Segment(ctx context.Context, name string, columns []string) (jobs.Segment, error) {
+	s, err := export.NewSegment(ctx, o.dest, name, o.format, columns)
+	if err != nil {
+		return nil, err
+	}
+	return segment{s}, nil
+}
+
+type segment struct{ s *export.Segment }
+
+func (s segment) Write(row []any) error           { return s.s.Write(row) }
+func (s segment) Abort(ctx context.Context) error { return s.s.Abort(ctx) }
+func (s segment) Close(ctx context.Context) (jobs.File, error) {
+	info, err := s.s.Close(ctx)
+	if err != nil {
+		return jobs.File{}, err
+	}
+	return jobs.File{Name: info.Name, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256}, nil
+}
+
+// Manifest writes m as JSON, last.
+func (o output) Manifest(ctx context.Context, name string, m jobs.Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	obj, err := o.dest.Create(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := obj.Write(append(b, '\n')); err != nil {
+		return errors.Join(err, obj.Abort(ctx))
+	}
+	_, err = obj.Commit(ctx)
+	return err
+}
