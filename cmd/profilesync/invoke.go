@@ -80,7 +80,11 @@ func runInvoke(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	fmt.Fprintln(c.stdout, string(res.Response))
-	if res.Records != nil {
+	switch {
+	case res.Records != nil && res.Function.LogicalID == devstack.VerifierFunctionID:
+		fmt.Fprintln(c.stdout, "\nDecisions the verifier recorded:")
+		printJSON(c, res.Records)
+	case res.Records != nil:
 		fmt.Fprintf(c.stdout, "\nSandbox records of %s after the invoke:\n", res.Function.Target)
 		printJSON(c, res.Records)
 	}

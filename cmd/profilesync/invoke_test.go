@@ -82,3 +82,13 @@ func TestInvokeSync(t *testing.T) {
 		t.Fatalf("a salesforce message at the webhook function: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// invoke VerifierFunction runs the verifier's Lambda handler (the same
+// dispatcher) on the SQS sample: a thin cidaas event whose profile the
+// fresh sandbox serves; the decision is printed.
+func TestInvokeVerifier(t *testing.T) {
+	out := mustRun(t, "invoke", "VerifierFunction", "-e", "../../events/verifier-sqs.json", "--data", t.TempDir())
+	if !strings.Contains(out, `"batchItemFailures":null`) || !strings.Contains(out, "Decisions the verifier recorded:") || !strings.Contains(out, `"verdict": "verified"`) {
+		t.Errorf("invoke:\n%s", out)
+	}
+}

@@ -39,9 +39,6 @@ type Decision struct {
 	ExpiresAt   time.Time `json:"expires_at,omitempty"`
 	Environment string    `json:"environment,omitempty"`
 	ClientID    string    `json:"client_id,omitempty"`
-	// WrittenBack is when the verdict reached the CIAM profile (zero: not
-	// yet; the verifier retries the write-back).
-	WrittenBack time.Time `json:"written_back,omitempty"`
 }
 
 // Holds says whether d still decides a claim with hash at now: same
@@ -159,6 +156,22 @@ func (m *MemoryStore) Record(_ context.Context, d Decision) error {
 	defer m.mu.Unlock()
 	m.history[d.Subject] = append(m.history[d.Subject], d)
 	return nil
+}
+
+// All is every decision, by subject then time (invoke prints them).
+func (m *MemoryStore) All() []Decision {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	subjects := make([]string, 0, len(m.history))
+	for s := range m.history {
+		subjects = append(subjects, s)
+	}
+	sort.Strings(subjects)
+	out := []Decision{}
+	for _, s := range subjects {
+		out = append(out, m.history[s]...)
+	}
+	return out
 }
 
 func (m *MemoryStore) History(_ context.Context, subject string) ([]Decision, error) {

@@ -18,12 +18,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profilesync/profilesync/pkg/claims"
+	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/verifierfn"
 	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
+	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
 // IngressFunctionID is the ingress function's logical id in template.yaml.
@@ -42,8 +47,11 @@ func Functions(ms *mapping.Set) []Function {
 	for _, m := range ms.All() {
 		fns = append(fns, Function{LogicalID: SyncFunctionID(m.Name), Target: m.Name})
 	}
-	return fns
+	return append(fns, Function{LogicalID: VerifierFunctionID, Target: claims.QueueName})
 }
+
+// VerifierFunctionID is the claim verifier's logical id in template.yaml.
+const VerifierFunctionID = "VerifierFunction"
 
 // SyncFunctionID is the logical id of target's sync function, as the
 // target generator writes it: the target title-cased per '-'-separated
@@ -126,9 +134,12 @@ func Invoke(ctx context.Context, o InvokeOptions) (*InvokeResult, error) {
 		return nil, err
 	}
 	res := &InvokeResult{Function: fn}
-	if fn.Target == "" {
+	switch {
+	case fn.LogicalID == VerifierFunctionID:
+		res.Response, res.Records, res.DeadLetters, err = invokeVerifier(ctx, o, ms)
+	case fn.Target == "":
 		res.Response, err = invokeIngress(ctx, o, ms)
-	} else {
+	default:
 		res.Response, res.Records, res.DeadLetters, err = invokeSync(ctx, o, ms, fn.Target)
 	}
 	if err != nil {
@@ -354,4 +365,41 @@ func SandboxRecords(ctx context.Context, hc *http.Client, base, target string) (
 		return nil, fmt.Errorf("GET %s: answer is not JSON", u)
 	}
 	return b, nil
+}
+
+// invokeVerifier runs the claim verifier's Lambda handler (the same
+// dispatcher: SQS, API Gateway or a schedule, by the event's shape) on a
+// fresh sandbox with an in-memory store; Records are the decisions it
+// recorded.
+func invokeVerifier(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.RawMessage, json.RawMessage, []delivery.DeadMessage, error) {
+	rules, err := LoadRules(o.Mappings)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(rules.All()) == 0 {
+		return nil, nil, nil, errors.New("no claim rules: the verifier has nothing to check")
+	}
+	base, stop, err := serveSandbox(o.Log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer stop()
+	q, store := &delivery.MemoryQueue{}, claims.NewMemoryStore()
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: MemorySecrets(sandbox.DevSecrets(base)),
+		HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
+	v, err := verifier.New(ctx, verifier.Ports{Function: fn, Rules: rules, Authorities: authorities.Build, Store: store,
+		Queue: q, Continue: &ingress.MemoryQueue{}})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	out, err := verifierfn.New(v, o.Log).Handle(ctx, o.Event)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	resp, err := json.Marshal(out)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	recs, err := json.Marshal(store.All())
+	return resp, recs, q.Dead(), err
 }

@@ -68,7 +68,7 @@ func Decision(id, subject, rule string, minutes int, v claims.Verdict) claims.De
 		Verdict: v, Reason: "reason-" + id, Authority: "auth", Reference: "ref-" + id,
 		EvidenceHash: "hash-" + rule, Attributes: map[string]any{"status": string(v), "flag": true},
 		DecidedAt: at, DecidedBy: "rule:" + rule, ExpiresAt: at.Add(30 * 24 * time.Hour),
-		Environment: "prod", ClientID: "client-1", WrittenBack: at.Add(time.Second),
+		Environment: "prod", ClientID: "client-1",
 	}
 }
 
