@@ -104,7 +104,7 @@ func (d *S3) Create(ctx context.Context, name string) (export.Object, error) {
 			return nil, err
 		}
 	}
-	return &object{ctx: ctx, d: d, key: key, buf: make([]byte, 0, d.cfg.PartSize)}, nil
+	return &object{ctx: ctx, d: d, key: key}, nil
 }
 
 func (d *S3) abortStale(ctx context.Context, key string) error {
