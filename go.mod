@@ -19,6 +19,7 @@ require (
 	github.com/expr-lang/expr v1.17.6
 	github.com/go-ldap/ldap/v3 v3.4.11
 	github.com/itchyny/gojq v0.12.17
+	github.com/klauspost/compress v1.17.9
 	github.com/nyaruka/phonenumbers v1.6.5
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
@@ -51,7 +52,6 @@ require (
 	github.com/go-asn1-ber/asn1-ber v1.5.8-0.20250403174932-29230038a667 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/itchyny/timefmt-go v0.1.6 // indirect
-	github.com/klauspost/compress v1.17.9 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/parquet-go/bitpack v1.0.0 // indirect

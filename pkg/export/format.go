@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -97,6 +98,13 @@ func (f Format) recipients() (openpgp.EntityList, error) {
 	}
 	if len(keys) == 0 {
 		return nil, errors.New("format recipient: no key")
+	}
+	for _, k := range keys {
+		// An expired or revoked key, or one without an encryption
+		// subkey, would fail every run: say so when the job is loaded.
+		if _, ok := k.EncryptionKey(time.Now()); !ok {
+			return nil, fmt.Errorf("format recipient: key %s has no valid encryption key (expired, revoked or signing only)", k.PrimaryKey.KeyIdString())
+		}
 	}
 	return keys, nil
 }

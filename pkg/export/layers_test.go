@@ -203,3 +203,22 @@ func (o *failingObject) Write(p []byte) (int, error) {
 	o.left -= len(p)
 	return o.Object.Write(p)
 }
+
+// A signing-only key cannot be the recipient: Validate says so.
+func TestRecipientMustEncrypt(t *testing.T) {
+	e, err := openpgp.NewEntity("sign only", "", "sign-only@example.invalid", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Subkeys = nil // drop the encryption subkey; the RSA primary is flagged sign and certify only
+	var buf bytes.Buffer
+	w, _ := armor.Encode(&buf, openpgp.PublicKeyType, nil)
+	if err := e.Serialize(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	err = export.Format{Type: export.CSV, Recipient: buf.String()}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "no valid encryption key") {
+		t.Errorf("Validate: %v", err)
+	}
+}

@@ -22,8 +22,10 @@ type Manifest struct {
 	// Watermark is where the next incremental run continues from (the
 	// largest updated_at exported, say); opaque to this package.
 	Watermark string `json:"watermark,omitempty"`
-	// Complete is false for a manifest of a run that ended early on
-	// purpose (a row limit); a failed run writes none.
+	// Complete is true in the manifest of a run that reached its end.
+	// A runner may write one with Complete false as a checkpoint (the
+	// segments so far and the watermark to go on from) under a name
+	// consumers do not watch; consumers take only a complete manifest.
 	Complete bool `json:"complete"`
 }
 

@@ -41,8 +41,10 @@ func newParquetEncoder(w io.Writer, f Format, columns []string) (*parquetEncoder
 		codec = &gzip.Codec{Level: gzip.DefaultCompression}
 	}
 	schema := parquet.NewSchema("export", stringColumns(columns))
-	pw := parquet.NewWriter(w, schema, parquet.Compression(codec),
-		parquet.CreatedBy("profilesync", "", ""), parquet.PageBufferSize(256<<10))
+	// Version 1 data pages: parquet-go writes version 2 by default, which
+	// some warehouse loaders still read badly; consumers of an export
+	// are unknown tools.
+	pw := parquet.NewWriter(w, schema, parquet.Compression(codec), parquet.DataPageVersion(1))
 	return &parquetEncoder{w: pw, columns: columns, row: make(parquet.Row, len(columns)),
 		ends: make([]int, len(columns))}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/profilesync/profilesync/pkg/export"
 )
@@ -72,6 +74,16 @@ func TestParquetReadBack(t *testing.T) {
 			}
 			if fmt.Sprintf("%q", rows) != fmt.Sprintf("%q", want) {
 				t.Errorf("rows\n%q\nwant\n%q", rows, want)
+			}
+			for _, col := range f.Metadata().RowGroups[0].Columns {
+				var h format.PageHeader
+				r := (&thrift.CompactProtocol{}).NewReaderFromBytes(b[col.MetaData.DataPageOffset:])
+				if err := thrift.NewDecoder(r).Decode(&h); err != nil {
+					t.Fatal(err)
+				}
+				if h.Type != format.DataPage {
+					t.Errorf("page type %v, want version 1 data pages", h.Type)
+				}
 			}
 			codec := f.Metadata().RowGroups[0].Columns[0].MetaData.Codec.String()
 			if wantCodec := map[bool]string{false: "SNAPPY", true: "GZIP"}[gz]; codec != wantCodec {

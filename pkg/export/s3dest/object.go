@@ -8,7 +8,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 )
 
-// object buffers one part; a full buffer starts the multipart upload (if
+// object buffers up to one part; a full buffer starts the multipart upload (if
 // not yet started) and is sent as the next part.
 type object struct {
 	// ctx is Create's: Write, which sends the parts, has none of its own.
@@ -31,13 +31,20 @@ func (o *object) Write(p []byte) (int, error) {
 		return 0, o.err
 	}
 	written := 0
+	partSize := o.d.cfg.PartSize
 	for len(p) > 0 {
-		k := copy(o.buf[len(o.buf):cap(o.buf)], p)
-		o.buf = o.buf[:len(o.buf)+k]
+		k := min(partSize-len(o.buf), len(p))
+		if len(o.buf)+k > cap(o.buf) {
+			// Grow towards one part, so a manifest does not cost 5 MiB.
+			grown := make([]byte, len(o.buf), min(partSize, max(2*cap(o.buf), len(o.buf)+k, 64<<10)))
+			copy(grown, o.buf)
+			o.buf = grown
+		}
+		o.buf = append(o.buf, p[:k]...)
 		p = p[k:]
 		written += k
 		o.n += int64(k)
-		if len(o.buf) == cap(o.buf) {
+		if len(o.buf) == partSize {
 			if err := o.flushPart(o.ctx); err != nil {
 				o.err = err
 				return written, err
@@ -62,7 +69,7 @@ func (o *object) flushPart(ctx context.Context) error {
 	}
 	number := len(o.parts) + 1
 	if number > maxParts {
-		return fmt.Errorf("s3dest: file over %d parts of %d bytes", maxParts, cap(o.buf))
+		return fmt.Errorf("s3dest: file over %d parts of %d bytes", maxParts, d.cfg.PartSize)
 	}
 	var etag string
 	err := d.withRetry(ctx, func() error {

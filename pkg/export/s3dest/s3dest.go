@@ -4,6 +4,12 @@
 // part is a single PutObject on Commit. The S3 calls are
 // awsadapter.ObjectStore's signed REST requests, not the SDK's client
 // (which would add megabytes to the Lambda binary).
+//
+// The role writing an export needs s3:PutObject and s3:AbortMultipartUpload
+// on the prefix and s3:ListBucketMultipartUploads on the bucket (Create
+// aborts a dead run's upload of the same key); with SSE-KMS also
+// kms:GenerateDataKey and kms:Decrypt on the key, since S3 decrypts the
+// data key to assemble a multipart object.
 package s3dest
 
 import (
@@ -98,7 +104,7 @@ func (d *S3) Create(ctx context.Context, name string) (export.Object, error) {
 			return nil, err
 		}
 	}
-	return &object{ctx: ctx, d: d, key: key, buf: make([]byte, 0, d.cfg.PartSize)}, nil
+	return &object{ctx: ctx, d: d, key: key}, nil
 }
 
 func (d *S3) abortStale(ctx context.Context, key string) error {
