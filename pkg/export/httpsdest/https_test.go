@@ -320,3 +320,25 @@ func TestLargeFileStreams(t *testing.T) {
 		t.Fatalf("received %d bytes, digest %s; want %d, %s", gotLen, gotSum, size, want)
 	}
 }
+
+// TestRedirectResendsTheBody follows a 307 on the same host, which must
+// send the whole body again.
+func TestRedirectResendsTheBody(t *testing.T) {
+	rcv := newReceiver(t, http.StatusOK)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/old/", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		http.Redirect(w, r, "/new/"+strings.TrimPrefix(r.URL.Path, "/old/"), http.StatusTemporaryRedirect)
+	})
+	mux.Handle("/new/", rcv.Config.Handler)
+	front := httptest.NewServer(mux)
+	defer front.Close()
+	d := newDest(t, Config{URL: front.URL + "/old/{name}"}, spool(t))
+	if _, err := upload(t, d, "a.csv", "the body"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rcv.requests()
+	if len(reqs) != 1 || reqs[0].path != "/new/a.csv" || string(reqs[0].body) != "the body" {
+		t.Fatalf("after the redirect: %+v", reqs)
+	}
+}
