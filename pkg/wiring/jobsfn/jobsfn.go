@@ -81,8 +81,11 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 	if j == nil {
 		return jobs.Result{}, fmt.Errorf("no job %q", name)
 	}
-	if j.Kind != jobs.KindExport {
-		return jobs.Result{}, fmt.Errorf("job %s: %s jobs are not run yet by this version", j.Name, j.Kind)
+	switch j.Kind {
+	case jobs.KindReconcile:
+		return r.reconcile(ctx, j)
+	case jobs.KindCleanup:
+		return r.cleanup(ctx, j)
 	}
 	dest, err := r.p.Destinations(ctx, j)
 	if err != nil {
