@@ -33,10 +33,11 @@ vet:
 
 # Every Lambda binary for provided.al2023 on arm64, and their sizes.
 build:
-	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync $(BUILD_DIR)/verifier
+	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync $(BUILD_DIR)/verifier $(BUILD_DIR)/jobs
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/ingress/bootstrap ./functions/ingress
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/sync/bootstrap ./functions/sync
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/verifier/bootstrap ./functions/verifier
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/jobs/bootstrap ./functions/jobs
 	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB (%d bytes)\n", $$9, $$5/1e6, $$5}'
 
 bench:
@@ -50,7 +51,8 @@ chaos:
 
 # `sam build` (BuildMethod: makefile, CodeUri: .) calls these with
 # ARTIFACTS_DIR set; every sync function runs the same binary, its target
-# named by the TARGET environment variable; the claim verifier is one.
+# named by the TARGET environment variable; the claim verifier and the
+# scheduled jobs are one each.
 build-IngressFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingress
 
@@ -59,6 +61,9 @@ build-%SyncFunction:
 
 build-VerifierFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/verifier
+
+build-JobsFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/jobs
 
 # Render the per-target blocks of template.yaml from mappings/ (make test
 # fails when the committed template is stale).

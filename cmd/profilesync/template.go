@@ -10,6 +10,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/claims"
 	authregistry "github.com/profilesync/profilesync/pkg/claims/authority/registry"
+	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/samgen"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
@@ -31,6 +32,11 @@ manual authority also claims-approvals, an SNS topic for approvers and an
 hourly reminder schedule), its queue's redrive from the longest
 retry_for, and the ingress's route to it. Without rules there is no
 verifier.
+
+The job files in DIR/jobs/*.yaml give the scheduled jobs their blocks:
+one jobs function with its continuation queue, dead-letter queue,
+checkpoint table and export bucket, and an EventBridge Scheduler
+schedule per job. Without job files there are none.
 
 A target whose connector sends many records per API call (salesforce,
 hubspot, braze, eventbridge) gets queue batches of up to that many messages
@@ -70,7 +76,11 @@ func runTemplate(_ context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := samgen.Generate(old, set, samgen.Options{Claims: samgen.ClaimsOf(rules)})
+	jobSet, err := jobs.Loader{Mapping: plugins.All.Loader()}.LoadFS(os.DirFS(*dir), jobs.Dir)
+	if err != nil {
+		return fmt.Errorf("%s: job files do not load; `profilesync validate %s` lists the problems: %w", filepath.Join(*dir, jobs.Dir), *dir, err)
+	}
+	out, err := samgen.Generate(old, set, samgen.Options{Claims: samgen.ClaimsOf(rules), Jobs: samgen.JobsOf(jobSet)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
 	}

@@ -28,10 +28,18 @@ import (
 // The claim verifier is about 14.4 MB: it links the authorities (the
 // directory authority brings go-ldap) and the DynamoDB claims table's
 // transactions, but no connector and no phone normaliser.
+//
+// The jobs function is about 23.2 MB: the export formats bring
+// parquet-go (with its compressors: klauspost/compress, brotli, lz4) and
+// ProtonMail/go-crypto with cloudflare/circl (OpenPGP encryption of the
+// files), and the job fields' e164 transform the phone normaliser (about
+// 4.2 MB, as for sync); it links no connector and no authority. S3
+// uploads go through ObjectStore's signed calls, as for the body store.
 var maxBytes = map[string]int64{
 	"ingress":  15_000_000,
 	"sync":     18_000_000,
 	"verifier": 16_000_000,
+	"jobs":     25_000_000,
 }
 
 const module = "github.com/profilesync/profilesync"
@@ -61,7 +69,7 @@ var forbidden = []string{
 // delivery wiring and no phone normaliser.
 //
 // Only the claim verifier links the authorities, and it delivers to no
-// target.
+// target. The jobs function exports and delivers to no target either.
 var forbiddenIn = map[string][]string{
 	"ingress": {
 		module + "/pkg/wiring/plugins",
@@ -81,6 +89,12 @@ var forbiddenIn = map[string][]string{
 		module + "/pkg/mapping/phone",
 		"github.com/nyaruka/phonenumbers",
 		"google.golang.org/protobuf",
+	},
+	"jobs": {
+		module + "/pkg/wiring/plugins",
+		module + "/pkg/connector/registry",
+		module + "/pkg/claims/authority",
+		"github.com/go-ldap/ldap/v3",
 	},
 }
 

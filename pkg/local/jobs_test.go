@@ -3,9 +3,10 @@ package local
 import (
 	"context"
 	"testing"
-)
 
-import "github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs/jobstest"
+)
 
 func TestJobCheckpoints(t *testing.T) {
 	db, err := Open(t.TempDir())
@@ -39,4 +40,16 @@ func TestJobCheckpoints(t *testing.T) {
 	if got, _ := s.Last(ctx, "j"); got == nil || got.Watermark != "w1" {
 		t.Errorf("last = %+v", got)
 	}
+}
+
+// TestJobCheckpointsContract runs the jobs.Checkpoints contract on SQLite.
+func TestJobCheckpointsContract(t *testing.T) {
+	jobstest.Run(t, func(t *testing.T) jobs.Checkpoints {
+		db, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return NewJobCheckpoints(db)
+	})
 }

@@ -27,7 +27,7 @@ func loadRules(t *testing.T, dir string) *claims.RuleSet {
 // shippedOptions are what `profilesync template` passes for mappings/.
 func shippedOptions(t *testing.T) samgen.Options {
 	t.Helper()
-	return samgen.Options{Claims: samgen.ClaimsOf(loadRules(t, mappingsDir))}
+	return samgen.Options{Claims: samgen.ClaimsOf(loadRules(t, mappingsDir)), Jobs: samgen.JobsOf(loadJobs(t, mappingsDir))}
 }
 
 func rule(t *testing.T, file, text string) *claims.Rule {

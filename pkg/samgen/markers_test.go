@@ -23,8 +23,8 @@ func TestMarkerErrors(t *testing.T) {
 			return strings.Replace(s, outputsEnd, "", 1)
 		}, "no marker pair for block TARGET OUTPUTS"},
 		{"END missing", func(s string) string {
-			return strings.Replace(s, "  # END GENERATED CLAIM OUTPUTS\n", "", 1)
-		}, "BEGIN GENERATED CLAIM OUTPUTS has no END"},
+			return strings.Replace(s, "  # END GENERATED JOB OUTPUTS\n", "", 1)
+		}, "BEGIN GENERATED JOB OUTPUTS has no END"},
 		{"pair duplicated", func(s string) string {
 			return s + "  # BEGIN GENERATED TARGET OUTPUTS\n" + outputsEnd
 		}, "BEGIN GENERATED TARGET OUTPUTS again"},

@@ -1,5 +1,6 @@
 // Package samgen renders the per-target blocks of template.yaml from the
-// mapping files (and the claim verifier's from the claim rules), so that adding a target is a mapping file plus one
+// mapping files (the claim verifier's from the claim rules, the scheduled
+// jobs' from the job files), so that adding a target is a mapping file plus one
 // `profilesync template` run. It rewrites only the lines between the
 // "# BEGIN GENERATED <BLOCK>" / "# END GENERATED <BLOCK>" marker pairs;
 // everything else in the template is written by hand and read here only for
@@ -32,8 +33,8 @@ const (
 // Blocks lists every block the generator renders; a template must have each
 // marker pair exactly once.
 var Blocks = []string{
-	BlockParameters, BlockClaimParameters, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockOutputs, BlockClaimOutputs,
+	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`
@@ -47,6 +48,9 @@ type Options struct {
 	// Claims is what the claim rules need of the template (ClaimsOf);
 	// nil renders the claim blocks empty: no verifier.
 	Claims *Claims
+	// Jobs is what the job files need of the template (JobsOf); nil
+	// renders the job blocks empty: no jobs function.
+	Jobs *Jobs
 }
 
 var (
@@ -86,11 +90,20 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	jv, err := jobsViewOf(opts.Jobs, targets, cv, env)
+	if err != nil {
+		return nil, err
+	}
 	blocks := map[string][]string{}
 	for _, r := range regions {
-		if _, claim := claimTemplates[r.name]; claim {
+		_, claim := claimTemplates[r.name]
+		_, job := jobTemplates[r.name]
+		switch {
+		case claim:
 			blocks[r.name], err = renderClaims(r.name, cv)
-		} else {
+		case job:
+			blocks[r.name], err = renderJobs(r.name, jv)
+		default:
 			blocks[r.name], err = render(r.name, targets)
 		}
 		if err != nil {
