@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -18,11 +19,14 @@ import (
 	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/export"
+	"github.com/profilesync/profilesync/pkg/export/httpsdest"
 	"github.com/profilesync/profilesync/pkg/export/s3dest"
+	"github.com/profilesync/profilesync/pkg/export/sftpdest"
 	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/jobsdispatch"
 	"github.com/profilesync/profilesync/pkg/lambdaenv"
 	"github.com/profilesync/profilesync/pkg/mapping/phone"
+	"github.com/profilesync/profilesync/pkg/spec"
 	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/jobsfn"
 )
@@ -63,7 +67,7 @@ func Jobs(log *slog.Logger) (jobsfn.Ports, error) {
 		Function:     fn,
 		Jobs:         set,
 		Checkpoints:  awsadapter.NewJobCheckpoints(awsadapter.ClaimDynamoDBOf(dynamodb.NewFromConfig(cfg)), table),
-		Destinations: Destinations(objects, bucket, os.Getenv("EXPORT_KMS_KEY")),
+		Destinations: Destinations(objects, bucket, os.Getenv("EXPORT_KMS_KEY"), fn.Secrets, fn.HTTPClient()),
 		Continue:     Continue(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), queueURL),
 	}, nil
 }
@@ -71,8 +75,8 @@ func Jobs(log *slog.Logger) (jobsfn.Ports, error) {
 // Destinations opens a job's destination on AWS: S3 through api, with
 // bucket and kmsKey for destinations that name none. SFTP and HTTPS
 // destinations are not in this build yet.
-func Destinations(api s3dest.API, bucket, kmsKey string) jobsfn.Destinations {
-	return func(_ context.Context, j *jobs.Job) (export.Destination, error) {
+func Destinations(api s3dest.API, bucket, kmsKey string, secrets wiring.Secrets, hc *http.Client) jobsfn.Destinations {
+	return func(ctx context.Context, j *jobs.Job) (export.Destination, error) {
 		switch j.Dest.Kind {
 		case "s3":
 			cfg := s3dest.Config{Bucket: j.Dest.Bucket, Prefix: j.Dest.Prefix, KMSKeyID: j.Dest.KMSKey}
@@ -83,6 +87,21 @@ func Destinations(api s3dest.API, bucket, kmsKey string) jobsfn.Destinations {
 				cfg.KMSKeyID = kmsKey
 			}
 			return s3dest.New(api, cfg)
+		case "sftp":
+			var cfg sftpdest.Config
+			if err := readSecret(ctx, secrets, j.Dest.Secret, sftpdest.Spec, &cfg); err != nil {
+				return nil, err
+			}
+			if j.Dest.Path != "" {
+				cfg.Dir = j.Dest.Path
+			}
+			return sftpdest.New(cfg)
+		case "https":
+			var cfg httpsdest.Config
+			if err := readSecret(ctx, secrets, j.Dest.Secret, httpsdest.Spec, &cfg); err != nil {
+				return nil, err
+			}
+			return httpsdest.New(cfg, hc)
 		case "dir":
 			return nil, errors.New("destination kind dir is for the local stack only; use s3 on AWS")
 		}
@@ -108,4 +127,16 @@ func Continue(api SendAPI, url string) func(ctx context.Context, job string) err
 		}
 		return nil
 	}
+}
+
+// readSecret decodes the destination's secret with its spec.
+func readSecret(ctx context.Context, secrets wiring.Secrets, name string, c spec.Component, v any) error {
+	raw, err := secrets.Secret(ctx, name)
+	if err != nil {
+		return fmt.Errorf("read secret %s: %w", name, err)
+	}
+	if err := spec.DecodeJSON(c.Secret, raw, v); err != nil {
+		return fmt.Errorf("secret %s: %w", name, err)
+	}
+	return nil
 }

@@ -89,13 +89,13 @@ func TestDestinations(t *testing.T) {
 	}{
 		{"the stack's bucket and key", jobs.Destination{Kind: "s3", Prefix: "newsletter/"}, "exports/newsletter/r1/x.csv kms=stack-key"},
 		{"the job's own", jobs.Destination{Kind: "s3", Bucket: "partner-drop", KMSKey: "job-key"}, "partner-drop/r1/x.csv kms=job-key"},
-		{"sftp", jobs.Destination{Kind: "sftp", Secret: "partner"}, "destination kind sftp is not available in this build"},
-		{"https", jobs.Destination{Kind: "https", Secret: "partner"}, "destination kind https is not available in this build"},
+		{"sftp without its secret", jobs.Destination{Kind: "sftp", Secret: "partner"}, "read secret partner"},
+		{"https without its secret", jobs.Destination{Kind: "https", Secret: "partner"}, "read secret partner"},
 		{"dir", jobs.Destination{Kind: "dir", Path: "/tmp"}, "local stack only"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			api := &objects{}
-			d, err := jobsenv.Destinations(api, "exports", "stack-key")(t.Context(), &jobs.Job{Name: "newsletter", Dest: c.dest})
+			d, err := jobsenv.Destinations(api, "exports", "stack-key", secretMap{}, nil)(t.Context(), &jobs.Job{Name: "newsletter", Dest: c.dest})
 			if err != nil {
 				if !strings.Contains(err.Error(), c.want) {
 					t.Fatalf("err %v, want %q", err, c.want)

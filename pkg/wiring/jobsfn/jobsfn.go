@@ -91,6 +91,9 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 	if err != nil {
 		return jobs.Result{}, fmt.Errorf("job %s: destination: %w", j.Name, err)
 	}
+	if c, ok := dest.(interface{ Close() error }); ok {
+		defer c.Close() // an SFTP connection
+	}
 	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip}
 	if j.Format.EncryptTo != "" {
 		raw, err := r.p.Secrets.Secret(ctx, j.Format.EncryptTo)
