@@ -95,6 +95,20 @@ func printStack(c *cli, s *devstack.Stack, data, mappingsDir string) {
 		}
 		fmt.Fprintf(w, "  %-10s GET  %s%s/%s/_sandbox/records\n", m.Name, s.URL, sandbox.Prefix, m.Name)
 	}
+	if s.Verifier != nil {
+		names := make([]string, 0, len(s.Rules.All()))
+		for _, r := range s.Rules.All() {
+			names = append(names, r.Name)
+		}
+		fmt.Fprintf(w, "\nClaim verifier (rules %s):\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "  POST %s/claims/verify   (X-API-Key: %s)\n", s.URL, sandbox.DevClaimsAPIKey)
+	}
+	if len(s.Jobs.All()) > 0 {
+		fmt.Fprintln(w, "\nScheduled jobs (profilesync job list; job run NAME runs one now):")
+		for _, j := range s.Jobs.All() {
+			fmt.Fprintf(w, "  %-10s %s %s in %s\n", j.Name, j.Kind, j.Schedule.Expression(), j.Schedule.TimeZone)
+		}
+	}
 	urlFlag := ""
 	if s.URL != defaultURL {
 		urlFlag = " --url " + s.URL
@@ -106,6 +120,9 @@ func printStack(c *cli, s *devstack.Stack, data, mappingsDir string) {
 	fmt.Fprintln(w, "\nTry:")
 	fmt.Fprintf(w, "  profilesync send cidaas events/webhooks/cidaas-account-created.json%s%s\n", urlFlag, dataFlag)
 	fmt.Fprintf(w, "  profilesync sandbox list salesforce%s\n", urlFlag)
+	if s.Rules.Get("hcp") != nil {
+		fmt.Fprintf(w, "  profilesync send cidaas events/webhooks/cidaas-account-modified-hcp.json%s%s   (a claim verified)\n", urlFlag, dataFlag)
+	}
 	fmt.Fprintln(w, "\nCtrl-C stops the stack.")
 }
 

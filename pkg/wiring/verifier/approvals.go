@@ -71,10 +71,8 @@ func ApprovalsConfig(raw []byte, hc *http.Client, sns approval.Notifier, now fun
 	if sns != nil {
 		notifiers = append(notifiers, sns)
 	}
-	if len(notifiers) == 0 {
-		log.Warn("manual approvals: no web hook and no SNS topic; approvers hear of requests only through `profilesync claims pending`")
-	}
 	return &Approvals{
+		Channels: len(notifiers),
 		Links:    links,
 		Notifier: linkNotifier{links: links, notify: notifiers},
 		Handler: func(v *claims.Verifier) http.Handler {

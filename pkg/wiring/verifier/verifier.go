@@ -100,6 +100,9 @@ func New(ctx context.Context, p Ports) (*Verifier, error) {
 			if p.Approvals == nil {
 				return nil, fmt.Errorf("authority %s: manual approval needs the approvals secret", a.Name)
 			}
+			if p.Approvals.Channels == 0 {
+				p.Logger().Warn("manual approvals: no web hook and no SNS topic; approvers hear of requests only through `profilesync claims pending`", "rule", r.Name)
+			}
 			s, err := claims.ParseManualSettings(a.Settings)
 			if err != nil {
 				return nil, err
@@ -158,6 +161,9 @@ type Approvals struct {
 	Links    approval.Links
 	Notifier claims.ApprovalNotifier
 	Handler  func(v *claims.Verifier) http.Handler
+	// Channels counts the notifiers (web hook, SNS topic) approvers hear
+	// through.
+	Channels int
 }
 
 // SecretBaseURL lets an authority's secret point its base_url elsewhere
