@@ -125,6 +125,8 @@ type Job struct {
 	Target            string
 	MaxDeletes        int
 	MaxDeletesPercent float64
+	// Cleanup: what a cleanup job removes (cleanup.go).
+	Cleanup *Cleanup
 }
 
 // Set is every job of a deployment.
@@ -233,7 +235,7 @@ var (
 )
 
 var (
-	layerKeys = []string{"schedule", "source", "filter", "fields", "format", "destination", "incremental", "limits", "target", "deletes"}
+	layerKeys = []string{"schedule", "source", "filter", "fields", "format", "destination", "incremental", "limits", "target", "deletes", "cleanup"}
 	topKeys   = append([]string{"version", "kind", "environments"}, layerKeys...)
 )
 
@@ -406,6 +408,7 @@ func (d *diag) layer(j *Job, l map[string]*yaml.Node) {
 			j.MaxDeletesPercent = float64(d.intIn(del["max_percent"], "deletes.max_percent", 0, 100, int(j.MaxDeletesPercent)))
 		}
 	}
+	d.cleanupKeys(j, l)
 	for _, k := range []string{"fields", "format", "destination"} {
 		if n, ok := l[k]; ok && j.Kind != KindExport && j.Kind != "" {
 			d.at(n, k, "only an export job has %s", k)
