@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/ingress"
@@ -174,8 +176,10 @@ func (r *Runner) sweep(ctx context.Context, log *slog.Logger, j *jobs.Job, cp *j
 			}
 		}
 		if !r.p.DryRun {
-			for target, msgs := range batches {
-				if err := r.p.Queue.SendBatch(ctx, target, msgs); err != nil {
+			// In target order, so a run resumed after a failed send
+			// repeats the same sends.
+			for _, target := range slices.Sorted(maps.Keys(batches)) {
+				if err := r.p.Queue.SendBatch(ctx, target, batches[target]); err != nil {
 					return false, fmt.Errorf("job %s: queue for %s: %w", j.Name, target, err)
 				}
 			}
