@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/profilesync/profilesync/pkg/profile"
 )
 
 const cleanupJob = `version: 1
@@ -68,5 +70,28 @@ func TestCleanupJobErrorsAtLineAndColumn(t *testing.T) {
 				t.Errorf("err = %v\nwant %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The inactivity field names a custom time (a last login); a profile
+// without it falls back to updated_at.
+func TestInactiveByCustomField(t *testing.T) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	old, recent := start.AddDate(-4, 0, 0), start.AddDate(0, -1, 0)
+	c := &Cleanup{Inactive: &Inactive{OlderThan: 3 * 365 * Day, Field: "custom.last_login"}}
+	tests := []struct {
+		name string
+		p    profile.Profile
+		due  bool
+	}{
+		{"logged in lately", profile.Profile{UpdatedAt: &old, Custom: map[string]any{"last_login": recent.Format(time.RFC3339)}}, false},
+		{"not for years", profile.Profile{UpdatedAt: &recent, Custom: map[string]any{"last_login": old.Format(time.RFC3339)}}, true},
+		{"no login: updated_at", profile.Profile{UpdatedAt: &old}, true},
+		{"no time at all", profile.Profile{}, false},
+	}
+	for _, tt := range tests {
+		if got := len(c.Due(&tt.p, start, time.Time{})) == 1; got != tt.due {
+			t.Errorf("%s: due %v, want %v", tt.name, got, tt.due)
+		}
 	}
 }
