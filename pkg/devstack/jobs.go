@@ -163,12 +163,15 @@ func OpenJobs(ctx context.Context, o Options, url string, ro JobRunOptions) (*jo
 			return dirdest.New(tmp)
 		}}
 	} else {
-		db, err := local.Open(o.DataDir)
+		// The queues too: a cleanup queues its events for the stack's
+		// pollers, as the ingress does.
+		db, queues, err := OpenQueues(o.DataDir, ms, nil, 0)
 		if err != nil {
 			return nil, nil, "", err
 		}
 		closeFn = db.Close
 		p = JobPorts(fn, set, db, o.DataDir)
+		p.Queue = queues
 		if j := set.Get(ro.Job); j != nil {
 			dir = JobDir(o.DataDir, j)
 		}
