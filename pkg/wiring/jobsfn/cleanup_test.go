@@ -9,8 +9,10 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
@@ -294,4 +296,54 @@ func TestCleanupWithoutHousekeeping(t *testing.T) {
 
 func fstestJob(name, src string) fstest.MapFS {
 	return fstest.MapFS{jobs.Dir + "/" + path.Base(name): {Data: []byte(src)}}
+}
+
+// Against the local stack's own stores: the events land on the embedded
+// queues as SQS messages with their attributes, state past retention is
+// expired in SQLite, and the run is recorded as the last complete one.
+func TestCleanupOnTheLocalStores(t *testing.T) {
+	ctx := context.Background()
+	db, err := local.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	queues, err := local.NewQueues(db, local.QueueConfig{Target: "crm"}, local.QueueConfig{Target: "mailer"}, local.QueueConfig{Target: "audit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := local.NewState(db)
+	if err := state.Put(ctx, "mailer", "gone", delivery.State{LastEventAt: start.Add(-500 * jobs.Day), Deleted: true}); err != nil {
+		t.Fatal(err)
+	}
+	rig := newCleanupRig(t, cleanupProfiles())
+	rig.r.p.Queue, rig.r.p.Housekeeping, rig.r.p.Checkpoints = queues, state, local.NewJobCheckpoints(db)
+	res, err := rig.r.Run(ctx, "retention")
+	if err != nil || res.Cleanup.StateExpired != 1 {
+		t.Fatalf("%+v, %v", res.Cleanup, err)
+	}
+	msgs, err := queues.Receive(ctx, "mailer", 10)
+	if err != nil || len(msgs) != 3 {
+		t.Fatalf("mailer received %d, %v", len(msgs), err)
+	}
+	types := map[string]int{}
+	for _, m := range msgs {
+		env, err := profile.UnmarshalEnvelope([]byte(m.Body))
+		if err != nil || env.Target != "mailer" {
+			t.Fatalf("%v: %+v", err, env)
+		}
+		if a := m.MessageAttributes["event_type"].StringValue; a == nil || *a != string(env.Event.Type) {
+			t.Errorf("event_type attribute %v for %s", a, env.Event.Type)
+		}
+		types[string(env.Event.Type)]++
+	}
+	if types["consent_revoked"] != 2 || types["deleted"] != 1 {
+		t.Errorf("mailer got %v", types)
+	}
+	if _, found, _ := state.Get(ctx, "mailer", "gone"); found {
+		t.Error("the old tombstone is still there")
+	}
+	if last, err := local.NewJobCheckpoints(db).Last(ctx, "retention"); err != nil || last == nil || !last.Started.Equal(start) {
+		t.Errorf("last run %+v, %v", last, err)
+	}
 }
