@@ -66,6 +66,13 @@ func (r *Runner) cleanup(ctx context.Context, j *jobs.Job) (jobs.Result, error) 
 		}
 		if more {
 			res.Continue, res.Checkpoint = true, cp
+			// Saved even before a first page: the continuation keeps the
+			// run's start, which its windows are reckoned from.
+			if !r.p.DryRun {
+				if err := r.p.Checkpoints.Save(ctx, cp); err != nil {
+					return res, fmt.Errorf("job %s: save checkpoint: %w", j.Name, err)
+				}
+			}
 			if r.p.Continue != nil {
 				if err := r.p.Continue(ctx, j.Name); err != nil {
 					return res, fmt.Errorf("job %s: continue: %w", j.Name, err)

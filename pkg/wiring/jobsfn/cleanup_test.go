@@ -347,3 +347,25 @@ func TestCleanupOnTheLocalStores(t *testing.T) {
 		t.Errorf("last run %+v, %v", last, err)
 	}
 }
+
+// A run that meets its deadline asks for a continuation, which goes on
+// with the same run: its start, its ids.
+func TestCleanupContinuesAfterTheDeadline(t *testing.T) {
+	rig := newCleanupRig(t, cleanupProfiles())
+	var continued []string
+	rig.r.p.Continue = func(_ context.Context, job string) error { continued = append(continued, job); return nil }
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupMargin-time.Second)
+	defer cancel()
+	res, err := rig.r.Run(ctx, "retention")
+	if err != nil || !res.Continue || res.Done || len(continued) != 1 || rig.queue.Len() != 0 {
+		t.Fatalf("%+v, %v; continued %v, queued %d", res, err, continued, rig.queue.Len())
+	}
+	rig.now = start.Add(time.Hour)
+	res, err = rig.r.Run(context.Background(), "retention")
+	if err != nil || !res.Done || res.Run != "20260601T030000Z" {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if got := ids(envelopes(t, rig.queue, "crm")); !strings.HasPrefix(got, "cleanup-20260601T030000Z-1,") {
+		t.Errorf("crm ids %s", got)
+	}
+}
