@@ -2,8 +2,7 @@ package jobsfn
 
 import (
 	"context"
-	"errors"
-	"fmt"
+		"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -176,7 +175,7 @@ func (r *Runner) sweep(ctx context.Context, log *slog.Logger, j *jobs.Job, cp *j
 				continue
 			}
 			for _, due := range j.Cleanup.Due(p, cp.Started, since) {
-				if err := r.queue(j, cp, p.Sub, due, batches, n); err != nil {
+				if err := r.queue(j, cp, p, due, batches, n); err != nil {
 					n.Invalid++
 					log.Warn("subject skipped: not a valid event", "error", err)
 				}
@@ -206,14 +205,26 @@ func (r *Runner) sweep(ctx context.Context, log *slog.Logger, j *jobs.Job, cp *j
 	}
 }
 
-// queue adds the event due to subject to the batch of every target the
+// queue adds the event due to p to the batch of every target the
 // mappings route it to. Its id counts the run's events from the
 // checkpoint, so a page queued again after a crash carries the same ids
 // (the sync function's dedupe key).
-func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, subject string, due jobs.Due, batches map[string][]ingress.Message, n *jobs.CleanupCounts) error {
+//
+// A consent_revoked carries the profile as listed, as a webhook's
+// snapshot does: the sync function orders it by the profile's updated_at
+// against the subject's state, so a renewal the target has already
+// applied wins over it, and no CIAM call is made per message. Too large
+// for a queue message it goes thin (the sync function fetches). A
+// deleted carries none, as the ingress's deletes do; its time, the run's
+// start, loses to any change after it (the sync function skips a delete
+// older than the state while the CIAM still has the subject).
+func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, p *profile.Profile, due jobs.Due, batches map[string][]ingress.Message, n *jobs.CleanupCounts) error {
 	e := profile.Event{
-		ID: fmt.Sprintf("cleanup-%s-%d", cp.Run, cp.Rows+1), Source: j.Source, Type: due.Type, Subject: subject,
+		ID: fmt.Sprintf("cleanup-%s-%d", cp.Run, cp.Rows+1), Source: j.Source, Type: due.Type, Subject: p.Sub,
 		OccurredAt: cp.Started, ReceivedAt: cp.Started, Purpose: due.Purpose, SourceType: SourceCleanup,
+	}
+	if due.Type == profile.ConsentRevoked {
+		e.Profile = p
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -230,12 +241,9 @@ func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, subject string, due job
 		return nil
 	}
 	for _, target := range targets {
-		// Thin: the sync function fetches the current profile (the
-		// source can list, so it can fetch), which orders the event
-		// against the subject's state on the source's own clock.
-		body, err := profile.NewEnvelope(target, e).Marshal()
+		body, err := envelope(target, e)
 		if err != nil {
-			return errors.Join(errors.New("encode envelope"), err)
+			return err
 		}
 		batches[target] = append(batches[target], ingress.Message{
 			ID: fmt.Sprintf("m%d", len(batches[target])), Body: body,
@@ -244,4 +252,15 @@ func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, subject string, due job
 		n.Messages++
 	}
 	return nil
+}
+
+// envelope encodes e for target, without its profile when it would not
+// fit a queue message (with room for the attributes).
+func envelope(target string, e profile.Event) ([]byte, error) {
+	body, err := profile.NewEnvelope(target, e).Marshal()
+	if err != nil || len(body) <= profile.MaxMessage-1024 {
+		return body, err
+	}
+	e.Profile = nil
+	return profile.NewEnvelope(target, e).Marshal()
 }

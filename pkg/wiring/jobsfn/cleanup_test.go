@@ -183,7 +183,8 @@ func TestCleanupQueuesWhatIsDue(t *testing.T) {
 	for _, env := range mailer {
 		e := env.Event
 		if env.Target != "mailer" || env.Version != profile.EnvelopeVersion || e.Source != "cidaas" || e.SourceType != SourceCleanup ||
-			!strings.HasPrefix(e.ID, "cleanup-20260601T030000Z-") || !e.OccurredAt.Equal(start) || e.Profile != nil {
+			!strings.HasPrefix(e.ID, "cleanup-20260601T030000Z-") || !e.OccurredAt.Equal(start) ||
+			(e.Type == profile.Deleted) != (e.Profile == nil) || e.Profile != nil && e.Profile.Sub != e.Subject {
 			t.Errorf("envelope %+v", env)
 		}
 	}
@@ -367,5 +368,22 @@ func TestCleanupContinuesAfterTheDeadline(t *testing.T) {
 	}
 	if got := ids(envelopes(t, rig.queue, "crm")); !strings.HasPrefix(got, "cleanup-20260601T030000Z-1,") {
 		t.Errorf("crm ids %s", got)
+	}
+}
+
+// A profile too large for a queue message goes thin.
+func TestCleanupOversizedProfileGoesThin(t *testing.T) {
+	big := pages{{Sub: "big", UpdatedAt: ago(1), Custom: map[string]any{"notes": strings.Repeat("x", profile.MaxMessage)},
+		Consents: map[string]profile.Consent{"newsletter": {Granted: true, At: ago(800)}}}}
+	rig := newCleanupRig(t, big)
+	if _, err := rig.r.Run(context.Background(), "retention"); err != nil {
+		t.Fatal(err)
+	}
+	envs := envelopes(t, rig.queue, "crm")
+	if len(envs) != 1 || envs[0].Event.Profile != nil || envs[0].Event.Type != profile.ConsentRevoked {
+		t.Fatalf("crm got %s", gist(envs))
+	}
+	if n := len(rig.queue.Messages("crm")[0].Body); n > profile.MaxMessage {
+		t.Errorf("a message of %d bytes", n)
 	}
 }
