@@ -2,7 +2,7 @@ package jobsfn
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
