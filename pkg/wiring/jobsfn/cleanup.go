@@ -224,7 +224,7 @@ func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, p *profile.Profile, due
 		OccurredAt: cp.Started, ReceivedAt: cp.Started, Purpose: due.Purpose, SourceType: SourceCleanup,
 	}
 	if due.Type == profile.ConsentRevoked {
-		e.Profile = p
+		e.Profile = revoked(p, due.Purpose, cp.Started)
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -252,6 +252,18 @@ func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, p *profile.Profile, due
 		n.Messages++
 	}
 	return nil
+}
+
+// revoked is p with the purpose revoked at: the snapshot then says what
+// the event does, so a mapping that reads consents.<purpose>.granted into
+// a field sends false, not the lapsed grant the CIAM still holds.
+func revoked(p *profile.Profile, purpose string, at time.Time) *profile.Profile {
+	cp := *p
+	cp.Consents = maps.Clone(p.Consents)
+	c := cp.Consents[purpose]
+	c.Granted, c.At = false, &at
+	cp.Consents[purpose] = c
+	return &cp
 }
 
 // envelope encodes e for target, without its profile when it would not

@@ -162,7 +162,8 @@ func gist(envs []profile.Envelope) string {
 }
 
 func TestCleanupQueuesWhatIsDue(t *testing.T) {
-	rig := newCleanupRig(t, cleanupProfiles())
+	src := cleanupProfiles()
+	rig := newCleanupRig(t, src)
 	ctx := context.Background()
 	res, err := rig.r.Run(ctx, "retention")
 	if err != nil {
@@ -184,9 +185,12 @@ func TestCleanupQueuesWhatIsDue(t *testing.T) {
 		e := env.Event
 		if env.Target != "mailer" || env.Version != profile.EnvelopeVersion || e.Source != "cidaas" || e.SourceType != SourceCleanup ||
 			!strings.HasPrefix(e.ID, "cleanup-20260601T030000Z-") || !e.OccurredAt.Equal(start) ||
-			(e.Type == profile.Deleted) != (e.Profile == nil) || e.Profile != nil && e.Profile.Sub != e.Subject {
+			(e.Type == profile.Deleted) != (e.Profile == nil) || e.Profile != nil && (e.Profile.Sub != e.Subject || e.Profile.Consents["newsletter"].Granted) {
 			t.Errorf("envelope %+v", env)
 		}
+	}
+	if !src[0].Consents["newsletter"].Granted {
+		t.Error("the listed profile was changed")
 	}
 	c := res.Cleanup
 	if !res.Done || c.Listed != 5 || c.ConsentsRevoked != 2 || c.Inactive != 1 || c.Messages != 5 || c.Unrouted != 0 ||
