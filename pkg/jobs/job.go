@@ -1,6 +1,7 @@
 // Package jobs runs the scheduled jobs of mappings/jobs/*.yaml: exports
-// of the CIAM's profiles to files (this increment), and clean-ups and
-// reconciliations (declared here, run by later increments).
+// of the CIAM's profiles to files, clean-ups (cleanup.go: what is due;
+// pkg/wiring/jobsfn queues it) and reconciliations (declared here, run
+// by a later increment).
 //
 // A job file names its kind, schedule, source, filter, the export's
 // columns in the mapping field syntax, format, destination, an
