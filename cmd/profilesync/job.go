@@ -160,6 +160,11 @@ func runJobNow(ctx context.Context, c *cli, o devstack.Options, url string, set 
 			continue
 		}
 		cp := res.Checkpoint
+		if n := res.Cleanup; n != nil {
+			fmt.Fprintf(c.stdout, "job %s: run %s done in %s: %d profiles listed; queued %d consent_revoked and %d deleted (%d messages, %d routed nowhere); expired %d sync-state and %d abandoned rows\n",
+				j.Name, cp.Run, time.Since(start).Round(time.Millisecond), n.Listed, n.ConsentsRevoked, n.Inactive, n.Messages, n.Unrouted, n.StateExpired, n.AbandonedExpired)
+			return nil
+		}
 		w := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(c.stdout, "job %s: run %s done in %s: %d profiles listed, %d rows in %d file(s)", j.Name, cp.Run,
 			time.Since(start).Round(time.Millisecond), cp.Listed, cp.Rows, len(cp.Files))

@@ -17,7 +17,7 @@ func TestJobList(t *testing.T) {
 		t.Errorf("job list:\n%s", out)
 	}
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 1 || rows[0]["name"] != "newsletter" {
+	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 2 || rows[0]["name"] != "cleanup" || rows[1]["name"] != "newsletter" {
 		t.Errorf("job list --output json: %v %v", rows, err)
 	}
 }
@@ -58,7 +58,7 @@ func TestJobRunExportsTheNewsletterAudience(t *testing.T) {
 	if !strings.Contains(out, ": 3 profiles listed, 0 rows in 1 file(s) (changed after 2099-01-01T00:00:00.000000000Z)") {
 		t.Errorf("dry run:\n%s", out)
 	}
-	if r := runCLI(t, "job", "run", "nosuch", "--data", dir, "--url", s.URL); r.code != 2 || !strings.Contains(r.stderr, "jobs: newsletter") {
+	if r := runCLI(t, "job", "run", "nosuch", "--data", dir, "--url", s.URL); r.code != 2 || !strings.Contains(r.stderr, "jobs: cleanup, newsletter") {
 		t.Errorf("an unknown job: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -35,9 +35,10 @@ func LoadJobs(fsys fs.FS) (*jobs.Set, error) {
 // JobPorts are the jobs function's local ports: SQLite checkpoints, and
 // every destination in a directory of the data directory (S3 buckets,
 // SFTP servers and HTTPS endpoints are not reached from the local stack;
-// the job's own `dir` destinations are).
+// the job's own `dir` destinations are). Cleanups expire state and the
+// abandoned log in SQLite, which has no TTL; the caller sets Queue.
 func JobPorts(fn wiring.Function, set *jobs.Set, db *local.DB, dataDir string) jobsfn.Ports {
-	return jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: local.NewJobCheckpoints(db),
+	return jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: local.NewJobCheckpoints(db), Housekeeping: local.NewState(db),
 		Destinations: func(_ context.Context, j *jobs.Job) (export.Destination, error) {
 			root := JobDir(dataDir, j)
 			if err := os.MkdirAll(root, 0o755); err != nil {
@@ -69,7 +70,9 @@ func (s *Stack) startJobs(ctx, runCtx context.Context, o Options) error {
 	if len(s.Jobs.All()) == 0 {
 		return nil
 	}
-	r, err := jobsfn.New(ctx, JobPorts(s.Function, s.Jobs, s.DB, o.DataDir))
+	p := JobPorts(s.Function, s.Jobs, s.DB, o.DataDir)
+	p.Queue = s.Queues // cleanups queue their events as the ingress does
+	r, err := jobsfn.New(ctx, p)
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
@@ -156,16 +159,19 @@ func OpenJobs(ctx context.Context, o Options, url string, ro JobRunOptions) (*jo
 			}
 			ro.Since = t.UTC().Format(jobs.WatermarkLayout)
 		}
-		p = jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: cps, Destinations: func(_ context.Context, j *jobs.Job) (export.Destination, error) {
+		p = jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: cps, DryRun: true, Destinations: func(_ context.Context, j *jobs.Job) (export.Destination, error) {
 			return dirdest.New(tmp)
 		}}
 	} else {
-		db, err := local.Open(o.DataDir)
+		// The queues too: a cleanup queues its events for the stack's
+		// pollers, as the ingress does.
+		db, queues, err := OpenQueues(o.DataDir, ms, nil, 0)
 		if err != nil {
 			return nil, nil, "", err
 		}
 		closeFn = db.Close
 		p = JobPorts(fn, set, db, o.DataDir)
+		p.Queue = queues
 		if j := set.Get(ro.Job); j != nil {
 			dir = JobDir(o.DataDir, j)
 		}

@@ -1,6 +1,7 @@
 // Package jobs runs the scheduled jobs of mappings/jobs/*.yaml: exports
-// of the CIAM's profiles to files (this increment), and clean-ups and
-// reconciliations (declared here, run by later increments).
+// of the CIAM's profiles to files, clean-ups (cleanup.go: what is due;
+// pkg/wiring/jobsfn queues it) and reconciliations (declared here, run
+// by a later increment).
 //
 // A job file names its kind, schedule, source, filter, the export's
 // columns in the mapping field syntax, format, destination, an
@@ -125,6 +126,8 @@ type Job struct {
 	Target            string
 	MaxDeletes        int
 	MaxDeletesPercent float64
+	// Cleanup: what a cleanup job removes (cleanup.go).
+	Cleanup *Cleanup
 }
 
 // Set is every job of a deployment.
@@ -233,7 +236,7 @@ var (
 )
 
 var (
-	layerKeys = []string{"schedule", "source", "filter", "fields", "format", "destination", "incremental", "limits", "target", "deletes"}
+	layerKeys = []string{"schedule", "source", "filter", "fields", "format", "destination", "incremental", "limits", "target", "deletes", "cleanup"}
 	topKeys   = append([]string{"version", "kind", "environments"}, layerKeys...)
 )
 
@@ -406,6 +409,7 @@ func (d *diag) layer(j *Job, l map[string]*yaml.Node) {
 			j.MaxDeletesPercent = float64(d.intIn(del["max_percent"], "deletes.max_percent", 0, 100, int(j.MaxDeletesPercent)))
 		}
 	}
+	d.cleanupKeys(j, l)
 	for _, k := range []string{"fields", "format", "destination"} {
 		if n, ok := l[k]; ok && j.Kind != KindExport && j.Kind != "" {
 			d.at(n, k, "only an export job has %s", k)

@@ -100,6 +100,8 @@ type Result struct {
 	// Done is true when the manifest was written.
 	Done       bool
 	Checkpoint Checkpoint
+	// Cleanup counts what a cleanup run did (nil for other kinds).
+	Cleanup *CleanupCounts
 }
 
 // Exporter runs export jobs.

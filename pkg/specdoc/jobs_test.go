@@ -37,6 +37,9 @@ func TestShippedJobsValidateAgainstTheSchema(t *testing.T) {
 			t.Errorf("%s with an unknown key: %v", f, err)
 		}
 		bad = strings.Replace(string(b), "type: csv", "type: xlsx", 1)
+		if bad == string(b) {
+			continue // not an export
+		}
 		if err := s.Validate(yamlToJSON(t, []byte(bad))); err == nil || !strings.Contains(err.Error(), "/format/type") {
 			t.Errorf("%s with an unknown format: %v", f, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/export"
+	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/source"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
@@ -35,6 +36,13 @@ type Ports struct {
 	Progress func(listed, rows int64)
 	// Since starts new runs from this watermark (the CLI's --since).
 	Since string
+	// Cleanup jobs (cleanup.go): Queue takes the events they queue for
+	// the targets (the ingress's queues); Housekeeping expires state and
+	// abandoned rows (nil: the store's TTL does, as on AWS); DryRun
+	// counts what a run would do and changes nothing.
+	Queue        ingress.Queue
+	Housekeeping Housekeeping
+	DryRun       bool
 }
 
 // Runner runs the jobs of a deployment.
