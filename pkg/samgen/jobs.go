@@ -60,6 +60,9 @@ type Job struct {
 	// Secrets the job reads besides its source's: the OpenPGP recipient
 	// and an SFTP or HTTPS destination's connection.
 	Secrets []string
+	// Cleanup is true for a cleanup job: it sends events to the targets'
+	// queues.
+	Cleanup bool
 }
 
 // JobsOf summarises set for the template; nil when there are no jobs.
@@ -70,7 +73,8 @@ func JobsOf(set *jobs.Set) *Jobs {
 	out := &Jobs{}
 	for _, j := range set.All() {
 		g := Job{Name: j.Name, File: j.File, Expression: j.Schedule.Expression(), TimeZone: j.Schedule.TimeZone,
-			Window: int(j.Schedule.Window.Minutes()), Kind: j.Dest.Kind, Bucket: j.Dest.Bucket, Prefix: j.Dest.Prefix, KMSKey: j.Dest.KMSKey}
+			Window: int(j.Schedule.Window.Minutes()), Kind: j.Dest.Kind, Bucket: j.Dest.Bucket, Prefix: j.Dest.Prefix, KMSKey: j.Dest.KMSKey,
+			Cleanup: j.Kind == jobs.KindCleanup}
 		if g.TimeZone == "" {
 			g.TimeZone = "UTC"
 		}
@@ -89,7 +93,10 @@ func JobsOf(set *jobs.Set) *Jobs {
 
 // jobsView is the job blocks' data.
 type jobsView struct {
-	Jobs            []jobView
+	Jobs []jobView
+	// Queues are the targets' queues a cleanup job sends to (QUEUE_URLS
+	// and SendMessage), when there is one.
+	Queues          []target
 	Secrets         []secretParam // SECRET_ARNS: the sources', then the jobs'
 	Objects         []string      // the S3 object ARNs the function writes (Fn::Sub strings)
 	Buckets         []string      // the bucket ARNs it lists uploads of
@@ -125,6 +132,12 @@ func jobsViewOf(js *Jobs, targets []target, cv *claimsView, env environment) (*j
 	}
 	v := &jobsView{Timeout: JobsTimeout, Memory: JobsMemory, Visibility: visibilityFactor * JobsTimeout,
 		MaxReceiveCount: jobsMaxReceiveCount, Retries: jobsScheduleRetries, MaxAge: jobsScheduleMaxAge, AsyncRetries: jobsAsyncRetries}
+	for _, j := range js.List {
+		if j.Cleanup {
+			v.Queues = targets
+			break
+		}
+	}
 	taken := map[string]string{} // parameter id → the secret it holds
 	byName := map[string]string{}
 	for _, t := range targets {

@@ -143,6 +143,10 @@ JobsFunction:
         EXPORT_KMS_KEY: !Ref ExportKmsKeyArn
         ENVIRONMENT: !Ref Stage
         SECRET_ARNS: !Sub '{{jobSecretARNs .}}'
+{{- if .Queues}}
+        # Cleanup jobs send their events through the targets' queues.
+        QUEUE_URLS: !Sub '{ {{- range $i, $q := .Queues}}{{if $i}},{{end}}"{{$q.Name}}":"${ {{- $q.ID}}Queue}"{{end -}} }'
+{{- end}}
     # A scheduled run that fails is retried (it continues from its
     # checkpoint), then recorded in the dead-letter queue.
     EventInvokeConfig:
@@ -160,6 +164,10 @@ JobsFunction:
           QueueName: !GetAtt JobsQueue.QueueName
       - SQSSendMessagePolicy:
           QueueName: !GetAtt JobsDeadLetterQueue.QueueName
+{{- range .Queues}}
+      - SQSSendMessagePolicy:
+          QueueName: !GetAtt {{.ID}}Queue.QueueName
+{{- end}}
       - Statement:
           # Checkpoints: finishing a run is a TransactWriteItems of a put
           # and a delete.

@@ -27,6 +27,7 @@ func awsEnv(t *testing.T) {
 	t.Setenv("EXPORT_BUCKET", "profilesync-dev-exports")
 	t.Setenv("EXPORT_KMS_KEY", "")
 	t.Setenv("ENVIRONMENT", "")
+	t.Setenv("QUEUE_URLS", `{"salesforce":"https://sqs.eu-central-1.amazonaws.com/123456789012/salesforce","webhook":"https://sqs.eu-central-1.amazonaws.com/123456789012/webhook"}`)
 }
 
 func TestJobs(t *testing.T) {
@@ -133,5 +134,15 @@ func TestContinue(t *testing.T) {
 	}
 	if s.url != "https://sqs.example/jobs" || s.body != `{"job":"newsletter"}` {
 		t.Errorf("sent %+v", s)
+	}
+}
+
+// A cleanup job sends through the targets' queues: without QUEUE_URLS
+// the function refuses to start, naming what to do.
+func TestCleanupNeedsTheTargetQueues(t *testing.T) {
+	awsEnv(t)
+	t.Setenv("QUEUE_URLS", "")
+	if _, err := jobsenv.Jobs(slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "needs QUEUE_URLS") {
+		t.Errorf("err = %v", err)
 	}
 }
