@@ -1,0 +1,143 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// sum is what the plan keeps of a record: a 16-byte hash of its
+// canonical values over the compared paths.
+type sum [16]byte
+
+// lookup reads a '.'-separated path of a record's nested fields.
+func lookup(fields map[string]any, path string) any {
+	var cur any = fields
+	for _, seg := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[seg]
+	}
+	return cur
+}
+
+// canonical writes v the way the comparison sees it, so a value the
+// target stores in its own form compares equal to the mapped one: nil,
+// "" and absent are one (Salesforce keeps no empty strings); numbers
+// compare by value whatever their Go type (json.Number, int, float64);
+// objects and arrays as JSON with sorted keys.
+func canonical(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		if x == "" {
+			return "null"
+		}
+		b, _ := json.Marshal(x)
+		return string(b)
+	case bool:
+		return strconv.FormatBool(x)
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return number(f)
+		}
+		return x.String()
+	case float64:
+		return number(x)
+	case float32:
+		return number(float64(x))
+	case int:
+		return number(float64(x))
+	case int64:
+		return number(float64(x))
+	case map[string]any:
+		if len(x) == 0 {
+			return "null"
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, _ := json.Marshal(k)
+			b.Write(kb)
+			b.WriteByte(':')
+			b.WriteString(canonical(x[k]))
+		}
+		b.WriteByte('}')
+		return b.String()
+	case []any:
+		if len(x) == 0 {
+			return "null"
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = canonical(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	var back any
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if dec.Decode(&back) != nil {
+		return string(b)
+	}
+	return canonical(back)
+}
+
+func number(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// hashOf hashes the canonical values of fields at paths (in order).
+func hashOf(fields map[string]any, paths []string) sum {
+	h := fnv.New128a()
+	for _, p := range paths {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+		h.Write([]byte(canonical(lookup(fields, p))))
+		h.Write([]byte{0})
+	}
+	var s sum
+	h.Sum(s[:0])
+	return s
+}
+
+// FieldDiff is one field that differs: the target's value (Old) and
+// the CIAM's as mapped (New).
+type FieldDiff struct {
+	Field string `json:"field"`
+	Old   any    `json:"old"`
+	New   any    `json:"new"`
+}
+
+// diff lists the paths whose canonical values differ.
+func diff(target, want map[string]any, paths []string) []FieldDiff {
+	var out []FieldDiff
+	for _, p := range paths {
+		o, n := lookup(target, p), lookup(want, p)
+		if canonical(o) != canonical(n) {
+			out = append(out, FieldDiff{Field: p, Old: o, New: n})
+		}
+	}
+	return out
+}
