@@ -15,16 +15,45 @@ type sum [16]byte
 
 // lookup reads a '.'-separated path of a record's nested fields.
 func lookup(fields map[string]any, path string) any {
+	v, _ := lookupOK(fields, path)
+	return v
+}
+
+// lookupOK also says whether the path is there (a nil value is there).
+func lookupOK(fields map[string]any, path string) (any, bool) {
 	var cur any = fields
 	for _, seg := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
 		if !ok {
-			return nil
+			return nil, false
 		}
-		cur = m[seg]
+		if cur, ok = m[seg]; !ok {
+			return nil, false
+		}
 	}
-	return cur
+	return cur, true
 }
+
+// mask says which of the compared paths a mapped record writes: a path
+// the mapping leaves out (a source value missing) is not sent, so the
+// target keeps whatever it has there and that is no difference. Paths
+// beyond the 64th are always compared.
+type mask uint64
+
+func maskOf(fields map[string]any, paths []string) mask {
+	var m mask
+	for i, p := range paths {
+		if i >= 64 {
+			break
+		}
+		if _, ok := lookupOK(fields, p); ok {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+func (m mask) has(i int) bool { return i >= 64 || m&(1<<i) != 0 }
 
 // canonical writes v the way the comparison sees it, so a value the
 // target stores in its own form compares equal to the mapped one: nil,
@@ -108,10 +137,14 @@ func number(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// hashOf hashes the canonical values of fields at paths (in order).
-func hashOf(fields map[string]any, paths []string) sum {
+// hashOf hashes the canonical values of fields at the paths of m (in
+// order).
+func hashOf(fields map[string]any, paths []string, m mask) sum {
 	h := fnv.New128a()
-	for _, p := range paths {
+	for i, p := range paths {
+		if !m.has(i) {
+			continue
+		}
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 		h.Write([]byte(canonical(lookup(fields, p))))
@@ -134,7 +167,11 @@ type FieldDiff struct {
 func diff(target, want map[string]any, paths []string) []FieldDiff {
 	var out []FieldDiff
 	for _, p := range paths {
-		o, n := lookup(target, p), lookup(want, p)
+		n, ok := lookupOK(want, p)
+		if !ok {
+			continue
+		}
+		o := lookup(target, p)
 		if canonical(o) != canonical(n) {
 			out = append(out, FieldDiff{Field: p, Old: o, New: n})
 		}

@@ -154,6 +154,7 @@ const (
 
 type entry struct {
 	sum  sum
+	mask mask // the compared paths the mapped record writes
 	want want
 	seen bool
 	// act is set by the target pass: create, update, or delete (a record
@@ -261,10 +262,13 @@ func (r *Reconciler) decide(pr *profile.Profile) (key string, e *entry, failed b
 		return key, &entry{want: wantAny}, true
 	}
 	switch {
-	case d.Action == mapping.Upsert && d.IfPresent:
-		return d.Key, &entry{want: wantIfPresent, sum: hashOf(d.Fields, r.Paths)}, false
 	case d.Action == mapping.Upsert:
-		return d.Key, &entry{want: wantPresent, sum: hashOf(d.Fields, r.Paths)}, false
+		e := &entry{want: wantPresent, mask: maskOf(d.Fields, r.Paths)}
+		if d.IfPresent {
+			e.want = wantIfPresent
+		}
+		e.sum = hashOf(d.Fields, r.Paths, e.mask)
+		return d.Key, e, false
 	case d.Action == mapping.Delete:
 		return d.Key, &entry{want: wantAbsent}, false
 	}
@@ -313,7 +317,7 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]*
 				r.keep(p, Change{Action: Delete, Key: rec.Key})
 			default:
 				e.seen = true
-				if hashOf(rec.Fields, r.Paths) == e.sum {
+				if hashOf(rec.Fields, r.Paths, e.mask) == e.sum {
 					p.Counts.Unchanged++
 					continue
 				}
