@@ -167,7 +167,7 @@ func TestDriftPlannedAppliedThenEmpty(t *testing.T) {
 	s.fake.Put("Contact", contact("sub-1", "Ada", "Lovelace", "ada@example.com", true))
 	s.fake.Put("Contact", contact("sub-2", "Grace", "Hopper-Old", "grace@example.com", false))
 	s.fake.Put("Contact", contact("sub-4", "Gone", "Away", "gone@example.com", false)) // orphan
-	s.fake.Put("Contact", map[string]any{"FirstName": "Walk", "LastName": "In"})      // unmanaged
+	s.fake.Put("Contact", map[string]any{"FirstName": "Walk", "LastName": "In"})       // unmanaged
 	s.fake.Put("Contact", contact("sub-5", "Edsger", "Dijkstra", "ED@example.com ", true))
 	s.fake.Put("Contact", contact("sub-6", "Other", "Orphan", "", false))
 
