@@ -17,7 +17,7 @@ func TestJobList(t *testing.T) {
 		t.Errorf("job list:\n%s", out)
 	}
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 1 || rows[0]["name"] != "newsletter" {
+	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 2 || rows[0]["name"] != "newsletter" || rows[1]["name"] != "salesforce-reconcile" {
 		t.Errorf("job list --output json: %v %v", rows, err)
 	}
 }

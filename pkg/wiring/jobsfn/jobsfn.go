@@ -35,6 +35,8 @@ type Ports struct {
 	Progress func(listed, rows int64)
 	// Since starts new runs from this watermark (the CLI's --since).
 	Since string
+	// Reconcile serves reconcile jobs (reconcile.go).
+	Reconcile ReconcilePorts
 }
 
 // Runner runs the jobs of a deployment.
