@@ -82,10 +82,12 @@ type Plan struct {
 	// Truncated says there were more.
 	Changes   []Change `json:"changes"`
 	Truncated bool     `json:"truncated,omitempty"`
-	// Quarantined: the deletes passed the threshold and were not
-	// allowed; nothing was applied.
-	Quarantined bool   `json:"quarantined,omitempty"`
-	Threshold   string `json:"threshold,omitempty"` // why, when quarantined
+	// Quarantined: the plan was to be applied, but its deletes passed the
+	// threshold and were not allowed; nothing was applied.
+	Quarantined bool `json:"quarantined,omitempty"`
+	// Threshold says how the deletes pass the threshold ("" when they
+	// do not), whether or not the plan was to be applied.
+	Threshold string `json:"threshold,omitempty"`
 	// Applied counts the messages enqueued; Unsendable the deletes no
 	// event can carry (the mapping keys on a profile field, and a delete
 	// event has no profile to read it from).
@@ -181,8 +183,9 @@ func (r *Reconciler) Reconcile(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if why := r.Threshold.exceeded(p.Counts.Delete, p.Counts.Managed); why != "" && !r.Threshold.Allow {
-		p.Quarantined, p.Threshold = true, why
+	p.Threshold = r.Threshold.exceeded(p.Counts.Delete, p.Counts.Managed)
+	if why := p.Threshold; why != "" && !r.Threshold.Allow && r.Queue != nil {
+		p.Quarantined = true
 		r.log().Error("reconcile quarantined", "target", r.Target, "run", p.Run, "deletes", p.Counts.Delete,
 			"managed", p.Counts.Managed, "threshold", why, "metric", "ReconcileQuarantined")
 	}

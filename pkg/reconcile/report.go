@@ -62,6 +62,8 @@ func (p *Plan) WriteText(w io.Writer, maxRows int) error {
 	switch {
 	case p.Quarantined:
 		fmt.Fprintf(w, "QUARANTINED: %s; nothing applied. Apply with --allow-deletes once the deletes are confirmed.\n", p.Threshold)
+	case p.Threshold != "" && p.Applied == 0:
+		fmt.Fprintf(w, "over the deletion threshold: %s; --apply would be quarantined without --allow-deletes.\n", p.Threshold)
 	case p.Applied > 0 || p.Unsendable > 0:
 		fmt.Fprintf(w, "applied: %d events enqueued for the sync function", p.Applied)
 		if p.Unsendable > 0 {
