@@ -161,8 +161,20 @@ type entry struct {
 	seen bool
 	// act is set by the target pass: create, update, or delete (a record
 	// whose subject left scope: its update event applies on_delete).
-	act Action
+	act act
 }
+
+// act is an Action in a byte: the plan holds one entry per subject.
+type act uint8
+
+const (
+	actNone act = iota
+	actCreate
+	actUpdate
+	actDelete
+)
+
+func (a act) action() Action { return [...]Action{"", Create, Update, Delete}[a] }
 
 // Reconcile plans the target's changes and, when r.Queue is set and the
 // plan is not quarantined, enqueues them.
@@ -230,8 +242,8 @@ func (r *Reconciler) event(subject string, t profile.EventType, pr *profile.Prof
 }
 
 // expect lists the CIAM and records what each subject's key should hold.
-func (r *Reconciler) expect(ctx context.Context, p *Plan) (map[string]*entry, error) {
-	out := map[string]*entry{}
+func (r *Reconciler) expect(ctx context.Context, p *Plan) (map[string]entry, error) {
+	out := map[string]entry{}
 	err := r.list(ctx, func(pr *profile.Profile) {
 		p.Counts.Listed++
 		key, e, failed := r.decide(pr)
@@ -254,38 +266,38 @@ func (r *Reconciler) expect(ctx context.Context, p *Plan) (map[string]*entry, er
 
 // decide maps one profile; a profile that cannot be mapped keeps its
 // record (wantAny) when its key is known.
-func (r *Reconciler) decide(pr *profile.Profile) (key string, e *entry, failed bool) {
+func (r *Reconciler) decide(pr *profile.Profile) (key string, e entry, failed bool) {
 	ev := r.event(pr.Sub, profile.Updated, pr, "reconcile")
 	d, err := r.Mapping.Decide(ev, pr)
 	if err != nil {
 		key, kerr := r.Mapping.KeyOf(ev)
 		if kerr != nil {
-			return "", nil, true
+			return "", entry{}, true
 		}
-		return key, &entry{want: wantAny}, true
+		return key, entry{want: wantAny}, true
 	}
 	switch {
 	case d.Action == mapping.Upsert:
-		e := &entry{want: wantPresent, mask: maskOf(d.Fields, r.Paths)}
+		e := entry{want: wantPresent, mask: maskOf(d.Fields, r.Paths)}
 		if d.IfPresent {
 			e.want = wantIfPresent
 		}
 		e.sum = hashOf(d.Fields, r.Paths, e.mask)
 		return d.Key, e, false
 	case d.Action == mapping.Delete:
-		return d.Key, &entry{want: wantAbsent}, false
+		return d.Key, entry{want: wantAbsent}, false
 	}
 	if d.Key == "" {
 		if d.Key, err = r.Mapping.KeyOf(ev); err != nil {
-			return "", nil, false
+			return "", entry{}, false
 		}
 	}
-	return d.Key, &entry{want: wantAny}, false
+	return d.Key, entry{want: wantAny}, false
 }
 
 // compare reads the target against expected: it returns the keys to
 // delete, and the target's values of the first updates (for their diff).
-func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]*entry) ([]string, map[string]map[string]any, error) {
+func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]entry) ([]string, map[string]map[string]any, error) {
 	var orphans []string
 	olds := map[string]map[string]any{}
 	cursor := ""
@@ -302,9 +314,9 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]*
 				continue
 			}
 			p.Counts.Managed++
-			e := expected[rec.Key]
+			e, found := expected[rec.Key]
 			switch {
-			case e == nil:
+			case !found:
 				p.Counts.Delete++
 				orphans = append(orphans, rec.Key)
 				r.keep(p, Change{Action: Delete, Key: rec.Key})
@@ -315,20 +327,23 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]*
 				e.seen = true
 				p.Counts.Unchanged++
 			case e.want == wantAbsent:
-				e.seen, e.act = true, Delete
+				e.seen, e.act = true, actDelete
 				p.Counts.Delete++
 				r.keep(p, Change{Action: Delete, Key: rec.Key})
 			default:
 				e.seen = true
 				if hashOf(rec.Fields, r.Paths, e.mask) == e.sum {
 					p.Counts.Unchanged++
-					continue
+					break
 				}
-				e.act = Update
+				e.act = actUpdate
 				p.Counts.Update++
 				if len(olds) < r.maxChanges() {
 					olds[rec.Key] = rec.Fields
 				}
+			}
+			if found {
+				expected[rec.Key] = e
 			}
 		}
 		if next == "" {
@@ -336,9 +351,10 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]*
 		}
 		cursor = next
 	}
-	for _, e := range expected {
+	for k, e := range expected {
 		if !e.seen && e.want == wantPresent {
-			e.act = Create
+			e.act = actCreate
+			expected[k] = e
 			p.Counts.Create++
 		}
 	}
@@ -356,7 +372,7 @@ func (r *Reconciler) keep(p *Plan, c Change) {
 
 // revisit lists the CIAM again for the creates and updates: their
 // diffs for the report, and their events when applying.
-func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]*entry, olds map[string]map[string]any, ap *applier) error {
+func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]entry, olds map[string]map[string]any, ap *applier) error {
 	var failed error
 	err := r.list(ctx, func(pr *profile.Profile) {
 		if failed != nil {
@@ -368,14 +384,14 @@ func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]*
 			return
 		}
 		en := expected[d.Key]
-		if en == nil || en.act == "" {
+		if en.act == actNone {
 			return
 		}
-		c := Change{Action: en.act, Key: d.Key}
-		if en.act == Delete {
+		c := Change{Action: en.act.action(), Key: d.Key}
+		if en.act == actDelete {
 			// Left scope: kept in the report by the target pass; the
 			// update event makes the sync handler apply on_delete.
-		} else if en.act == Create {
+		} else if en.act == actCreate {
 			for _, path := range r.Paths {
 				if v := lookup(d.Fields, path); canonical(v) != "null" {
 					c.Fields = append(c.Fields, FieldDiff{Field: path, New: v})
@@ -391,7 +407,8 @@ func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]*
 		if ap != nil {
 			failed = ap.add(ctx, pr.Sub, func(id string) profile.Event { return r.event(pr.Sub, profile.Updated, pr, id) })
 		}
-		en.act = "" // once, should the CIAM list a subject twice
+		en.act = actNone // once, should the CIAM list a subject twice
+		expected[d.Key] = en
 	})
 	if err == nil {
 		err = failed
