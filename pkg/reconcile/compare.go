@@ -9,9 +9,20 @@ import (
 	"strings"
 )
 
-// sum is what the plan keeps of a record: a 16-byte hash of its
-// canonical values over the compared paths.
+// sum is a 16-byte hash: what the plan keeps of a record (its canonical
+// values over the compared paths) and of its key. Keys are held as
+// hashes, not strings, so the plan's map has no pointers for the
+// garbage collector to scan; a 128-bit collision is not a concern.
 type sum [16]byte
+
+// idOf is the hash a key is held under.
+func idOf(key string) sum {
+	h := fnv.New128a()
+	h.Write([]byte(key))
+	var s sum
+	h.Sum(s[:0])
+	return s
+}
 
 // lookup reads a '.'-separated path of a record's nested fields.
 func lookup(fields map[string]any, path string) any {

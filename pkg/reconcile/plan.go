@@ -10,8 +10,9 @@
 // synthetic events on the target's queue, as the ingress would, so the
 // sync function's state and ordering rules decide each one.
 //
-// Memory stays small: the CIAM is streamed once to hold, per subject,
-// its record key and a 16-byte hash of the record it maps to; the target
+// Memory stays small: the CIAM is streamed once to hold, per subject, a
+// 16-byte hash of its record key and one of the record it maps to (48
+// bytes a subject, no pointers); the target
 // is streamed once against it; the CIAM is streamed again only when
 // there are creates or updates to apply or to diff. This package reads
 // targets through connector.Reader; it does not know any vendor.
@@ -242,8 +243,8 @@ func (r *Reconciler) event(subject string, t profile.EventType, pr *profile.Prof
 }
 
 // expect lists the CIAM and records what each subject's key should hold.
-func (r *Reconciler) expect(ctx context.Context, p *Plan) (map[string]entry, error) {
-	out := map[string]entry{}
+func (r *Reconciler) expect(ctx context.Context, p *Plan) (map[sum]entry, error) {
+	out := map[sum]entry{}
 	err := r.list(ctx, func(pr *profile.Profile) {
 		p.Counts.Listed++
 		key, e, failed := r.decide(pr)
@@ -253,13 +254,14 @@ func (r *Reconciler) expect(ctx context.Context, p *Plan) (map[string]entry, err
 		if key == "" {
 			return
 		}
-		if _, dup := out[key]; dup {
+		id := idOf(key)
+		if _, dup := out[id]; dup {
 			p.Counts.Duplicates++
 		}
 		if e.want == wantPresent {
 			p.Counts.Expected++
 		}
-		out[key] = e
+		out[id] = e
 	})
 	return out, err
 }
@@ -297,7 +299,7 @@ func (r *Reconciler) decide(pr *profile.Profile) (key string, e entry, failed bo
 
 // compare reads the target against expected: it returns the keys to
 // delete, and the target's values of the first updates (for their diff).
-func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]entry) ([]string, map[string]map[string]any, error) {
+func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[sum]entry) ([]string, map[string]map[string]any, error) {
 	var orphans []string
 	olds := map[string]map[string]any{}
 	cursor := ""
@@ -314,7 +316,8 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]e
 				continue
 			}
 			p.Counts.Managed++
-			e, found := expected[rec.Key]
+			id := idOf(rec.Key)
+			e, found := expected[id]
 			switch {
 			case !found:
 				p.Counts.Delete++
@@ -343,7 +346,7 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[string]e
 				}
 			}
 			if found {
-				expected[rec.Key] = e
+				expected[id] = e
 			}
 		}
 		if next == "" {
@@ -372,7 +375,7 @@ func (r *Reconciler) keep(p *Plan, c Change) {
 
 // revisit lists the CIAM again for the creates and updates: their
 // diffs for the report, and their events when applying.
-func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]entry, olds map[string]map[string]any, ap *applier) error {
+func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[sum]entry, olds map[string]map[string]any, ap *applier) error {
 	var failed error
 	err := r.list(ctx, func(pr *profile.Profile) {
 		if failed != nil {
@@ -383,7 +386,8 @@ func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]e
 		if err != nil || (d.Action != mapping.Upsert && d.Action != mapping.Delete) {
 			return
 		}
-		en := expected[d.Key]
+		id := idOf(d.Key)
+		en := expected[id]
 		if en.act == actNone {
 			return
 		}
@@ -408,7 +412,7 @@ func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[string]e
 			failed = ap.add(ctx, pr.Sub, func(id string) profile.Event { return r.event(pr.Sub, profile.Updated, pr, id) })
 		}
 		en.act = actNone // once, should the CIAM list a subject twice
-		expected[d.Key] = en
+		expected[id] = en
 	})
 	if err == nil {
 		err = failed
