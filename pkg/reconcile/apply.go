@@ -48,7 +48,7 @@ func (a *applier) add(ctx context.Context, subject string, mk func(id string) pr
 		return nil
 	}
 	a.pending = append(a.pending, ingress.Message{ID: id, Body: body, Attributes: map[string]string{
-		"event_id": id, "event_type": string(e.Type), "source": e.Source, "origin": "reconcile",
+		"event_id": id, "event_type": string(e.Type), "source": e.Source, "origin": Origin,
 	}})
 	if len(a.pending) == batchSize {
 		return a.flush(ctx)

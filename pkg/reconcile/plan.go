@@ -234,12 +234,25 @@ func (r *Reconciler) Reconcile(ctx context.Context) (*Plan, error) {
 	return p, nil
 }
 
+// SourceType marks the events a reconciliation enqueues
+// (profile.Event.SourceType), and Origin is their message attribute
+// "origin". The sync handler skips an update whose mapped record hashes
+// as its state says the target already has it; for a reconcile event
+// that state is what the plan found untrue, so the handler must not skip
+// it. Until pkg/delivery honours SourceType, drift in a record whose
+// delivery state is current (edited or deleted in the target by hand) is
+// planned at every run and not repaired.
+const (
+	SourceType = "reconcile"
+	Origin     = "reconcile"
+)
+
 // event is the synthetic event a profile is mapped under, as the ingress
 // would have delivered an update of it.
 func (r *Reconciler) event(subject string, t profile.EventType, pr *profile.Profile, id string) profile.Event {
 	now := r.now()
 	return profile.Event{ID: id, Source: r.Source, Type: t, Subject: subject, OccurredAt: now, ReceivedAt: now,
-		SourceType: "reconcile", Profile: pr}
+		SourceType: SourceType, Profile: pr}
 }
 
 // expect lists the CIAM and records what each subject's key should hold.
