@@ -17,7 +17,7 @@ func TestJobList(t *testing.T) {
 		t.Errorf("job list:\n%s", out)
 	}
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 2 || rows[0]["name"] != "cleanup" || rows[1]["name"] != "newsletter" {
+	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 3 || rows[0]["name"] != "cleanup" || rows[1]["name"] != "newsletter" || rows[2]["name"] != "salesforce-reconcile" {
 		t.Errorf("job list --output json: %v %v", rows, err)
 	}
 }

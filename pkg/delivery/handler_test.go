@@ -202,3 +202,29 @@ func TestEnvelopeForAnotherTargetFails(t *testing.T) {
 		t.Fatalf("misrouted message: %+v %v", resp, contacts(r))
 	}
 }
+
+// A reconciliation's repair is delivered even when the state says the
+// target already holds the record: the plan found it edited or deleted
+// by hand in the target. The same event from the CIAM is skipped.
+func TestReconcileRepairIsNotSkippedAsUnchanged(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	if out, err := r.h.Deliver(ctx, event("e1", profile.Created, "u-1", t0, jane("Jane"))); err != nil || out != Delivered {
+		t.Fatalf("create: %s %v", out, err)
+	}
+	for _, c := range contacts(r) { // deleted by hand in Salesforce
+		r.fake.Remove("Contact", c["Id"].(string))
+	}
+	same := event("e2", profile.Updated, "u-1", t0.Add(time.Minute), jane("Jane"))
+	if out, err := r.h.Deliver(ctx, same); err != nil || out != Unchanged {
+		t.Fatalf("the CIAM's own update: %s %v, want skipped_unchanged", out, err)
+	}
+	repair := event("reconcile-r1-0", profile.Updated, "u-1", t0.Add(2*time.Minute), jane("Jane"))
+	repair.SourceType = profile.SourceTypeReconcile
+	if out, err := r.h.Deliver(ctx, repair); err != nil || out != Delivered {
+		t.Fatalf("the repair: %s %v, want delivered", out, err)
+	}
+	if c := contacts(r); len(c) != 1 || c[0]["FirstName"] != "Jane" {
+		t.Errorf("contacts after the repair: %v", c)
+	}
+}

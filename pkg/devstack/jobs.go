@@ -71,7 +71,8 @@ func (s *Stack) startJobs(ctx, runCtx context.Context, o Options) error {
 		return nil
 	}
 	p := JobPorts(s.Function, s.Jobs, s.DB, o.DataDir)
-	p.Queue = s.Queues // cleanups queue their events as the ingress does
+	p.Queue = s.Queues // cleanups and reconciliations queue their events as the ingress does
+	p.Reconcile.Queue = s.Queues
 	r, err := jobsfn.New(ctx, p)
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
@@ -171,7 +172,7 @@ func OpenJobs(ctx context.Context, o Options, url string, ro JobRunOptions) (*jo
 		}
 		closeFn = db.Close
 		p = JobPorts(fn, set, db, o.DataDir)
-		p.Queue = queues
+		p.Queue, p.Reconcile.Queue = queues, queues
 		if j := set.Get(ro.Job); j != nil {
 			dir = JobDir(o.DataDir, j)
 		}

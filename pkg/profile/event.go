@@ -101,3 +101,9 @@ func (e *Event) ClampFuture() bool {
 	e.OccurredAt = e.ReceivedAt
 	return true
 }
+
+// SourceTypeReconcile is the SourceType of the events a reconciliation
+// enqueues to repair drift: the sync handler delivers them even when its
+// state says the target already holds the record (the plan found it does
+// not).
+const SourceTypeReconcile = "reconcile"

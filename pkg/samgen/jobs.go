@@ -60,9 +60,12 @@ type Job struct {
 	// Secrets the job reads besides its source's: the OpenPGP recipient
 	// and an SFTP or HTTPS destination's connection.
 	Secrets []string
-	// Cleanup is true for a cleanup job: it sends events to the targets'
-	// queues.
-	Cleanup bool
+	// SendsToTargets is true for a cleanup or reconcile job: it sends
+	// events to the targets' queues.
+	SendsToTargets bool
+	// Target is a reconcile job's target: the function reads it through
+	// its connector, with its secret.
+	Target string
 }
 
 // JobsOf summarises set for the template; nil when there are no jobs.
@@ -74,7 +77,7 @@ func JobsOf(set *jobs.Set) *Jobs {
 	for _, j := range set.All() {
 		g := Job{Name: j.Name, File: j.File, Expression: j.Schedule.Expression(), TimeZone: j.Schedule.TimeZone,
 			Window: int(j.Schedule.Window.Minutes()), Kind: j.Dest.Kind, Bucket: j.Dest.Bucket, Prefix: j.Dest.Prefix, KMSKey: j.Dest.KMSKey,
-			Cleanup: j.Kind == jobs.KindCleanup}
+			SendsToTargets: j.Kind == jobs.KindCleanup || j.Kind == jobs.KindReconcile, Target: j.Target}
 		if g.TimeZone == "" {
 			g.TimeZone = "UTC"
 		}
@@ -133,7 +136,7 @@ func jobsViewOf(js *Jobs, targets []target, cv *claimsView, env environment) (*j
 	v := &jobsView{Timeout: JobsTimeout, Memory: JobsMemory, Visibility: visibilityFactor * JobsTimeout,
 		MaxReceiveCount: jobsMaxReceiveCount, Retries: jobsScheduleRetries, MaxAge: jobsScheduleMaxAge, AsyncRetries: jobsAsyncRetries}
 	for _, j := range js.List {
-		if j.Cleanup {
+		if j.SendsToTargets {
 			v.Queues = targets
 			break
 		}
@@ -164,7 +167,19 @@ func jobsViewOf(js *Jobs, targets []target, cv *claimsView, env environment) (*j
 		}
 		byID[id] = j.Name
 		v.Jobs = append(v.Jobs, jobView{Job: j, ID: id, Input: fmt.Sprintf(`{"job":%q}`, j.Name)})
-		for _, s := range j.Secrets {
+		secrets := j.Secrets
+		if j.Target != "" {
+			found := false
+			for _, t := range targets {
+				if t.Name == j.Target {
+					secrets, found = append(slices.Clone(secrets), t.Secret), true
+				}
+			}
+			if !found {
+				return nil, &mapping.Error{File: j.File, Field: "target", Msg: fmt.Sprintf("no mapping for target %q", j.Target)}
+			}
+		}
+		for _, s := range secrets {
 			if seen[s] {
 				continue
 			}

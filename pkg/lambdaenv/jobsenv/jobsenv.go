@@ -70,19 +70,20 @@ func Jobs(log *slog.Logger) (jobsfn.Ports, error) {
 		Destinations: Destinations(objects, bucket, os.Getenv("EXPORT_KMS_KEY"), fn.Secrets, fn.HTTPClient()),
 		Continue:     Continue(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), queueURL),
 	}
-	// Cleanup jobs send through the targets' queues (QUEUE_URLS, as the
-	// ingress has it); the stores' TTLs keep their bookkeeping, so there
-	// is no Housekeeping on AWS.
+	// Cleanup and reconcile jobs send through the targets' queues
+	// (QUEUE_URLS, as the ingress has it); the stores' TTLs keep their
+	// bookkeeping, so there is no Housekeeping on AWS.
 	if raw := os.Getenv("QUEUE_URLS"); raw != "" {
 		var urls map[string]string
 		if err := json.Unmarshal([]byte(raw), &urls); err != nil {
 			return jobsfn.Ports{}, fmt.Errorf("QUEUE_URLS: want a JSON object of target to queue URL: %w", err)
 		}
 		ports.Queue = awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), urls)
+		ports.Reconcile.Queue = ports.Queue
 	}
 	for _, j := range set.All() {
-		if j.Kind == jobs.KindCleanup && ports.Queue == nil {
-			return jobsfn.Ports{}, fmt.Errorf("job %s: a cleanup job needs QUEUE_URLS (regenerate template.yaml)", j.Name)
+		if (j.Kind == jobs.KindCleanup || j.Kind == jobs.KindReconcile) && ports.Queue == nil {
+			return jobsfn.Ports{}, fmt.Errorf("job %s: a %s job needs QUEUE_URLS (regenerate template.yaml)", j.Name, j.Kind)
 		}
 	}
 	return ports, nil

@@ -181,6 +181,21 @@ func (f *Fake) Put(object string, fields map[string]any) string {
 	return rec.id
 }
 
+// Remove deletes the record id of object directly, as a person would in
+// the org (drift for reconciliation tests); it says whether it was there.
+func (f *Fake) Remove(object, id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := f.objectKey(object)
+	for i, r := range f.records[key] {
+		if r.id == id {
+			f.records[key] = append(f.records[key][:i], f.records[key][i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 func (f *Fake) snapshot(key string) []map[string]any {
 	recs := f.records[key]
 	out := make([]map[string]any, 0, len(recs))

@@ -43,6 +43,8 @@ type Ports struct {
 	Queue        ingress.Queue
 	Housekeeping Housekeeping
 	DryRun       bool
+	// Reconcile serves reconcile jobs (reconcile.go).
+	Reconcile ReconcilePorts
 }
 
 // Runner runs the jobs of a deployment.
