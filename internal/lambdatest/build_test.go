@@ -33,7 +33,9 @@ import (
 // parquet-go (with its compressors: klauspost/compress, brotli, lz4) and
 // ProtonMail/go-crypto with cloudflare/circl (OpenPGP encryption of the
 // files), and the job fields' e164 transform the phone normaliser (about
-// 4.2 MB, as for sync); it links no connector and no authority. S3
+// 4.2 MB, as for sync); of the connectors it links only those a
+// reconciliation reads (pkg/connector/readers: salesforce, scim), and no
+// authority (24.2 MB with them). S3
 // uploads go through ObjectStore's signed calls, as for the body store.
 var maxBytes = map[string]int64{
 	"ingress":  15_000_000,

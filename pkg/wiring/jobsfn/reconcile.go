@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/connector"
-	connreg "github.com/profilesync/profilesync/pkg/connector/registry"
+	"github.com/profilesync/profilesync/pkg/connector/readers"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/reconcile"
@@ -26,8 +25,9 @@ type ReconcilePorts struct {
 	// Plans hears of every plan (the CLI prints it; on AWS the log line
 	// carries the counts).
 	Plans func(*reconcile.Plan)
-	// Connectors builds a target's connector (default: the connector
-	// registry), which must be a connector.Readable.
+	// Connectors builds a target's connector (default: pkg/connector/
+	// readers, the connectors with a read side), which must be a
+	// connector.Readable.
 	Connectors wiring.ConnectorBuilder
 }
 
@@ -64,13 +64,7 @@ func (r *Runner) reconciler(ctx context.Context, j *jobs.Job) (*reconcile.Reconc
 	}
 	build := r.p.Reconcile.Connectors
 	if build == nil {
-		build = func(kind, name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
-			k, ok := connreg.Lookup(kind)
-			if !ok {
-				return nil, fmt.Errorf("unknown connector %q", kind)
-			}
-			return k.New(name, settings, secret, hc)
-		}
+		build = readers.Build
 	}
 	c, err := build(m.Connector, m.Name, m.Settings, secret, r.p.HTTPClient())
 	if err != nil {
