@@ -159,6 +159,9 @@ func runJobNow(ctx context.Context, c *cli, o devstack.Options, url string, set 
 		if res.Continue {
 			continue
 		}
+		if res.Busy {
+			return fmt.Errorf("job %s is running in another invocation (the stack's schedule, another job run); try again when it is done", j.Name)
+		}
 		cp := res.Checkpoint
 		if n := res.Cleanup; n != nil {
 			fmt.Fprintf(c.stdout, "job %s: run %s done in %s: %d profiles listed; queued %d consent_revoked and %d deleted (%d messages, %d routed nowhere); expired %d sync-state and %d abandoned rows\n",

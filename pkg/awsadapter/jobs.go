@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -119,6 +120,48 @@ func (s *JobCheckpoints) Save(ctx context.Context, c jobs.Checkpoint) error {
 	}})
 	if err != nil {
 		return fmt.Errorf("save job checkpoint: finish run: %w", err)
+	}
+	return nil
+}
+
+// jobSKLease is the item of who runs a job now (jobs.Leases).
+const jobSKLease = "lease"
+
+var _ jobs.Leases = (*JobCheckpoints)(nil)
+
+// Acquire implements jobs.Leases with one conditional PutItem: the lease
+// is taken when there is none, it has expired, or holder has it already.
+func (s *JobCheckpoints) Acquire(ctx context.Context, job, holder string, until, now time.Time) (bool, error) {
+	it := claimKey(jobPK+job, jobSKLease)
+	it["holder"] = strAttr(holder)
+	it["until"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(until.UnixMilli(), 10)}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it,
+		ConditionExpression:      awssdk.String("attribute_not_exists(pk) OR #until < :now OR holder = :holder"),
+		ExpressionAttributeNames: map[string]string{"#until": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now":    &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
+			":holder": strAttr(holder),
+		}})
+	if conditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("job lease: %w", err)
+	}
+	return true, nil
+}
+
+// Release implements jobs.Leases: the lease expires now, if holder still
+// has it.
+func (s *JobCheckpoints) Release(ctx context.Context, job, holder string) error {
+	it := claimKey(jobPK+job, jobSKLease)
+	it["holder"] = strAttr(holder)
+	it["until"] = &types.AttributeValueMemberN{Value: "0"}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it,
+		ConditionExpression:       awssdk.String("holder = :holder"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":holder": strAttr(holder)}})
+	if err != nil && !conditionFailed(err) {
+		return fmt.Errorf("job lease: %w", err)
 	}
 	return nil
 }

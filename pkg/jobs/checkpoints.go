@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // MemoryCheckpoints keeps checkpoints in memory (tests, one-shot runs).
@@ -11,6 +12,7 @@ type MemoryCheckpoints struct {
 	current map[string]Checkpoint
 	last    map[string]Checkpoint
 	saves   int
+	leases  map[string]lease
 }
 
 var _ Checkpoints = (*MemoryCheckpoints)(nil)
@@ -53,4 +55,36 @@ func (m *MemoryCheckpoints) Last(_ context.Context, job string) (*Checkpoint, er
 		return nil, nil
 	}
 	return &c, nil
+}
+
+type lease struct {
+	holder string
+	until  time.Time
+}
+
+var _ Leases = (*MemoryCheckpoints)(nil)
+
+// Acquire implements Leases.
+func (m *MemoryCheckpoints) Acquire(_ context.Context, job, holder string, until, now time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leases == nil {
+		m.leases = map[string]lease{}
+	}
+	l, ok := m.leases[job]
+	if ok && l.holder != holder && now.Before(l.until) {
+		return false, nil
+	}
+	m.leases[job] = lease{holder: holder, until: until}
+	return true, nil
+}
+
+// Release implements Leases.
+func (m *MemoryCheckpoints) Release(_ context.Context, job, holder string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l, ok := m.leases[job]; ok && l.holder == holder {
+		delete(m.leases, job)
+	}
+	return nil
 }

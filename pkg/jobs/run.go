@@ -98,7 +98,10 @@ type Result struct {
 	// do: the caller continues it (a continuation message on AWS).
 	Continue bool
 	// Done is true when the manifest was written.
-	Done       bool
+	Done bool
+	// Busy is true when another invocation runs the job (it holds the
+	// job's lease): this one did nothing.
+	Busy       bool
 	Checkpoint Checkpoint
 	// Cleanup counts what a cleanup run did (nil for other kinds).
 	Cleanup *CleanupCounts
@@ -333,4 +336,16 @@ func (x *Exporter) keep(j *Job, p *profile.Profile, since string) (bool, error) 
 		return true, nil
 	}
 	return j.Filter.Holds(p, nil)
+}
+
+// Leases keep two invocations from running one job at once: a schedule
+// that fires while the job's continuation chain still runs, two local
+// runs. The checkpoint stores implement it beside Checkpoints.
+type Leases interface {
+	// Acquire takes job's lease for holder until until, if no other
+	// holder has it unexpired; it says whether holder has it now.
+	Acquire(ctx context.Context, job, holder string, until, now time.Time) (bool, error)
+	// Release gives holder's lease back (a lease another holder took
+	// after it expired stays).
+	Release(ctx context.Context, job, holder string) error
 }

@@ -39,6 +39,8 @@ type Summary struct {
 	Total    int64 `json:"total_rows"`
 	Done     bool  `json:"done"`
 	Continue bool  `json:"continue"`
+	// Busy: another invocation runs the job; this one did nothing.
+	Busy bool `json:"busy,omitempty"`
 }
 
 // Handler dispatches the jobs function's invocations.
@@ -118,7 +120,7 @@ func (h *Handler) queue(ctx context.Context, ev events.SQSEvent) events.SQSEvent
 
 func (h *Handler) run(ctx context.Context, job, trigger string) (Summary, error) {
 	res, err := h.Run(ctx, job)
-	sum := Summary{Job: job, Run: res.Run, Segments: res.Segments, Rows: res.Rows, Total: res.Checkpoint.Rows, Done: res.Done, Continue: res.Continue}
+	sum := Summary{Job: job, Run: res.Run, Segments: res.Segments, Rows: res.Rows, Total: res.Checkpoint.Rows, Done: res.Done, Continue: res.Continue, Busy: res.Busy}
 	attrs := []slog.Attr{slog.String("job", job), slog.String("trigger", trigger), slog.String("run", res.Run),
 		slog.Int("segments", res.Segments), slog.Int64("rows", res.Rows), slog.Int64("total_rows", res.Checkpoint.Rows),
 		slog.Bool("done", res.Done), slog.Bool("continue", res.Continue)}

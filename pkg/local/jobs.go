@@ -70,3 +70,60 @@ func (s JobCheckpoints) Save(ctx context.Context, c jobs.Checkpoint) error {
 		return nil
 	})
 }
+
+var _ jobs.Leases = JobCheckpoints{}
+
+type jobLease struct {
+	Holder string    `json:"holder"`
+	Until  time.Time `json:"until"`
+}
+
+// Acquire implements jobs.Leases: read and write in one write
+// transaction, so two runs on the same database cannot both take it.
+func (s JobCheckpoints) Acquire(ctx context.Context, job, holder string, until, now time.Time) (bool, error) {
+	got := false
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var detail string
+		err := tx.QueryRowContext(ctx, `select detail from job_run where job = ? and slot = 'lease'`, job).Scan(&detail)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err == nil {
+			var l jobLease
+			if json.Unmarshal([]byte(detail), &l) == nil && l.Holder != holder && now.Before(l.Until) {
+				return nil
+			}
+		}
+		b, _ := json.Marshal(jobLease{Holder: holder, Until: until.UTC()})
+		if _, err := tx.ExecContext(ctx, `insert into job_run (job, slot, detail, updated_at) values (?, 'lease', ?, ?)
+			on conflict (job, slot) do update set detail = excluded.detail, updated_at = excluded.updated_at`, job, string(b), now.UnixMilli()); err != nil {
+			return err
+		}
+		got = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("job lease: %w", err)
+	}
+	return got, nil
+}
+
+// Release implements jobs.Leases.
+func (s JobCheckpoints) Release(ctx context.Context, job, holder string) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var detail string
+		err := tx.QueryRowContext(ctx, `select detail from job_run where job = ? and slot = 'lease'`, job).Scan(&detail)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var l jobLease
+		if json.Unmarshal([]byte(detail), &l) == nil && l.Holder != holder {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `delete from job_run where job = ? and slot = 'lease'`, job)
+		return err
+	})
+}

@@ -88,7 +88,7 @@ create index if not exists claim_approval_open on claim_approval (subject, rule,
 -- starts from), since version 5.
 create table if not exists job_run (
   job text not null,
-  slot text not null, -- 'current' or 'last'
+  slot text not null, -- 'current', 'last' or 'lease' (who runs the job now)
   detail text not null,
   updated_at integer not null,
   primary key (job, slot)

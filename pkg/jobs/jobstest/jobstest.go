@@ -94,6 +94,51 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Checkpoints) {
 			t.Errorf("changing what Current returned changed the store: %+v", again)
 		}
 	})
+	t.Run("a lease keeps a second run out until it ends or expires", func(t *testing.T) {
+		s := newStore(t)
+		l, ok := s.(jobs.Leases)
+		if !ok {
+			t.Fatalf("%T keeps no leases", s)
+		}
+		take := func(holder string, until, now time.Time) bool {
+			t.Helper()
+			got, err := l.Acquire(ctx, "newsletter", holder, until, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if !take("a", t0.Add(15*time.Minute), t0) {
+			t.Fatal("the first run did not get the lease")
+		}
+		if take("b", t0.Add(20*time.Minute), t0.Add(time.Minute)) {
+			t.Error("a second run got the lease while the first has it")
+		}
+		if !take("a", t0.Add(30*time.Minute), t0.Add(2*time.Minute)) {
+			t.Error("the holder could not renew its lease")
+		}
+		if got, err := l.Acquire(ctx, "churn", "b", t0.Add(time.Hour), t0); err != nil || !got {
+			t.Errorf("another job's lease: %v %v", got, err)
+		}
+		if err := l.Release(ctx, "newsletter", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if take("c", t0.Add(time.Hour), t0.Add(3*time.Minute)) {
+			t.Error("a release by a non-holder freed the lease")
+		}
+		if err := l.Release(ctx, "newsletter", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if !take("b", t0.Add(time.Hour), t0.Add(4*time.Minute)) {
+			t.Error("the lease was not free after its holder released it")
+		}
+		if !take("c", t0.Add(2*time.Hour), t0.Add(61*time.Minute)) {
+			t.Error("an expired lease was not taken over")
+		}
+		if c := current(t, s, "newsletter"); c != nil {
+			t.Errorf("the lease shows as a run: %+v", c)
+		}
+	})
 }
 
 func checkpoint(job, run string) jobs.Checkpoint {

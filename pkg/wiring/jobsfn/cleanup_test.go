@@ -391,3 +391,30 @@ func TestCleanupOversizedProfileGoesThin(t *testing.T) {
 		t.Errorf("a message of %d bytes", n)
 	}
 }
+
+// A job runs in one invocation at a time: while another holds its lease,
+// a run does nothing and says so; once the lease is given back, or has
+// expired, a run goes on.
+func TestOneInvocationAtATime(t *testing.T) {
+	rig := newCleanupRig(t, cleanupProfiles())
+	ctx := context.Background()
+	if got, err := rig.cps.Acquire(ctx, "retention", "another", rig.now.Add(10*time.Minute), rig.now); err != nil || !got {
+		t.Fatalf("the other invocation's lease: %v %v", got, err)
+	}
+	res, err := rig.r.Run(ctx, "retention")
+	if err != nil || !res.Busy || res.Run != "" {
+		t.Fatalf("run while the job is held: %+v %v", res, err)
+	}
+	if n := len(rig.queue.Messages("webhook")) + len(rig.queue.Messages("salesforce")); n != 0 {
+		t.Errorf("the busy run queued %d messages", n)
+	}
+	rig.now = rig.now.Add(11 * time.Minute) // the other invocation died; its lease expired
+	res, err = rig.r.Run(ctx, "retention")
+	if err != nil || res.Busy {
+		t.Fatalf("run after the lease expired: %+v %v", res, err)
+	}
+	// Given back at the end: the next run takes it at once.
+	if got, _ := rig.cps.Acquire(ctx, "retention", "next", rig.now.Add(time.Minute), rig.now); !got {
+		t.Error("the run did not give its lease back")
+	}
+}

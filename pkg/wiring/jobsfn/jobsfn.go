@@ -6,10 +6,13 @@ package jobsfn
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/profilesync/profilesync/pkg/export"
 	"github.com/profilesync/profilesync/pkg/ingress"
@@ -90,6 +93,30 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 	j := r.p.Jobs.Get(name)
 	if j == nil {
 		return jobs.Result{}, fmt.Errorf("no job %q", name)
+	}
+	if l, ok := r.p.Checkpoints.(jobs.Leases); ok {
+		// One invocation at a time per job: a schedule that fires while a
+		// continuation chain runs leaves it alone. The lease ends with the
+		// invocation's deadline, so a crashed one frees it.
+		now := r.p.NowFunc()()
+		until := now.Add(LocalLease)
+		if dl, ok := ctx.Deadline(); ok {
+			until = dl.Add(time.Minute)
+		}
+		holder := newHolder()
+		got, err := l.Acquire(ctx, j.Name, holder, until, now)
+		if err != nil {
+			return jobs.Result{}, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+		if !got {
+			r.p.Logger().Info("job already running in another invocation; this one leaves it", "job", j.Name)
+			return jobs.Result{Busy: true}, nil
+		}
+		defer func() {
+			if err := l.Release(context.WithoutCancel(ctx), j.Name, holder); err != nil {
+				r.p.Logger().Warn("job lease not released; it expires on its own", "job", j.Name, "error", err.Error())
+			}
+		}()
 	}
 	switch j.Kind {
 	case jobs.KindReconcile:
@@ -176,4 +203,14 @@ func (o output) Manifest(ctx context.Context, name string, m jobs.Manifest) erro
 	}
 	_, err = obj.Commit(ctx)
 	return err
+}
+
+// LocalLease is how long a run with no deadline (the CLI, the local
+// stack) holds its job's lease at most.
+const LocalLease = 6 * time.Hour
+
+func newHolder() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
