@@ -84,6 +84,9 @@ func runInvoke(ctx context.Context, c *cli, args []string) error {
 	case res.Records != nil && res.Function.LogicalID == devstack.VerifierFunctionID:
 		fmt.Fprintln(c.stdout, "\nDecisions the verifier recorded:")
 		printJSON(c, res.Records)
+	case res.Records != nil && res.Function.LogicalID == devstack.JobsFunctionID:
+		fmt.Fprintln(c.stdout, "\nFiles the run wrote (a temporary directory, removed) and messages it queued:")
+		printJSON(c, res.Records)
 	case res.Records != nil:
 		fmt.Fprintf(c.stdout, "\nSandbox records of %s after the invoke:\n", res.Function.Target)
 		printJSON(c, res.Records)

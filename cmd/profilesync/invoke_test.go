@@ -92,3 +92,14 @@ func TestInvokeVerifier(t *testing.T) {
 		t.Errorf("invoke:\n%s", out)
 	}
 }
+
+// invoke JobsFunction runs the jobs function's dispatcher on the
+// Scheduler sample: the newsletter export writes its part and manifest.
+func TestInvokeJobs(t *testing.T) {
+	out := mustRun(t, "invoke", "JobsFunction", "-e", "../../events/jobs-schedule.json", "--data", t.TempDir())
+	for _, want := range []string{`"job":"newsletter"`, `"done":true`, "Files the run wrote", "/part-00001.csv.gz", "/manifest.json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("invoke lacks %q:\n%s", want, out)
+		}
+	}
+}

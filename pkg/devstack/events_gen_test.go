@@ -139,6 +139,10 @@ func writeSamples(t *testing.T) {
 		"CLAIMS_TABLE": "profilesync-dev-claims", "QUEUE_URL": queue + "claims", "DLQ_URL": queue + "claims-dlq",
 		"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
 	env["IngressFunction"]["QUEUE_URLS"] = `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook","claims":"` + queue + `claims"}`
+	env[JobsFunctionID] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth",
+		"SECRET_ARNS": arns + `,"salesforce":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/salesforce"}`,
+		"JOBS_TABLE":  "profilesync-dev-jobs", "JOBS_QUEUE_URL": queue + "jobs", "EXPORT_BUCKET": "profilesync-dev-exports",
+		"ENVIRONMENT": "dev", "QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`}
 	write("env.json", env)
 }
 

@@ -51,17 +51,20 @@ type want struct {
 	records  int      // sync: records at the target afterwards
 }
 
+// Thin events (the CIAM sends only an id) are routed to the claim
+// verifier's queue too: only the fetched profile tells whether a claim is
+// declared.
 var expectations = map[string]want{
-	"ingress-cidaas-account-created.json":        {status: 200, enqueued: 2},
+	"ingress-cidaas-account-created.json":        {status: 200, enqueued: 3},
 	"ingress-cidaas-account-deleted.json":        {status: 200, enqueued: 2},
 	"ingress-cidaas-consent-revoked.json":        {status: 200, enqueued: 1},
-	"ingress-akamai-entity-updated.json":         {status: 200, enqueued: 2},
+	"ingress-akamai-entity-updated.json":         {status: 200, enqueued: 3},
 	"ingress-clerk-user-updated.json":            {status: 200, enqueued: 2},
-	"ingress-okta-user-updated.json":             {status: 200, enqueued: 2},
+	"ingress-okta-user-updated.json":             {status: 200, enqueued: 3},
 	"ingress-okta-verification.json":             {status: 200},
-	"ingress-auth0-log-stream.json":              {status: 200, enqueued: 4},
-	"ingress-keycloak-update-profile.json":       {status: 200, enqueued: 2},
-	"ingress-zitadel-profile-changed.json":       {status: 200, enqueued: 2},
+	"ingress-auth0-log-stream.json":              {status: 200, enqueued: 6},
+	"ingress-keycloak-update-profile.json":       {status: 200, enqueued: 3},
+	"ingress-zitadel-profile-changed.json":       {status: 200, enqueued: 3},
 	"ingress-logto-user-data-updated.json":       {status: 200, enqueued: 2},
 	"ingress-generic-kratos-settings-after.json": {status: 200, enqueued: 2},
 	"ingress-fusionauth-user-update.json":        {status: 200, enqueued: 2},
@@ -92,6 +95,10 @@ func TestEventSamples(t *testing.T) {
 		seen[name] = true
 		if strings.HasPrefix(name, "verifier-") {
 			t.Run(name, func(t *testing.T) { runVerifierSample(t, name, raw(t, f)) })
+			continue
+		}
+		if strings.HasPrefix(name, "jobs-") {
+			t.Run(name, func(t *testing.T) { runJobsSample(t, raw(t, f)) })
 			continue
 		}
 		w, ok := expectations[name]
@@ -158,7 +165,11 @@ func runIngressSample(t *testing.T, raw []byte, w want) {
 	fn, _ := quietConfig(t)
 	fn.Now = func() time.Time { return fixtureTime } // the samples' signatures are dated
 	q := &ingress.MemoryQueue{}
-	h, err := wiring.Ingress(context.Background(), wiring.IngressPorts{Function: fn, Queue: q})
+	rules, err := LoadRules(nil) // the shipped ingress routes to the claim verifier too
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := wiring.Ingress(context.Background(), wiring.IngressPorts{Function: fn, Queue: q, Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +234,8 @@ func checkEnvJSON(t *testing.T) {
 		t.Fatalf("env.json: %v", err)
 	}
 	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET"},
-		"VerifierFunction": {"SOURCES", "SECRET_ARNS", "CLAIMS_TABLE", "QUEUE_URL", "DLQ_URL"}}
+		"VerifierFunction": {"SOURCES", "SECRET_ARNS", "CLAIMS_TABLE", "QUEUE_URL", "DLQ_URL"},
+		JobsFunctionID:     {"SOURCES", "SECRET_ARNS", "JOBS_TABLE", "JOBS_QUEUE_URL", "EXPORT_BUCKET", "QUEUE_URLS"}}
 	ms, _ := loadMappings(nil)
 	for _, m := range ms.All() {
 		need[SyncFunctionID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE", "BODY_BUCKET"}
@@ -265,4 +277,35 @@ func raw(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// runJobsSample runs a jobs function sample (a Scheduler invocation or an
+// SQS continuation of the newsletter export) through the Lambda's
+// dispatcher, as invoke does: the export is done and its part file and
+// manifest are written.
+func runJobsSample(t *testing.T, ev []byte) {
+	t.Helper()
+	res, err := Invoke(context.Background(), InvokeOptions{Function: JobsFunctionID, Event: ev, DataDir: t.TempDir(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.Response), `"done":true`) && !strings.Contains(string(res.Response), `"batchItemFailures":[]`) &&
+		!strings.Contains(string(res.Response), `"batchItemFailures":null`) {
+		t.Errorf("response %s", res.Response)
+	}
+	var recs struct {
+		Files map[string]int64 `json:"files"`
+	}
+	if err := json.Unmarshal(res.Records, &recs); err != nil {
+		t.Fatal(err)
+	}
+	var part, manifest bool
+	for name := range recs.Files {
+		part = part || strings.HasSuffix(name, "/part-00001.csv.gz")
+		manifest = manifest || strings.HasSuffix(name, "/manifest.json")
+	}
+	if !part || !manifest {
+		t.Errorf("files written: %v", recs.Files)
+	}
 }

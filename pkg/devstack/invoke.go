@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,11 +23,16 @@ import (
 	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/export"
+	"github.com/profilesync/profilesync/pkg/export/dirdest"
 	"github.com/profilesync/profilesync/pkg/ingress"
+	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobsdispatch"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/verifierfn"
 	"github.com/profilesync/profilesync/pkg/wiring"
+	"github.com/profilesync/profilesync/pkg/wiring/jobsfn"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
@@ -47,8 +53,11 @@ func Functions(ms *mapping.Set) []Function {
 	for _, m := range ms.All() {
 		fns = append(fns, Function{LogicalID: SyncFunctionID(m.Name), Target: m.Name})
 	}
-	return append(fns, Function{LogicalID: VerifierFunctionID, Target: claims.QueueName})
+	return append(fns, Function{LogicalID: VerifierFunctionID, Target: claims.QueueName}, Function{LogicalID: JobsFunctionID})
 }
+
+// JobsFunctionID is the scheduled jobs function's logical id.
+const JobsFunctionID = "JobsFunction"
 
 // VerifierFunctionID is the claim verifier's logical id in template.yaml.
 const VerifierFunctionID = "VerifierFunction"
@@ -137,6 +146,8 @@ func Invoke(ctx context.Context, o InvokeOptions) (*InvokeResult, error) {
 	switch {
 	case fn.LogicalID == VerifierFunctionID:
 		res.Response, res.Records, res.DeadLetters, err = invokeVerifier(ctx, o, ms)
+	case fn.LogicalID == JobsFunctionID:
+		res.Response, res.Records, err = invokeJobs(ctx, o, ms)
 	case fn.Target == "":
 		res.Response, err = invokeIngress(ctx, o, ms)
 	default:
@@ -402,4 +413,60 @@ func invokeVerifier(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json
 	}
 	recs, err := json.Marshal(store.All())
 	return resp, recs, q.Dead(), err
+}
+
+// invokeJobs runs the jobs function's Lambda handler (the same
+// dispatcher: a Scheduler invocation or SQS continuations) on a fresh
+// sandbox, with in-memory checkpoints and the files in a temporary
+// directory; Records are the files it wrote, by name and size.
+func invokeJobs(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.RawMessage, json.RawMessage, error) {
+	set, err := LoadJobs(o.Mappings)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, stop, err := serveSandbox(o.Log)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer stop()
+	dir, err := os.MkdirTemp("", "profilesync-invoke-jobs-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: MemorySecrets(sandbox.DevSecrets(base)),
+		HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
+	q := &ingress.MemoryQueue{}
+	r, err := jobsfn.New(ctx, jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: jobs.NewMemoryCheckpoints(), Queue: q,
+		Reconcile: jobsfn.ReconcilePorts{Queue: q},
+		Destinations: func(_ context.Context, j *jobs.Job) (export.Destination, error) {
+			d := filepath.Join(dir, j.Name)
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return nil, err
+			}
+			return dirdest.New(d)
+		}})
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := jobsdispatch.New(r, o.Log).Handle(ctx, o.Event)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := json.Marshal(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := map[string]int64{}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				rel, _ := filepath.Rel(dir, p)
+				files[filepath.ToSlash(rel)] = info.Size()
+			}
+		}
+		return nil
+	})
+	recs, err := json.Marshal(map[string]any{"files": files, "queued": q.Len()})
+	return resp, recs, err
 }
