@@ -17,6 +17,7 @@ func TestReadersAreReadableRegistryKinds(t *testing.T) {
 		settings map[string]any
 		secret   string
 	}{
+		"hubspot":    {map[string]any{"id_property": "profilesync_id", "delete_mode": "archive"}, `{"access_token": "t"}`},
 		"salesforce": {map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"}, `{"login_url": "https://acme.my.salesforce.com", "client_id": "c", "client_secret": "s"}`},
 		"scim":       {map[string]any{}, `{"base_url": "https://scim.example.com/v2", "token": "t"}`},
 	}

@@ -196,6 +196,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Records())
 	case route == "crm/v3/objects/contacts/batch/upsert" && r.Method == http.MethodPost:
 		f.serve(w, r, &f.calls.Upsert, f.batchUpsert)
+	case route == "crm/v3/objects/contacts" && r.Method == http.MethodGet:
+		f.serve(w, r, &f.calls.Read, f.list)
 	case route == "crm/v3/objects/contacts/gdpr-delete" && r.Method == http.MethodPost:
 		f.serve(w, r, &f.calls.GDPRDelete, f.gdprDelete)
 	case route == "communication-preferences/v3/unsubscribe" && r.Method == http.MethodPost:
