@@ -1,6 +1,7 @@
 // Package hubspot is a fake of the parts of the HubSpot API that ProfileSync
 // uses, for tests and the local dev stack: CRM v3 contacts (batch upsert by
-// a unique property, read and archive, GDPR delete), CRM search over
+// a unique property, read and archive, GDPR delete, the paged list in
+// list.go), CRM search over
 // contacts and other objects (search.go), and the v3
 // communication preferences unsubscribe. It follows HubSpot's public docs
 // for paths, the private-app bearer token, status codes (200/207 batch
