@@ -18,8 +18,9 @@ type Reader interface {
 }
 
 // Readable is a Connector whose target can be listed: Salesforce (SOQL
-// on the External ID field) and SCIM (the Users list). HubSpot, Brevo,
-// Mailchimp and LDAP have no Reader yet.
+// on the External ID field), SCIM (the Users list), HubSpot (the contacts
+// list) and LDAP (a paged search below the DN template's base). Brevo and
+// Mailchimp have no Reader yet.
 type Readable interface {
 	// Reader returns a Reader that reads the given target paths (the
 	// mapping's fields and constants) and the paths it will return: a

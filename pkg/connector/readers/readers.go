@@ -10,11 +10,19 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/connector/hubspot"
+	"github.com/profilesync/profilesync/pkg/connector/ldap"
 	"github.com/profilesync/profilesync/pkg/connector/salesforce"
 	"github.com/profilesync/profilesync/pkg/connector/scim"
 )
 
 var kinds = map[string]func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error){
+	hubspot.Spec.Kind: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
+		return hubspot.Build(name, settings, secret, hc)
+	},
+	ldap.Spec.Kind: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
+		return ldap.Build(name, settings, secret, hc)
+	},
 	salesforce.Spec.Kind: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
 		return salesforce.Build(name, settings, secret, hc)
 	},

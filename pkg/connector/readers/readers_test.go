@@ -17,6 +17,8 @@ func TestReadersAreReadableRegistryKinds(t *testing.T) {
 		settings map[string]any
 		secret   string
 	}{
+		"hubspot":    {map[string]any{"id_property": "profilesync_id", "delete_mode": "archive"}, `{"access_token": "t"}`},
+		"ldap":       {map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url": "ldaps://ldap.example.com", "bind_dn": "cn=admin,dc=example,dc=test", "bind_password": "p"}`},
 		"salesforce": {map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"}, `{"login_url": "https://acme.my.salesforce.com", "client_id": "c", "client_secret": "s"}`},
 		"scim":       {map[string]any{}, `{"base_url": "https://scim.example.com/v2", "token": "t"}`},
 	}

@@ -1,6 +1,7 @@
 // Package hubspot is a fake of the parts of the HubSpot API that ProfileSync
 // uses, for tests and the local dev stack: CRM v3 contacts (batch upsert by
-// a unique property, read and archive, GDPR delete), CRM search over
+// a unique property, read and archive, GDPR delete, the paged list in
+// list.go), CRM search over
 // contacts and other objects (search.go), and the v3
 // communication preferences unsubscribe. It follows HubSpot's public docs
 // for paths, the private-app bearer token, status codes (200/207 batch
@@ -196,6 +197,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Records())
 	case route == "crm/v3/objects/contacts/batch/upsert" && r.Method == http.MethodPost:
 		f.serve(w, r, &f.calls.Upsert, f.batchUpsert)
+	case route == "crm/v3/objects/contacts" && r.Method == http.MethodGet:
+		f.serve(w, r, &f.calls.Read, f.list)
 	case route == "crm/v3/objects/contacts/gdpr-delete" && r.Method == http.MethodPost:
 		f.serve(w, r, &f.calls.GDPRDelete, f.gdprDelete)
 	case route == "communication-preferences/v3/unsubscribe" && r.Method == http.MethodPost:
