@@ -19,6 +19,8 @@ func TestReadersAreReadableRegistryKinds(t *testing.T) {
 	}{
 		"salesforce": {map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"}, `{"login_url": "https://acme.my.salesforce.com", "client_id": "c", "client_secret": "s"}`},
 		"scim":       {map[string]any{}, `{"base_url": "https://scim.example.com/v2", "token": "t"}`},
+		"brevo":      {map[string]any{}, `{"api_key": "xkeysib-k"}`},
+		"mailchimp":  {map[string]any{"list_id": "a1b2c3d4e5"}, `{"api_key": "k-us21"}`},
 	}
 	for _, k := range Kinds() {
 		if _, ok := registry.Lookup(k); !ok {
@@ -36,7 +38,7 @@ func TestReadersAreReadableRegistryKinds(t *testing.T) {
 			t.Errorf("%s: %T has no read side", k, c)
 		}
 	}
-	if _, err := Build("brevo", "b", nil, nil, hc); err == nil {
-		t.Error("brevo has no read side yet, and Build did not say so")
+	if _, err := Build("braze", "b", nil, nil, hc); err == nil {
+		t.Error("braze has no read side, and Build did not say so")
 	}
 }
