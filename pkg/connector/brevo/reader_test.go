@@ -109,3 +109,14 @@ func TestReaderErrors(t *testing.T) {
 		t.Errorf("bad cursor: %v", err)
 	}
 }
+
+// An ext_id Brevo shows only as the EXT_ID attribute is the key too;
+// attribute names match case-insensitively.
+func TestReaderExtIDAttribute(t *testing.T) {
+	c, _, _ := newTestClient(t, Settings{})
+	r, _, _ := c.Reader([]string{"firstname"})
+	got := r.(*ContactReader).record(&listedContact{Email: "a@example.com", Attributes: map[string]any{"EXT_ID": "sub-9", "FirstName": "A"}})
+	if want := (connector.Record{Key: "sub-9", Fields: map[string]any{"firstname": "A"}}); !reflect.DeepEqual(got, want) {
+		t.Errorf("record = %+v, want %+v", got, want)
+	}
+}
