@@ -19,8 +19,9 @@ type Reader interface {
 
 // Readable is a Connector whose target can be listed: Salesforce (SOQL
 // on the External ID field), SCIM (the Users list), HubSpot (the contacts
-// list) and LDAP (a paged search below the DN template's base). Brevo and
-// Mailchimp have no Reader yet.
+// list), LDAP (a paged search below the DN template's base), Brevo (the
+// contacts list) and Mailchimp (the list's members). Braze, Zuora, the
+// generic HTTPS target and EventBridge have no read side.
 type Readable interface {
 	// Reader returns a Reader that reads the given target paths (the
 	// mapping's fields and constants) and the paths it will return: a

@@ -10,13 +10,21 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/connector"
+	"github.com/profilesync/profilesync/pkg/connector/brevo"
 	"github.com/profilesync/profilesync/pkg/connector/hubspot"
 	"github.com/profilesync/profilesync/pkg/connector/ldap"
+	"github.com/profilesync/profilesync/pkg/connector/mailchimp"
 	"github.com/profilesync/profilesync/pkg/connector/salesforce"
 	"github.com/profilesync/profilesync/pkg/connector/scim"
 )
 
 var kinds = map[string]func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error){
+	brevo.Spec.Kind: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
+		return brevo.Build(name, settings, secret, hc)
+	},
+	mailchimp.Spec.Kind: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
+		return mailchimp.Build(name, settings, secret, hc)
+	},
 	hubspot.Spec.Kind: func(name string, settings map[string]any, secret []byte, hc *http.Client) (connector.Connector, error) {
 		return hubspot.Build(name, settings, secret, hc)
 	},

@@ -21,6 +21,8 @@ func TestReadersAreReadableRegistryKinds(t *testing.T) {
 		"ldap":       {map[string]any{"dn_template": "uid={key},ou=people,dc=example,dc=test"}, `{"url": "ldaps://ldap.example.com", "bind_dn": "cn=admin,dc=example,dc=test", "bind_password": "p"}`},
 		"salesforce": {map[string]any{"object": "Contact", "external_id_field": "ProfileSync_Id__c"}, `{"login_url": "https://acme.my.salesforce.com", "client_id": "c", "client_secret": "s"}`},
 		"scim":       {map[string]any{}, `{"base_url": "https://scim.example.com/v2", "token": "t"}`},
+		"brevo":      {map[string]any{}, `{"api_key": "xkeysib-k"}`},
+		"mailchimp":  {map[string]any{"list_id": "a1b2c3d4e5"}, `{"api_key": "k-us21"}`},
 	}
 	for _, k := range Kinds() {
 		if _, ok := registry.Lookup(k); !ok {
@@ -38,7 +40,7 @@ func TestReadersAreReadableRegistryKinds(t *testing.T) {
 			t.Errorf("%s: %T has no read side", k, c)
 		}
 	}
-	if _, err := Build("brevo", "b", nil, nil, hc); err == nil {
-		t.Error("brevo has no read side yet, and Build did not say so")
+	if _, err := Build("braze", "b", nil, nil, hc); err == nil {
+		t.Error("braze has no read side, and Build did not say so")
 	}
 }

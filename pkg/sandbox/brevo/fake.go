@@ -34,10 +34,11 @@ type Calls struct {
 	Update int `json:"update"`
 	Delete int `json:"delete"`
 	Get    int `json:"get"`
+	List   int `json:"list"`
 }
 
 // Total is the sum of every counter.
-func (c Calls) Total() int { return c.Create + c.Update + c.Delete + c.Get }
+func (c Calls) Total() int { return c.Create + c.Update + c.Delete + c.Get + c.List }
 
 // Contact is one stored contact, in the shape GET /v3/contacts/{id} answers.
 type Contact struct {
@@ -127,7 +128,7 @@ func (c *Contact) copy() Contact {
 	return cp
 }
 
-// ServeHTTP routes /v3/contacts, /v3/contacts/{identifier} and the sandbox
+// ServeHTTP routes /v3/contacts (create and list), /v3/contacts/{identifier} and the sandbox
 // listing.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
@@ -138,6 +139,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Records())
 	case len(segs) == 2 && segs[0] == "v3" && segs[1] == "contacts" && r.Method == http.MethodPost:
 		f.serve(w, r, &f.calls.Create, f.create)
+	case len(segs) == 2 && segs[0] == "v3" && segs[1] == "contacts" && r.Method == http.MethodGet:
+		f.serve(w, r, &f.calls.List, f.list)
 	case len(segs) == 3 && segs[0] == "v3" && segs[1] == "contacts":
 		id, idType := segs[2], r.URL.Query().Get("identifierType")
 		switch r.Method {

@@ -49,10 +49,11 @@ type Calls struct {
 	Get             int `json:"get"`
 	Archive         int `json:"archive"`
 	DeletePermanent int `json:"delete_permanent"`
+	List            int `json:"list"`
 }
 
 // Total is the sum of every kind.
-func (c Calls) Total() int { return c.Put + c.Patch + c.Get + c.Archive + c.DeletePermanent }
+func (c Calls) Total() int { return c.Put + c.Patch + c.Get + c.Archive + c.DeletePermanent + c.List }
 
 // Fake is the API. Create it with NewFake; all methods are safe for
 // concurrent use.
@@ -139,7 +140,8 @@ func (f *Fake) Put(listID, email, status string) {
 	f.lists[listID][h] = f.newMember(listID, h, email, status)
 }
 
-// ServeHTTP routes /3.0/lists/{list}/members/{hash}[/actions/delete-permanent]
+// ServeHTTP routes GET /3.0/lists/{list}/members (the list),
+// /3.0/lists/{list}/members/{hash}[/actions/delete-permanent]
 // and GET /_sandbox/records.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	segs, ok := fakekit.SplitPath(r.URL.EscapedPath())
@@ -147,7 +149,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ok && len(segs) == 2 && segs[0] == "_sandbox" && segs[1] == "records" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, f.Records())
 		return
-	case !ok || len(segs) < 5 || segs[0] != "3.0" || segs[1] != "lists" || segs[3] != "members":
+	case !ok || len(segs) < 4 || segs[0] != "3.0" || segs[1] != "lists" || segs[3] != "members" ||
+		len(segs) == 4 && r.Method != http.MethodGet:
 		writeProblem(w, http.StatusNotFound, "Resource Not Found", "The requested resource could not be found.")
 		return
 	}
@@ -160,6 +163,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !f.authorized(r) {
 		writeProblem(w, http.StatusUnauthorized, "API Key Invalid",
 			"Your API key may be invalid, or you've attempted to access the wrong datacenter.")
+		return
+	}
+	if len(segs) == 4 {
+		f.serveList(w, r, segs[2])
 		return
 	}
 	f.serveMember(w, r, segs[2], segs[4], segs[5:])
