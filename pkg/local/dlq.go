@@ -265,3 +265,48 @@ func (q *Queues) Depth(ctx context.Context, target string) (visible, inFlight, d
 	}
 	return visible, inFlight, dlq, nil
 }
+
+// QueueStatus is where one target's queue stands.
+type QueueStatus struct {
+	Target string `json:"target"`
+	// Queued are visible: ready for a poller (a first delivery or a retry
+	// that is due). InFlight are invisible: being handled, or waiting out
+	// a retry's backoff. Retrying is how many of both a handler has given
+	// back for a retry at least once (a failed attempt). Dead are in the
+	// DLQ.
+	Queued   int `json:"queued"`
+	InFlight int `json:"in_flight"`
+	Retrying int `json:"retrying"`
+	Dead     int `json:"dead"`
+	// Oldest is when the oldest message not in the DLQ was sent (zero:
+	// none).
+	Oldest time.Time `json:"oldest,omitempty"`
+}
+
+// Status reports target's queue: the local twin of the SQS metrics the
+// alarms watch (visible, in flight, the DLQ, the age of the oldest).
+func (q *Queues) Status(ctx context.Context, target string) (QueueStatus, error) {
+	t, err := q.target(target)
+	if err != nil {
+		return QueueStatus{}, err
+	}
+	st := QueueStatus{Target: target}
+	var oldest sql.NullString
+	now := goqiteTime(time.Now())
+	err = q.db.sql.QueryRowContext(ctx, `
+		select
+			coalesce(sum(queue = ?1 and timeout <= ?3), 0),
+			coalesce(sum(queue = ?1 and timeout > ?3), 0),
+			coalesce(sum(queue = ?1 and r.id is not null), 0),
+			coalesce(sum(queue = ?2), 0),
+			min(case when queue = ?1 then created end)
+		from goqite g left join queue_retry r on r.id = g.id where queue in (?1, ?2)`,
+		t.cfg.Target, t.dlqName, now).Scan(&st.Queued, &st.InFlight, &st.Retrying, &st.Dead, &oldest)
+	if err != nil {
+		return QueueStatus{}, fmt.Errorf("status of %s: %w", target, err)
+	}
+	if oldest.Valid {
+		st.Oldest, _ = time.Parse("2006-01-02T15:04:05.000Z", oldest.String)
+	}
+	return st, nil
+}

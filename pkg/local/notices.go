@@ -72,3 +72,30 @@ func (n Notices) List(ctx context.Context, target string, limit int) ([]delivery
 	}
 	return out, rows.Err()
 }
+
+// Recent returns target's last limit notices of the failure kinds
+// (SyncRetrying, SyncAbandoned), oldest first: what `profilesync status`
+// shows as the last failures.
+func (n Notices) Recent(ctx context.Context, target string, limit int) ([]delivery.Notice, error) {
+	rows, err := n.db.sql.QueryContext(ctx, `select type, detail from (select seq, type, detail from notice
+		where target = ? and type in (?, ?) order by seq desc limit ?) order by seq`,
+		target, delivery.NoticeRetrying, delivery.NoticeAbandoned, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent notices of %s: %w", target, err)
+	}
+	defer rows.Close()
+	var out []delivery.Notice
+	for rows.Next() {
+		var typ, detail string
+		if err := rows.Scan(&typ, &detail); err != nil {
+			return nil, err
+		}
+		var x delivery.Notice
+		if err := json.Unmarshal([]byte(detail), &x); err != nil {
+			return nil, fmt.Errorf("notice of %s: %w", target, err)
+		}
+		x.Type = typ
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}

@@ -390,6 +390,11 @@ func (q *Queues) ChangeVisibility(ctx context.Context, receipt string, d time.Du
 	} else if n == 0 {
 		return fmt.Errorf("change visibility of %s: %w", messageID(goqite.ID(id)), ErrNotInFlight)
 	}
+	// Only a failed attempt gives a message back: count it (status).
+	if _, err := q.db.sql.ExecContext(ctx, `insert into queue_retry (id, retries, last_at) values (?, 1, ?)
+		on conflict (id) do update set retries = retries + 1, last_at = excluded.last_at`, id, now.UnixMilli()); err != nil {
+		q.log().Warn("retry not counted", "error", err.Error())
+	}
 	if d == 0 {
 		t.signal()
 	}

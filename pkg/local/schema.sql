@@ -93,3 +93,12 @@ create table if not exists job_run (
   updated_at integer not null,
   primary key (job, slot)
 ) strict, without rowid;
+
+-- Messages a handler gave back for a retry (ChangeVisibility, which only
+-- failures call), with how often: what `profilesync status` counts as
+-- retrying (since version 6). Deleted with its goqite row.
+create table if not exists queue_retry (
+  id text primary key references goqite (id) on delete cascade,
+  retries integer not null,
+  last_at integer not null
+) strict;

@@ -17,7 +17,7 @@ import (
 const DBFile = "profilesync.db"
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration.
-const schemaVersion = 5
+const schemaVersion = 6
 
 //go:embed schema_goqite.sql
 var goqiteSchema string
