@@ -327,14 +327,8 @@ func (l Loader) LoadFS(fsys fs.FS, dir string) (*RuleSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	for _, p := range problems {
-		if !p.Warning {
-			errs = append(errs, p)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := mapping.Errs(problems); err != nil {
+		return nil, err
 	}
 	return set, nil
 }
@@ -342,46 +336,18 @@ func (l Loader) LoadFS(fsys fs.FS, dir string) (*RuleSet, error) {
 // CheckFS loads every rule in dir and returns every problem in file and
 // line order; the set is nil when any is an error.
 func (l Loader) CheckFS(fsys fs.FS, dir string) (*RuleSet, []*mapping.Error, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
-	if err != nil {
-		return nil, nil, err
+	rules, problems, err := mapping.CheckDir(fsys, dir, l.Diagnose)
+	if err != nil || rules == nil && len(problems) > 0 {
+		return nil, problems, err
 	}
-	sort.Strings(names)
-	var rules []*Rule
-	var all []*mapping.Error
-	failed := false
-	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			all = append(all, &mapping.Error{File: n, Msg: err.Error()})
-			failed = true
-			continue
-		}
-		r, problems := l.Diagnose(n, b)
-		all = append(all, problems...)
-		if r == nil {
-			failed = true
-			continue
-		}
-		rules = append(rules, r)
-	}
-	if failed {
-		return nil, all, nil
-	}
-	return NewRuleSet(rules...), all, nil
+	return NewRuleSet(rules...), problems, nil
 }
 
 // Parse decodes one rule file; the error joins every problem.
 func (l Loader) Parse(filename string, data []byte) (*Rule, error) {
 	r, problems := l.Diagnose(filename, data)
 	if r == nil {
-		var errs []error
-		for _, p := range problems {
-			if !p.Warning {
-				errs = append(errs, p)
-			}
-		}
-		return nil, errors.Join(errs...)
+		return nil, mapping.Errs(problems)
 	}
 	return r, nil
 }

@@ -168,14 +168,8 @@ func (l Loader) LoadFS(fsys fs.FS, dir string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	for _, p := range problems {
-		if !p.Warning {
-			errs = append(errs, p)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := mapping.Errs(problems); err != nil {
+		return nil, err
 	}
 	return set, nil
 }
@@ -183,46 +177,18 @@ func (l Loader) LoadFS(fsys fs.FS, dir string) (*Set, error) {
 // CheckFS loads every job in dir and returns every problem; the set is
 // nil when any is an error.
 func (l Loader) CheckFS(fsys fs.FS, dir string) (*Set, []*mapping.Error, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
-	if err != nil {
-		return nil, nil, err
+	list, problems, err := mapping.CheckDir(fsys, dir, l.Diagnose)
+	if err != nil || list == nil && len(problems) > 0 {
+		return nil, problems, err
 	}
-	sort.Strings(names)
-	set := &Set{}
-	var all []*mapping.Error
-	failed := false
-	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			all = append(all, &mapping.Error{File: n, Msg: err.Error()})
-			failed = true
-			continue
-		}
-		j, problems := l.Diagnose(n, b)
-		all = append(all, problems...)
-		if j == nil {
-			failed = true
-			continue
-		}
-		set.list = append(set.list, j)
-	}
-	if failed {
-		return nil, all, nil
-	}
-	return set, all, nil
+	return &Set{list: list}, problems, nil
 }
 
 // Parse decodes one job file; the error joins every problem.
 func (l Loader) Parse(filename string, data []byte) (*Job, error) {
 	j, problems := l.Diagnose(filename, data)
 	if j == nil {
-		var errs []error
-		for _, p := range problems {
-			if !p.Warning {
-				errs = append(errs, p)
-			}
-		}
-		return nil, errors.Join(errs...)
+		return nil, mapping.Errs(problems)
 	}
 	return j, nil
 }

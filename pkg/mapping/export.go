@@ -2,6 +2,9 @@ package mapping
 
 import (
 	"fmt"
+	"io/fs"
+	"path"
+	"sort"
 
 	"gopkg.in/yaml.v3"
 
@@ -165,3 +168,42 @@ func (f *Fields) Row(prof *profile.Profile) ([]any, error) {
 	}
 	return out, nil
 }
+
+// CheckDir diagnoses every *.yaml file in dir of fsys, in name order,
+// with diagnose (a loader's Diagnose: the value, nil on errors, and the
+// problems): the declarative files that sit beside the mappings (claim
+// rules, jobs) load the same way. It returns what loaded (nil when any
+// file has an error) and every problem; err is for a directory that
+// cannot be read. A missing directory is no files.
+func CheckDir[T any](fsys fs.FS, dir string, diagnose func(file string, data []byte) (*T, []*Error)) ([]*T, []*Error, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(names)
+	var out []*T
+	var all []*Error
+	failed := false
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			all = append(all, &Error{File: n, Msg: err.Error()})
+			failed = true
+			continue
+		}
+		v, problems := diagnose(n, b)
+		all = append(all, problems...)
+		if v == nil {
+			failed = true
+			continue
+		}
+		out = append(out, v)
+	}
+	if failed {
+		return nil, all, nil
+	}
+	return out, all, nil
+}
+
+// Errs joins the errors among problems (not the warnings), or nil.
+func Errs(problems []*Error) error { return joined(problems) }
