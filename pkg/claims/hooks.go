@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -215,13 +214,4 @@ func kratosAnswer(body []byte, res VerifyResponse) map[string]any {
 		}
 	}
 	return map[string]any{"identity": map[string]any{"metadata_public": meta}}
-}
-
-// compactJSON is for golden tests.
-func compactJSON(b []byte) string {
-	var out bytes.Buffer
-	if err := json.Compact(&out, b); err != nil {
-		return string(b)
-	}
-	return out.String()
 }

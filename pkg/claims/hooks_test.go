@@ -264,3 +264,13 @@ func TestHookKratosBadRequests(t *testing.T) {
 		t.Errorf("okta caller, kratos hook: %d", w.Code)
 	}
 }
+
+// compactJSON is b without insignificant space (b itself when it is not
+// JSON), for comparing goldens.
+func compactJSON(b []byte) string {
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return string(b)
+	}
+	return out.String()
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func (v *Verifier) Verify(ctx context.Context, in Input, opts Options) ([]Result
 	}
 	var out []Result
 	for _, r := range v.Rules.All() {
-		if len(opts.Rules) > 0 && !containsStr(opts.Rules, r.Name) {
+		if len(opts.Rules) > 0 && !slices.Contains(opts.Rules, r.Name) {
 			continue
 		}
 		p := r.Resolve(in.Environment, in.ClientID)
@@ -126,15 +127,6 @@ func (v *Verifier) Verify(ctx context.Context, in Input, opts Options) ([]Result
 	return out, nil
 }
 
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (v *Verifier) verifyRule(ctx context.Context, r *Rule, p *Policy, value string, in Input, opts Options) (Result, error) {
 	now := v.now().UTC()
 	evidence := p.EvidenceOf(in.Profile)
@@ -155,7 +147,7 @@ func (v *Verifier) verifyRule(ctx context.Context, r *Rule, p *Policy, value str
 			Verdict: o.Verdict, Reason: o.Reason, Authority: o.Authority, Reference: o.Reference, EvidenceHash: hash,
 			Attributes: o.Attributes, DecidedAt: now, DecidedBy: "rule:" + r.Name,
 			Environment: in.Environment, ClientID: in.ClientID}
-		if o.Authority == ManualKind || isManual(p, o.Authority) {
+		if isManual(p, o.Authority) {
 			if a, err := v.Store.Approval(ctx, o.Reference); err == nil && a.Approver != "" {
 				d.DecidedBy = "approver:" + a.Approver
 			}

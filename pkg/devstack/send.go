@@ -335,7 +335,12 @@ func Send(ctx context.Context, o SendOptions) (SendResult, error) {
 	if err != nil {
 		return SendResult{}, fmt.Errorf("sign for %s: %w", o.Source, err)
 	}
-	u := o.URL + "/webhooks/" + url.PathEscape(o.Source)
+	return postWebhook(ctx, o.HTTP, o.URL, o.Source, w)
+}
+
+// postWebhook posts a signed webhook to <base>/webhooks/<source>.
+func postWebhook(ctx context.Context, hc *http.Client, base, source string, w *Webhook) (SendResult, error) {
+	u := base + "/webhooks/" + url.PathEscape(source)
 	if len(w.Query) > 0 {
 		u += "?" + w.Query.Encode()
 	}
@@ -344,7 +349,7 @@ func Send(ctx context.Context, o SendOptions) (SendResult, error) {
 		return SendResult{}, err
 	}
 	req.Header = w.Header
-	resp, err := o.HTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return SendResult{}, err
 	}

@@ -1,12 +1,11 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/apigw"
@@ -14,6 +13,7 @@ import (
 	authorities "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/local"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
@@ -145,7 +145,7 @@ func (s *Stack) startVerifier(ctx, runCtx context.Context, o Options, mux *http.
 // announceCidaasChange sends the sandbox cidaas's ACCOUNT_MODIFIED for sub
 // to the stack's own webhook URL, signed with the cidaas source's secret.
 func (s *Stack) announceCidaasChange(ctx context.Context, o Options, sub string) {
-	if !containsName(s.Function.Sources, "cidaas") {
+	if !slices.Contains(s.Function.Sources, "cidaas") {
 		return
 	}
 	body := fmt.Sprintf(`{"eventtype":"ACCOUNT_MODIFIED","id":%q,"sub":%q,"createdTime":%q,"data":{"sub":%q,"provider":"self"}}`,
@@ -160,38 +160,12 @@ func (s *Stack) announceCidaasChange(ctx context.Context, o Options, sub string)
 		o.Log.Warn("sandbox cidaas: no webhook for an admin update", "error", err.Error())
 		return
 	}
-	u := s.URL + "/webhooks/cidaas"
-	if len(w.Query) > 0 {
-		u += "?" + w.Query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(w.Body))
+	res, err := postWebhook(ctx, s.Function.HTTP, s.URL, "cidaas", w)
 	if err != nil {
+		o.Log.Warn("sandbox cidaas: webhook not delivered", "error", redact.URLError(err).Error())
 		return
 	}
-	req.Header = w.Header
-	resp, err := s.Function.HTTP.Do(req)
-	if err != nil {
-		o.Log.Warn("sandbox cidaas: webhook not delivered", "error", redactURL(err))
-		return
+	if res.Status/100 != 2 {
+		o.Log.Warn("sandbox cidaas: webhook refused", "status", res.Status)
 	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		o.Log.Warn("sandbox cidaas: webhook refused", "status", resp.StatusCode)
-	}
-}
-
-func containsName(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func redactURL(err error) string {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Op + ": " + ue.Err.Error()
-	}
-	return err.Error()
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -84,6 +85,7 @@ func (r *Runner) names() []string {
 	for n := range r.listers {
 		out = append(out, n)
 	}
+	sort.Strings(out)
 	return out
 }
 
