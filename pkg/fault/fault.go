@@ -7,6 +7,7 @@
 package fault
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -95,3 +96,32 @@ func ClassOf(err error) Class { return As(err).Class }
 
 // Retryable reports whether a later attempt may succeed.
 func Retryable(err error) bool { return ClassOf(err) != Permanent }
+
+// Wait calls fn until it succeeds, fails in a way waiting cannot mend
+// (Permanent, Auth), has been called attempts times, or ctx ends. Between
+// calls it waits what the error asked (RetryAfter), else n seconds after
+// the n-th call: for reading through a paged API that throttles, where a
+// caller cannot hand the retry to a queue.
+func Wait[T any](ctx context.Context, attempts int, fn func(context.Context) (T, error)) (T, error) {
+	for n := 1; ; n++ {
+		v, err := fn(ctx)
+		if err == nil {
+			return v, nil
+		}
+		fe := As(err)
+		if fe.Class == Permanent || fe.Class == Auth || n >= attempts {
+			return v, err
+		}
+		d := fe.RetryAfter
+		if d <= 0 {
+			d = time.Duration(n) * time.Second
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return v, errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,5 +76,39 @@ func TestAsAndClassOf(t *testing.T) {
 	}
 	if !errors.Is(Wrap(Auth, plain), plain) {
 		t.Error("Wrap must unwrap to the cause")
+	}
+}
+
+func TestWaitAsksAgainWhileWaitingCanHelp(t *testing.T) {
+	ctx := context.Background()
+	calls := 0
+	v, err := Wait(ctx, 5, func(context.Context) (int, error) {
+		calls++
+		if calls < 3 {
+			return 0, &Error{Class: Throttled, Status: 429, RetryAfter: time.Millisecond}
+		}
+		return 7, nil
+	})
+	if err != nil || v != 7 || calls != 3 {
+		t.Errorf("throttled twice: %d %v after %d calls", v, err, calls)
+	}
+	calls = 0
+	_, err = Wait(ctx, 5, func(context.Context) (int, error) { calls++; return 0, New(Permanent, 400, "BAD", "bad") })
+	if ClassOf(err) != Permanent || calls != 1 {
+		t.Errorf("permanent: %v after %d calls", err, calls)
+	}
+	calls = 0
+	_, err = Wait(ctx, 3, func(context.Context) (int, error) {
+		calls++
+		return 0, &Error{Class: Transient, Status: 503, RetryAfter: time.Millisecond}
+	})
+	if err == nil || calls != 3 {
+		t.Errorf("down throughout: %v after %d calls, want 3", err, calls)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = Wait(cctx, 5, func(context.Context) (int, error) { return 0, &Error{Class: Throttled, RetryAfter: time.Hour} })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("ended context: %v", err)
 	}
 }

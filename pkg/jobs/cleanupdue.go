@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
 )
@@ -96,5 +97,13 @@ func (j *Job) Keep(p *profile.Profile) (bool, error) {
 // ListPage reads one page of l, waiting out a throttled CIAM (within
 // ctx), as an export run does.
 func ListPage(ctx context.Context, l source.Lister, cursor string, size int) ([]*profile.Profile, string, error) {
-	return (&Exporter{Lister: l}).list(ctx, cursor, size)
+	type page struct {
+		profiles []*profile.Profile
+		next     string
+	}
+	p, err := fault.Wait(ctx, 8, func(ctx context.Context) (page, error) {
+		ps, next, err := l.List(ctx, cursor, size)
+		return page{ps, next}, err
+	})
+	return p.profiles, p.next, err
 }

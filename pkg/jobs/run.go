@@ -2,12 +2,10 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
 )
@@ -301,29 +299,10 @@ func (x *Exporter) segment(ctx context.Context, j *Job, cp *Checkpoint, res *Res
 	return cursor != "", nil
 }
 
-// list reads one page, waiting out a throttled CIAM (within ctx).
+// list reads one page, waiting out a throttled or briefly unavailable
+// CIAM (within ctx).
 func (x *Exporter) list(ctx context.Context, cursor string, size int) ([]*profile.Profile, string, error) {
-	for attempt := 1; ; attempt++ {
-		page, next, err := x.Lister.List(ctx, cursor, size)
-		if err == nil {
-			return page, next, nil
-		}
-		fe := fault.As(err)
-		if fe.Class == fault.Permanent || fe.Class == fault.Auth || attempt >= 8 {
-			return nil, "", err
-		}
-		wait := fe.RetryAfter
-		if wait <= 0 {
-			wait = time.Duration(attempt) * time.Second
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, "", errors.Join(err, ctx.Err())
-		case <-t.C:
-		}
-	}
+	return ListPage(ctx, x.Lister, cursor, size)
 }
 
 // keep applies the job's filter and, for an incremental run, the

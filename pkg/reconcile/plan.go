@@ -140,9 +140,6 @@ type Reconciler struct {
 	Run        string
 	Now        func() time.Time
 	Log        *slog.Logger
-	// Wait is how long to wait before asking again for a page a throttled
-	// API refused (default: its RetryAfter, else one second).
-	Wait func(ctx context.Context, d time.Duration) error
 }
 
 // want is what the CIAM expects of a key.
@@ -483,39 +480,18 @@ func (r *Reconciler) profiles(ctx context.Context, cursor string) ([]*profile.Pr
 	return ps, next, err
 }
 
-// page calls fn, waiting and asking again while the API throttles.
+// page calls fn, waiting and asking again while the API throttles or is
+// briefly unavailable (fault.Wait, as an export's list does).
 func (r *Reconciler) page(ctx context.Context, fn func(context.Context) ([]connector.Record, string, error)) ([]connector.Record, string, error) {
-	for attempt := 0; ; attempt++ {
+	type page struct {
+		recs []connector.Record
+		next string
+	}
+	p, err := fault.Wait(ctx, 10, func(ctx context.Context) (page, error) {
 		recs, next, err := fn(ctx)
-		if err == nil || attempt == 10 {
-			return recs, next, err
-		}
-		fe := fault.As(err)
-		if fe == nil || fe.Class != fault.Throttled {
-			return recs, next, err
-		}
-		d := fe.RetryAfter
-		if d <= 0 {
-			d = time.Second
-		}
-		if err := r.wait(ctx, d); err != nil {
-			return nil, "", err
-		}
-	}
-}
-
-func (r *Reconciler) wait(ctx context.Context, d time.Duration) error {
-	if r.Wait != nil {
-		return r.Wait(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+		return page{recs, next}, err
+	})
+	return p.recs, p.next, err
 }
 
 func (r *Reconciler) pageSize() int {
