@@ -46,6 +46,9 @@ type Handler struct {
 	// (optional: the local stack, so `profilesync send` can say why a
 	// change is waiting; on AWS the logs and the age alarm say it).
 	Retries Notifier
+	// Journal hears of every message's decision: the per-record sync log
+	// and the metrics (optional).
+	Journal Journal
 	// Guard rate-limits calls to the back-end and pauses them while it is
 	// down (optional).
 	Guard *Guard
@@ -92,6 +95,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	results := h.deliverBatch(ctx, ev.Records)
 	notices := make([]Notice, 0, len(ev.Records))
 	var retrying []Notice
+	entries := make([]Entry, 0, len(ev.Records))
 	for i, msg := range ev.Records {
 		r := results[i]
 		log := h.log().With("target", h.Target, "message_id", msg.MessageId,
@@ -102,10 +106,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 		if r.err == nil {
 			log.Info("delivery done", "outcome", string(r.out))
-			notices = append(notices, h.notice(NoticeSynced, r, "", 0))
+			n := h.notice(NoticeSynced, r, "", 0)
+			notices = append(notices, n)
+			entries = append(entries, h.entry(msg.MessageId, r, n))
 			continue
 		}
-		if n, retry := h.settle(ctx, log, msg, r); retry {
+		n, retry := h.settle(ctx, log, msg, r)
+		entries = append(entries, h.entry(msg.MessageId, result{out: n.outcome(retry), env: r.env, recordID: r.recordID}, n))
+		if retry {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			if n.Type != "" {
 				retrying = append(retrying, n)
@@ -116,6 +124,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	}
 	h.notify(ctx, h.Notifier, notices)
 	h.notify(ctx, h.Retries, retrying)
+	h.record(ctx, entries)
 	return resp, nil
 }
 
