@@ -17,10 +17,12 @@ type csvEncoder struct {
 	specials string // bytes that force quoting: the delimiter, '"', CR, LF
 	scratch  []byte
 	columns  []string
+	// guard escapes text cells a spreadsheet would run as a formula.
+	guard bool
 }
 
 func newCSVEncoder(w io.Writer, f Format, columns []string) (*csvEncoder, error) {
-	e := &csvEncoder{w: bufio.NewWriterSize(w, 64<<10), delim: f.delimiter(), eol: "\r\n", columns: columns}
+	e := &csvEncoder{w: bufio.NewWriterSize(w, 64<<10), delim: f.delimiter(), eol: "\r\n", columns: columns, guard: !f.KeepFormulas}
 	if f.LF {
 		e.eol = "\n"
 	}
@@ -43,7 +45,11 @@ func (e *csvEncoder) WriteRow(row []any) error {
 			e.w.WriteRune(e.delim)
 		}
 		var err error
-		e.scratch, _, err = appendText(e.scratch[:0], v)
+		e.scratch = e.scratch[:0]
+		if e.guard && startsFormula(v) {
+			e.scratch = append(e.scratch, '\'')
+		}
+		e.scratch, _, err = appendText(e.scratch, v)
 		if err != nil {
 			return columnError(e.columns, i, err)
 		}
@@ -91,6 +97,32 @@ func (e *csvEncoder) needsQuotes(field []byte) bool {
 		return false
 	}
 	return strings.ContainsAny(string(field), e.specials)
+}
+
+// startsFormula says whether v is text a spreadsheet would read as a
+// formula (or, for a tab or CR, could be made to): OWASP's CSV injection
+// list. Only strings: a number like -42 is a typed value and stays one.
+func startsFormula(v any) bool {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case *string:
+		if x == nil {
+			return false
+		}
+		s = *x
+	default:
+		return false
+	}
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
 }
 
 func indexByte(b []byte, c byte) int {

@@ -31,7 +31,18 @@ func TestCSVField(t *testing.T) {
 		{"LF", ',', "a\nb", "\"a\nb\""},
 		{"CRLF", ',', "a\r\nb", "\"a\r\nb\""},
 		{"leading space", ',', " a", `" a"`},
-		{"leading tab", ',', "\ta", "\"\ta\""},
+		{"leading tab", ',', "\ta", "'\ta"},
+		{"leading space then formula", ',', " =1", `" =1"`},
+		{"formula", ',', "=HYPERLINK(\"http://x\")", `"'=HYPERLINK(""http://x"")"`},
+		{"formula with comma", ',', "=1+2,3", `"'=1+2,3"`},
+		{"plus", ',', "+4915112345678", "'+4915112345678"},
+		{"minus text", ',', "-2+3", "'-2+3"},
+		{"at", ',', "@SUM(A1)", "'@SUM(A1)"},
+		{"leading CR", ',', "\rx", "\"'\rx\""},
+		{"formula pointer", ',', ptr("=1"), "'=1"},
+		{"equals inside", ',', "a=b", "a=b"},
+		{"negative int stays", ',', -7, "-7"},
+		{"negative float stays", ',', -0.5, "-0.5"},
 		{"trailing space", ',', "a ", "a "},
 		{"unicode", ',', "Zoë 名前 🙂", "Zoë 名前 🙂"},
 		{"true", ',', true, "true"},
@@ -59,6 +70,18 @@ func TestCSVField(t *testing.T) {
 				t.Errorf("got %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// KeepFormulas writes formula-like text as it is, for machine consumers.
+func TestCSVKeepFormulas(t *testing.T) {
+	f := export.Format{Type: export.CSV, Header: export.WithHeader(false), KeepFormulas: true}
+	b, _ := encode(t, f, []string{"a", "b"}, [][]any{{"=1+2", "+49 151"}})
+	if got, want := string(b), "=1+2,+49 151\r\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if err := (export.Format{Type: export.NDJSON, KeepFormulas: true}).Validate(); err == nil {
+		t.Error("formulas is a CSV setting; ndjson accepted it")
 	}
 }
 

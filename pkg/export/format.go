@@ -30,6 +30,12 @@ type Format struct {
 	Header *bool
 	// LF ends CSV lines with "\n" instead of RFC 4180's "\r\n".
 	LF bool
+	// KeepFormulas writes CSV text cells that start with '=', '+', '-',
+	// '@', a tab or a CR as they are. By default such a cell gets a
+	// leading "'" (OWASP's advice against CSV injection), so a spreadsheet
+	// shows it as text instead of running it as a formula. Numbers, booleans
+	// and times are typed values and never changed.
+	KeepFormulas bool
 	// Gzip compresses the file (".gz"). For Parquet it picks the column
 	// codec instead (gzip rather than the default snappy): a Parquet file
 	// compresses its own pages, and a gzip stream around it could no
@@ -52,8 +58,8 @@ func (f Format) Validate() error {
 			return fmt.Errorf("format delimiter %q: not a usable CSV delimiter", d)
 		}
 	case NDJSON, Parquet:
-		if f.Delimiter != 0 || f.Header != nil || f.LF {
-			return fmt.Errorf("format type %s: delimiter, header and lf are CSV settings", f.Type)
+		if f.Delimiter != 0 || f.Header != nil || f.LF || f.KeepFormulas {
+			return fmt.Errorf("format type %s: delimiter, header, lf and formulas are CSV settings", f.Type)
 		}
 	case "":
 		return errors.New("format type: missing (csv, ndjson or parquet)")

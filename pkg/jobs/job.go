@@ -68,6 +68,9 @@ type Format struct {
 	Delimiter rune   // csv; default ','
 	Header    bool   // csv; default true
 	Gzip      bool
+	// KeepFormulas writes CSV text that starts like a spreadsheet formula
+	// as it is (formulas: keep); by default it is escaped with a "'".
+	KeepFormulas bool
 	// EncryptTo names the secret holding the recipient's armored OpenPGP
 	// public key; "" leaves the files unencrypted.
 	EncryptTo string
@@ -82,8 +85,8 @@ func (f Format) Validate() error {
 			return fmt.Errorf("delimiter %q cannot separate CSV fields", f.Delimiter)
 		}
 	case "ndjson", "parquet":
-		if f.Delimiter != 0 {
-			return fmt.Errorf("a delimiter is for csv only")
+		if f.Delimiter != 0 || f.KeepFormulas {
+			return fmt.Errorf("delimiter and formulas are for csv only")
 		}
 	case "":
 		return errors.New("type is required: csv, ndjson or parquet")
@@ -447,7 +450,7 @@ func (d *diag) exportKeys(j *Job, l map[string]*yaml.Node) {
 	if n, ok := l["format"]; !ok {
 		d.at(nil, "format", "required: {type: csv | ndjson | parquet, …}")
 	} else {
-		f := d.pairs(n, "format", []string{"type", "delimiter", "header", "gzip", "encrypt_to"})
+		f := d.pairs(n, "format", []string{"type", "delimiter", "header", "gzip", "formulas", "encrypt_to"})
 		if t, ok := f["type"]; ok {
 			j.Format.Type = t.Value
 		}
@@ -472,6 +475,15 @@ func (d *diag) exportKeys(j *Job, l map[string]*yaml.Node) {
 				d.at(dl, "format.delimiter", "must be one character")
 			} else {
 				j.Format.Delimiter = r[0]
+			}
+		}
+		if fm, ok := f["formulas"]; ok {
+			switch fm.Value {
+			case "escape":
+			case "keep":
+				j.Format.KeepFormulas = true
+			default:
+				d.at(fm, "format.formulas", "must be escape or keep")
 			}
 		}
 		if e, ok := f["encrypt_to"]; ok {

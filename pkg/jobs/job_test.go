@@ -16,6 +16,15 @@ func TestJobFileLoads(t *testing.T) {
 	}
 }
 
+func TestJobFormulas(t *testing.T) {
+	if j := job(t, exportJob); j.Format.KeepFormulas {
+		t.Error("formulas are escaped unless a job says keep")
+	}
+	if j := job(t, strings.Replace(exportJob, "gzip: true", "formulas: keep", 1)); !j.Format.KeepFormulas {
+		t.Error("formulas: keep not read")
+	}
+}
+
 func TestJobEnvironmentOverride(t *testing.T) {
 	src := exportJob + "environments:\n  staging:\n    schedule: {rate: 6 hours}\n    limits: {page_size: 50}\n"
 	j, err := Loader{Environment: "staging"}.Parse("newsletter.yaml", []byte(src))
@@ -39,6 +48,8 @@ func TestJobErrorsAtLineAndColumn(t *testing.T) {
 		{"filter", strings.Replace(exportJob, "consents.newsletter.granted", "email +", 1), "newsletter.yaml:5:9: filter: expression"},
 		{"field", strings.Replace(exportJob, "transform: [lower]", "transform: [nosuch]", 1), "newsletter.yaml:8:36: fields.email.transform.nosuch: unknown transform"},
 		{"format", strings.Replace(exportJob, "type: csv", "type: xlsx", 1), "newsletter.yaml:9:9: format: unknown type \"xlsx\""},
+		{"formulas", strings.Replace(exportJob, "gzip: true", "formulas: run", 1), "newsletter.yaml:9:31: format.formulas: must be escape or keep"},
+		{"formulas in ndjson", strings.Replace(exportJob, "type: csv, gzip: true", "type: ndjson, formulas: keep", 1), "format: delimiter and formulas are for csv only"},
 		{"destination", strings.Replace(exportJob, "kind: dir, path: /tmp/x", "kind: ftp", 1), "newsletter.yaml:10:14: destination.kind: unknown \"ftp\""},
 		{"page size", strings.Replace(exportJob, "page_size: 10", "page_size: 5000", 1), "newsletter.yaml:11:21: limits.page_size: must be a whole number from 1 to 1000"},
 		{"unknown key", exportJob + "retries: 3\n", "newsletter.yaml:12:1: retries: unknown key"},

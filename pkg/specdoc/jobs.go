@@ -50,6 +50,7 @@ const jobsSchema = `{
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "description": "csv: the field delimiter (default ,)."},
         "header": {"type": "boolean", "default": true, "description": "csv: a header line."},
         "gzip": {"type": "boolean", "default": false},
+        "formulas": {"enum": ["escape", "keep"], "default": "escape", "description": "csv: text starting with = + - @, a tab or a CR gets a leading ' so a spreadsheet will not run it as a formula (OWASP's CSV injection advice); keep writes it as it is, for machine consumers."},
         "encrypt_to": {"type": "string", "description": "A secret {\"public_key\": armored OpenPGP key}: the files are encrypted to it."}
       }},
     "destination": {"type": "object", "additionalProperties": false, "required": ["kind"],

@@ -133,7 +133,7 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 	if c, ok := dest.(interface{ Close() error }); ok {
 		defer c.Close() // an SFTP connection
 	}
-	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip}
+	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip, KeepFormulas: j.Format.KeepFormulas}
 	if j.Format.EncryptTo != "" {
 		raw, err := r.p.Secrets.Secret(ctx, j.Format.EncryptTo)
 		if err != nil {
