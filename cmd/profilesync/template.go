@@ -76,11 +76,13 @@ func runTemplate(_ context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	jobSet, err := jobs.Loader{Mapping: plugins.All.Loader()}.LoadFS(os.DirFS(*dir), jobs.Dir)
+	jobLoader := jobs.Loader{Mapping: plugins.All.Loader()}
+	jobSet, err := jobLoader.LoadFS(os.DirFS(*dir), jobs.Dir)
 	if err != nil {
 		return fmt.Errorf("%s: job files do not load; `profilesync validate %s` lists the problems: %w", filepath.Join(*dir, jobs.Dir), *dir, err)
 	}
-	out, err := samgen.Generate(old, set, samgen.Options{Claims: samgen.ClaimsOf(rules), Jobs: samgen.JobsOf(jobSet)})
+	out, err := samgen.Generate(old, set, samgen.Options{Claims: samgen.ClaimsOf(rules), Jobs: samgen.JobsOf(jobSet),
+		JobsForStage: samgen.JobsForStages(jobLoader, os.DirFS(*dir), jobs.Dir)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
 	}

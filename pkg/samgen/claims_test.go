@@ -11,7 +11,9 @@ import (
 	"github.com/profilesync/profilesync/pkg/claims"
 	authregistry "github.com/profilesync/profilesync/pkg/claims/authority/registry"
 	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/samgen"
+	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 	"github.com/profilesync/profilesync/pkg/wiring/verifier"
 )
 
@@ -27,7 +29,8 @@ func loadRules(t *testing.T, dir string) *claims.RuleSet {
 // shippedOptions are what `profilesync template` passes for mappings/.
 func shippedOptions(t *testing.T) samgen.Options {
 	t.Helper()
-	return samgen.Options{Claims: samgen.ClaimsOf(loadRules(t, mappingsDir)), Jobs: samgen.JobsOf(loadJobs(t, mappingsDir))}
+	return samgen.Options{Claims: samgen.ClaimsOf(loadRules(t, mappingsDir)), Jobs: samgen.JobsOf(loadJobs(t, mappingsDir)),
+		JobsForStage: samgen.JobsForStages(jobs.Loader{Mapping: plugins.All.Loader()}, os.DirFS(mappingsDir), jobs.Dir)}
 }
 
 func rule(t *testing.T, file, text string) *claims.Rule {

@@ -97,6 +97,8 @@ func JobsOf(set *jobs.Set) *Jobs {
 // jobsView is the job blocks' data.
 type jobsView struct {
 	Jobs []jobView
+	// StageConditions are the conditions stage-dependent schedules test.
+	StageConditions []stageCondition
 	// Queues are the targets' queues a cleanup job sends to (QUEUE_URLS
 	// and SendMessage), when there is one.
 	Queues          []target
@@ -117,6 +119,7 @@ type jobView struct {
 	Job
 	ID    string // logical id prefix: Newsletter
 	Input string // the schedule's Input, JSON
+	YAML  scheduleYAML
 }
 
 // kmsKeyARNRE is a KMS key's ARN: a job's own key must be one, so that

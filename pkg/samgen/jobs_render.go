@@ -30,6 +30,9 @@ ExportKmsKeyArn:
 `,
 	BlockJobConditions: `
 HasExportKmsKey: !Not [!Equals [!Ref ExportKmsKeyArn, ""]]
+{{- range .StageConditions}}
+{{.ID}}: !Equals [!Ref Stage, {{printf "%q" .Stage}}]
+{{- end}}
 `,
 	BlockJobs: `
 # --- scheduled jobs (mappings/jobs/*.yaml) ---
@@ -251,14 +254,12 @@ JobsSchedulerRole:
   Type: AWS::Scheduler::Schedule
   Properties:
     Description: Starts the {{.Name}} job ({{.File}}).
-    ScheduleExpression: {{.Expression}}
-    ScheduleExpressionTimezone: {{.TimeZone}}
+    ScheduleExpression: {{.YAML.Expression}}
+    ScheduleExpressionTimezone: {{.YAML.TimeZone}}
     FlexibleTimeWindow:
-{{- if .Window}}
-      Mode: FLEXIBLE
-      MaximumWindowInMinutes: {{.Window}}
-{{- else}}
-      Mode: "OFF"
+      Mode: {{.YAML.Mode}}
+{{- if .YAML.Window}}
+      MaximumWindowInMinutes: {{.YAML.Window}}
 {{- end}}
     State: ENABLED
     Target:

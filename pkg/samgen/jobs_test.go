@@ -1,6 +1,7 @@
 package samgen_test
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -133,6 +134,65 @@ func TestNoJobsNoJobBlocks(t *testing.T) {
 	}
 }
 
+// A schedule an environment overrides reaches the template: per Stage
+// where the stages differ, as it is where they agree.
+func TestJobScheduleByStage(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(dir+"/jobs", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := `version: 1
+kind: export
+schedule: {cron: "0 2 * * ? *", timezone: Europe/Berlin, window: 15m}
+source: cidaas
+fields: {id: sub}
+format: {type: ndjson}
+destination: {kind: s3, prefix: p/}
+environments:
+  dev:
+    schedule: {rate: 6 hours}
+  staging:
+    schedule: {rate: 1 hour}
+`
+	if err := os.WriteFile(dir+"/jobs/partner.yaml", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := jobs.Loader{Mapping: plugins.All.Loader()}
+	opts := shippedOptions(t)
+	opts.Jobs, opts.JobsForStage = samgen.JobsOf(loadJobs(t, dir)), samgen.JobsForStages(l, os.DirFS(dir), jobs.Dir)
+	_, tpl := generateChecked(t, opts)
+	get := func(path ...string) any {
+		var v any = tpl["Resources"]
+		for _, p := range path {
+			v = v.(map[string]any)[p]
+		}
+		return v
+	}
+	// The committed template's stages are dev and prod: dev runs every 6
+	// hours, prod at 2 a.m. in Berlin with a window; staging is no stage.
+	want := map[string]any{
+		"ScheduleExpression":         map[string]any{"Fn::If": []any{"JobsOnDev", "rate(6 hours)", "cron(0 2 * * ? *)"}},
+		"ScheduleExpressionTimezone": map[string]any{"Fn::If": []any{"JobsOnDev", "UTC", "Europe/Berlin"}},
+	}
+	for k, w := range want {
+		if got := get("PartnerJobSchedule", "Properties", k); fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("%s = %v, want %v", k, got, w)
+		}
+	}
+	win := get("PartnerJobSchedule", "Properties", "FlexibleTimeWindow").(map[string]any)
+	if fmt.Sprint(win["Mode"]) != fmt.Sprint(map[string]any{"Fn::If": []any{"JobsOnDev", "OFF", "FLEXIBLE"}}) ||
+		fmt.Sprint(win["MaximumWindowInMinutes"]) != fmt.Sprint(map[string]any{"Fn::If": []any{"JobsOnDev", map[string]any{"Ref": "AWS::NoValue"}, 15}}) {
+		t.Errorf("FlexibleTimeWindow = %v", win)
+	}
+	cond := tpl["Conditions"].(map[string]any)["JobsOnDev"]
+	if fmt.Sprint(cond) != fmt.Sprint(map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "Stage"}, "dev"}}) {
+		t.Errorf("condition JobsOnDev = %v", cond)
+	}
+	if tpl["Conditions"].(map[string]any)["JobsOnProd"] != nil {
+		t.Error("the chain's last stage needs no condition")
+	}
+}
+
 func TestJobOwnBucketKeyAndSecrets(t *testing.T) {
 	set := job(t, "partner.yaml", `version: 1
 kind: export
@@ -143,7 +203,7 @@ format: {type: ndjson, encrypt_to: partner-pgp}
 destination: {kind: s3, bucket: partner-drop, prefix: in/, kms_key: "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
 `)
 	opts := shippedOptions(t)
-	opts.Jobs = samgen.JobsOf(set)
+	opts.Jobs, opts.JobsForStage = samgen.JobsOf(set), nil
 	out, tpl := generateChecked(t, opts)
 	for _, want := range []string{
 		`- !Sub "arn:${AWS::Partition}:s3:::partner-drop/in/*"`,
@@ -151,8 +211,8 @@ destination: {kind: s3, bucket: partner-drop, prefix: in/, kms_key: "arn:aws:kms
 		`- arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
 		`"partner-pgp":"${PartnerPgpSecretArn}"`,
 		`Mode: "OFF"`,
-		`ScheduleExpression: rate(1 day)`,
-		`ScheduleExpressionTimezone: UTC`,
+		`ScheduleExpression: "rate(1 day)"`,
+		`ScheduleExpressionTimezone: "UTC"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("template lacks %s", want)

@@ -51,6 +51,11 @@ type Options struct {
 	// Jobs is what the job files need of the template (JobsOf); nil
 	// renders the job blocks empty: no jobs function.
 	Jobs *Jobs
+	// JobsForStage returns the job files as one deployment stage (the
+	// Stage parameter's AllowedValues) loads them, with that environment's
+	// overrides. A job whose schedule differs between stages gets it per
+	// stage (Fn::If on the Stage); nil: every stage runs Jobs' schedules.
+	JobsForStage func(stage string) (*Jobs, error)
 }
 
 var (
@@ -91,6 +96,9 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	jv, err := jobsViewOf(opts.Jobs, targets, cv, env)
+	if err == nil {
+		err = jv.stageSchedules(env.stages, opts.JobsForStage)
+	}
 	if err != nil {
 		return nil, err
 	}

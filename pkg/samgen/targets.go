@@ -41,6 +41,9 @@ var secretRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 type environment struct {
 	timeout int      // Globals.Function.Timeout, seconds
 	sources []string // Globals SOURCES, each with a <Source>SecretArn parameter
+	// stages are the Stage parameter's AllowedValues: the environments a
+	// deployment can be (its functions' ENVIRONMENT).
+	stages []string
 }
 
 // target is one mapping as the blocks render it.
@@ -100,6 +103,13 @@ func readEnvironment(handWritten string) (environment, error) {
 	}
 	sources, _ := mapOf(mapOf(fn["Environment"])["Variables"])["SOURCES"].(string)
 	params := mapOf(tpl["Parameters"])
+	if allowed, ok := mapOf(params["Stage"])["AllowedValues"].([]any); ok {
+		for _, v := range allowed {
+			if s, ok := v.(string); ok {
+				env.stages = append(env.stages, s)
+			}
+		}
+	}
 	for _, s := range strings.Split(sources, ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
