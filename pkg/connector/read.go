@@ -29,3 +29,10 @@ type Readable interface {
 	// reported as a difference.
 	Reader(paths []string) (r Reader, read []string, err error)
 }
+
+// TextValued is a Reader whose target keeps every value as text (HubSpot
+// properties, LDAP attributes): reconciliation compares a mapped number
+// or boolean with the text it is written as.
+type TextValued interface {
+	TextValues() bool
+}

@@ -71,7 +71,23 @@ func (m mask) has(i int) bool { return i >= 64 || m&(1<<i) != 0 }
 // "" and absent are one (Salesforce keeps no empty strings); numbers
 // compare by value whatever their Go type (json.Number, int, float64);
 // objects and arrays as JSON with sorted keys.
-func canonical(v any) string {
+func canonical(v any) string { return canon(v, false) }
+
+// canonicalText is canonical for a target that keeps every value as text
+// (connector.TextValued: HubSpot properties, LDAP attributes): a number
+// or a boolean compares as the text it is written as (42 as "42", true as
+// "true"), while a string stays a string, so a postal code "01067" is
+// never the number 1067.
+func canonicalText(v any) string { return canon(v, true) }
+
+func canon(v any, text bool) string {
+	quote := func(s string) string {
+		if !text {
+			return s
+		}
+		b, _ := json.Marshal(s)
+		return string(b)
+	}
 	switch x := v.(type) {
 	case nil:
 		return "null"
@@ -82,20 +98,20 @@ func canonical(v any) string {
 		b, _ := json.Marshal(x)
 		return string(b)
 	case bool:
-		return strconv.FormatBool(x)
+		return quote(strconv.FormatBool(x))
 	case json.Number:
 		if f, err := x.Float64(); err == nil {
-			return number(f)
+			return quote(number(f))
 		}
-		return x.String()
+		return quote(x.String())
 	case float64:
-		return number(x)
+		return quote(number(x))
 	case float32:
-		return number(float64(x))
+		return quote(number(float64(x)))
 	case int:
-		return number(float64(x))
+		return quote(number(float64(x)))
 	case int64:
-		return number(float64(x))
+		return quote(number(float64(x)))
 	case map[string]any:
 		if len(x) == 0 {
 			return "null"
@@ -114,7 +130,7 @@ func canonical(v any) string {
 			kb, _ := json.Marshal(k)
 			b.Write(kb)
 			b.WriteByte(':')
-			b.WriteString(canonical(x[k]))
+			b.WriteString(canon(x[k], text))
 		}
 		b.WriteByte('}')
 		return b.String()
@@ -124,7 +140,7 @@ func canonical(v any) string {
 		}
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = canonical(e)
+			parts[i] = canon(e, text)
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	}
@@ -138,7 +154,7 @@ func canonical(v any) string {
 	if dec.Decode(&back) != nil {
 		return string(b)
 	}
-	return canonical(back)
+	return canon(back, text)
 }
 
 func number(f float64) string {
@@ -150,7 +166,7 @@ func number(f float64) string {
 
 // hashOf hashes the canonical values of fields at the paths of m (in
 // order).
-func hashOf(fields map[string]any, paths []string, m mask) sum {
+func hashOf(fields map[string]any, paths []string, m mask, text bool) sum {
 	h := fnv.New128a()
 	for i, p := range paths {
 		if !m.has(i) {
@@ -158,7 +174,7 @@ func hashOf(fields map[string]any, paths []string, m mask) sum {
 		}
 		h.Write([]byte(p))
 		h.Write([]byte{0})
-		h.Write([]byte(canonical(lookup(fields, p))))
+		h.Write([]byte(canon(lookup(fields, p), text)))
 		h.Write([]byte{0})
 	}
 	var s sum
@@ -175,7 +191,7 @@ type FieldDiff struct {
 }
 
 // diff lists the paths whose canonical values differ.
-func diff(target, want map[string]any, paths []string) []FieldDiff {
+func diff(target, want map[string]any, paths []string, text bool) []FieldDiff {
 	var out []FieldDiff
 	for _, p := range paths {
 		n, ok := lookupOK(want, p)
@@ -183,7 +199,7 @@ func diff(target, want map[string]any, paths []string) []FieldDiff {
 			continue
 		}
 		o := lookup(target, p)
-		if canonical(o) != canonical(n) {
+		if canon(o, text) != canon(n, text) {
 			out = append(out, FieldDiff{Field: p, Old: o, New: n})
 		}
 	}

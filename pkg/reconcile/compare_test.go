@@ -30,6 +30,30 @@ func TestCanonical(t *testing.T) {
 	}
 }
 
+// A target that keeps text (HubSpot, LDAP) holds a number or a boolean
+// as the text it was written as; a string stays a string.
+func TestCanonicalText(t *testing.T) {
+	for _, tt := range []struct {
+		a, b any
+		same bool
+	}{
+		{"42", 42, true},
+		{"42", json.Number("42"), true},
+		{"1.5", 1.5, true},
+		{"true", true, true},
+		{"false", false, true},
+		{"01067", 1067, false}, // a postal code is no number
+		{"1.50", 1.5, false},   // the text a target keeps is what it was sent
+		{"", nil, true},
+		{[]any{"1", "b"}, []any{1, "b"}, true},
+		{"Ada", "ada", false},
+	} {
+		if got := canonicalText(tt.a) == canonicalText(tt.b); got != tt.same {
+			t.Errorf("canonicalText(%#v) == canonicalText(%#v) is %v, want %v (%s, %s)", tt.a, tt.b, got, tt.same, canonicalText(tt.a), canonicalText(tt.b))
+		}
+	}
+}
+
 // A path the mapped record leaves out is no difference; one the target
 // returns empty is.
 func TestHashMask(t *testing.T) {
@@ -40,14 +64,14 @@ func TestHashMask(t *testing.T) {
 		t.Fatalf("mask = %b", m)
 	}
 	got := map[string]any{"A": "1", "B": "anything", "n": map[string]any{"x": "2", "y": "extra"}}
-	if hashOf(want, paths, m) != hashOf(got, paths, m) {
+	if hashOf(want, paths, m, false) != hashOf(got, paths, m, false) {
 		t.Error("a field the mapping does not write made a difference")
 	}
 	got["n"] = map[string]any{}
-	if hashOf(want, paths, m) == hashOf(got, paths, m) {
+	if hashOf(want, paths, m, false) == hashOf(got, paths, m, false) {
 		t.Error("a field the target lost made no difference")
 	}
-	if d := diff(got, want, paths); len(d) != 1 || d[0].Field != "n.x" || d[0].Old != nil || d[0].New != "2" {
+	if d := diff(got, want, paths, false); len(d) != 1 || d[0].Field != "n.x" || d[0].Old != nil || d[0].New != "2" {
 		t.Errorf("diff = %+v", d)
 	}
 }

@@ -26,6 +26,8 @@ fields:
   lastname: family_name
   email: {from: email, transform: [trim, lower]}
   newsletter: consents.newsletter.granted
+# HubSpot keeps every property as text: a number must not show as drift.
+constants: {lead_score: 42}
 on_delete: delete
 `
 
@@ -47,7 +49,7 @@ func TestDriftHubSpot(t *testing.T) {
 		t.Fatal(err)
 	}
 	contact := func(sub, first, last, email, news string) map[string]string {
-		p := map[string]string{"firstname": first, "lastname": last, "email": email, "newsletter": news}
+		p := map[string]string{"firstname": first, "lastname": last, "email": email, "newsletter": news, "lead_score": "42"}
 		if sub != "" {
 			p["profilesync_id"] = sub
 		}

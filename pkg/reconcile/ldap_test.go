@@ -25,6 +25,8 @@ fields:
   givenName: given_name
   sn: family_name
   mail: {from: email, transform: [trim, lower]}
+# LDAP keeps every value as text: a number must not show as drift.
+constants: {employeeNumber: 42}
 on_delete: delete
 `
 
@@ -58,7 +60,7 @@ func TestDriftLDAP(t *testing.T) {
 		})
 	}
 	person4 := func(sub, given, family, email string) map[string]string {
-		return map[string]string{"uid": sub, "cn": email, "givenName": given, "sn": family, "mail": email}
+		return map[string]string{"uid": sub, "cn": email, "givenName": given, "sn": family, "mail": email, "employeeNumber": "42"}
 	}
 	entry("uid=sub-1", person4("sub-1", "Ada", "Lovelace", "ada@example.com"))
 	entry("uid=sub-2", person4("sub-2", "Grace", "Hopper-Old", "grace@example.com"))

@@ -142,6 +142,13 @@ type Reconciler struct {
 	Log        *slog.Logger
 }
 
+// text says whether the target keeps every value as text
+// (connector.TextValued), so values compare as text.
+func (r *Reconciler) text() bool {
+	tv, ok := r.Reader.(connector.TextValued)
+	return ok && tv.TextValues()
+}
+
 // want is what the CIAM expects of a key.
 type want uint8
 
@@ -292,7 +299,7 @@ func (r *Reconciler) decide(pr *profile.Profile) (key string, e entry, failed bo
 		if d.IfPresent {
 			e.want = wantIfPresent
 		}
-		e.sum = hashOf(d.Fields, r.Paths, e.mask)
+		e.sum = hashOf(d.Fields, r.Paths, e.mask, r.text())
 		return d.Key, e, false
 	case d.Action == mapping.Delete:
 		return d.Key, entry{want: wantAbsent}, false
@@ -343,7 +350,7 @@ func (r *Reconciler) compare(ctx context.Context, p *Plan, expected map[sum]entr
 				r.keep(p, Change{Action: Delete, Key: rec.Key})
 			default:
 				e.seen = true
-				if hashOf(rec.Fields, r.Paths, e.mask) == e.sum {
+				if hashOf(rec.Fields, r.Paths, e.mask, r.text()) == e.sum {
 					p.Counts.Unchanged++
 					break
 				}
@@ -411,7 +418,7 @@ func (r *Reconciler) revisit(ctx context.Context, p *Plan, expected map[sum]entr
 			}
 			r.keep(p, c)
 		} else if old, ok := olds[d.Key]; ok {
-			c.Fields = diff(old, d.Fields, r.Paths)
+			c.Fields = diff(old, d.Fields, r.Paths, r.text())
 			r.keep(p, c)
 		} else {
 			p.Truncated = true

@@ -38,7 +38,8 @@ var _ connector.Reader = (*ContactReader)(nil)
 //
 // Every property comes back as a string; "true" and "false" are returned
 // as booleans, so that a mapped boolean (a consent) compares equal to the
-// checkbox property it was written to. Numbers stay strings.
+// checkbox property it was written to. Numbers stay strings, and a
+// reconciliation compares as text (TextValues).
 func (c *Client) Reader(paths []string) (connector.Reader, []string, error) {
 	r := &ContactReader{c: c}
 	read := make([]string, 0, len(paths))
@@ -127,3 +128,7 @@ func (r *ContactReader) record(props map[string]*string) connector.Record {
 	}
 	return connector.Record{Key: *k, Fields: fields}
 }
+
+// TextValues is true: the target keeps every value as text (see
+// connector.TextValued).
+func (r *ContactReader) TextValues() bool { return true }

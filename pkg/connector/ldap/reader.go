@@ -52,7 +52,8 @@ var _ connector.Reader = (*EntryReader)(nil)
 // value as a string, with more as a list of strings, sorted (LDAP values
 // are unordered, and the writer sorts them too); "TRUE" and "FALSE" (RFC
 // 4517 Boolean) as booleans, which is how a mapped boolean is written.
-// Numbers stay strings.
+// Numbers stay strings, and a reconciliation compares as text
+// (TextValues).
 func (c *Client) Reader(paths []string) (connector.Reader, []string, error) {
 	r := &EntryReader{c: c}
 	read := make([]string, 0, len(paths))
@@ -160,3 +161,7 @@ func readValue(vals []string) any {
 	}
 	return out
 }
+
+// TextValues is true: the target keeps every value as text (see
+// connector.TextValued).
+func (r *EntryReader) TextValues() bool { return true }
