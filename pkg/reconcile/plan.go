@@ -124,11 +124,15 @@ func (t Threshold) exceeded(deletes, managed int64) string {
 
 // Reconciler plans (and applies) one target's reconciliation.
 type Reconciler struct {
-	Target  string
-	Source  string // the CIAM source: the synthetic events' source
-	Mapping *mapping.Mapping
-	Lister  source.Lister
-	Reader  connector.Reader
+	Target string
+	Source string // the CIAM source: the synthetic events' source
+	// Environment is the source's environment: the synthetic events carry
+	// it, so the mapping's overrides for it apply as they do to the
+	// source's webhooks.
+	Environment string
+	Mapping     *mapping.Mapping
+	Lister      source.Lister
+	Reader      connector.Reader
 	// Paths are the target paths compared (what the Reader returns).
 	Paths     []string
 	Threshold Threshold
@@ -253,8 +257,8 @@ const (
 // would have delivered an update of it.
 func (r *Reconciler) event(subject string, t profile.EventType, pr *profile.Profile, id string) profile.Event {
 	now := r.now()
-	return profile.Event{ID: id, Source: r.Source, Type: t, Subject: subject, OccurredAt: now, ReceivedAt: now,
-		SourceType: SourceType, Profile: pr}
+	return profile.Event{ID: id, Source: r.Source, Environment: r.Environment, Type: t, Subject: subject,
+		OccurredAt: now, ReceivedAt: now, SourceType: SourceType, Profile: pr}
 }
 
 // expect lists the CIAM and records what each subject's key should hold.

@@ -139,6 +139,20 @@ type SecretReader interface {
 	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
+// Environment is the environment a source's secret names (the key
+// "environment", the same in every kind's config): the events its parser
+// accepts carry it, and it selects the mappings' environment overrides.
+// Jobs give the events they make for the source the same.
+func Environment(secret []byte) string {
+	var c struct {
+		Environment string `json:"environment"`
+	}
+	if json.Unmarshal(secret, &c) != nil {
+		return ""
+	}
+	return c.Environment
+}
+
 // BuildAll builds every named source from its secret (the secret has the
 // source's name). The fetchers map holds only the sources with a fetch API.
 func BuildAll(ctx context.Context, names []string, secrets SecretReader, hc *http.Client) (map[string]source.Parser, map[string]source.Fetcher, error) {

@@ -91,3 +91,17 @@ type secretMap map[string]string
 func (m secretMap) Secret(_ context.Context, name string) ([]byte, error) {
 	return []byte(m[name]), nil
 }
+
+// Every kind's config names its environment under one key, which jobs
+// read to give their events the source's environment.
+func TestEnvironment(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"environment":"prod","client_id":"x"}`: "prod",
+		`{"client_id":"x"}`:                      "",
+		`not json`:                               "",
+	} {
+		if got := Environment([]byte(raw)); got != want {
+			t.Errorf("Environment(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -222,6 +222,7 @@ func (r *Runner) queue(j *jobs.Job, cp *jobs.Checkpoint, p *profile.Profile, due
 	e := profile.Event{
 		ID: fmt.Sprintf("cleanup-%s-%d", cp.Run, cp.Rows+1), Source: j.Source, Type: due.Type, Subject: p.Sub,
 		OccurredAt: cp.Started, ReceivedAt: cp.Started, Purpose: due.Purpose, SourceType: SourceCleanup,
+		Environment: r.envs[j.Source],
 	}
 	if due.Type == profile.ConsentRevoked {
 		e.Profile = revoked(p, due.Purpose, cp.Started)

@@ -127,7 +127,7 @@ func newCleanupRig(t *testing.T, src pages) *cleanupRig {
 	p := Ports{Function: wiring.Function{Mappings: cleanupMappings(t), Now: func() time.Time { return rig.now },
 		Log: slog.New(slog.DiscardHandler)},
 		Jobs: set, Checkpoints: rig.cps, Queue: rig.queue, Housekeeping: rig.hk}
-	rig.r = &Runner{p: p, listers: map[string]source.Lister{"cidaas": src}}
+	rig.r = &Runner{p: p, listers: map[string]source.Lister{"cidaas": src}, envs: map[string]string{"cidaas": "prod"}}
 	return rig
 }
 
@@ -183,7 +183,7 @@ func TestCleanupQueuesWhatIsDue(t *testing.T) {
 	}
 	for _, env := range mailer {
 		e := env.Event
-		if env.Target != "mailer" || env.Version != profile.EnvelopeVersion || e.Source != "cidaas" || e.SourceType != SourceCleanup ||
+		if env.Target != "mailer" || env.Version != profile.EnvelopeVersion || e.Source != "cidaas" || e.SourceType != SourceCleanup || e.Environment != "prod" ||
 			!strings.HasPrefix(e.ID, "cleanup-20260601T030000Z-") || !e.OccurredAt.Equal(start) ||
 			(e.Type == profile.Deleted) != (e.Profile == nil) || e.Profile != nil && (e.Profile.Sub != e.Subject || e.Profile.Consents["newsletter"].Granted) {
 			t.Errorf("envelope %+v", env)

@@ -55,6 +55,9 @@ type Ports struct {
 type Runner struct {
 	p       Ports
 	listers map[string]source.Lister
+	// envs are the sources' environments (their secrets'): the events a
+	// clean-up or a reconciliation makes carry them, as the ingress's do.
+	envs map[string]string
 }
 
 // New builds the runner: every job's source must be able to list.
@@ -66,7 +69,14 @@ func New(ctx context.Context, p Ports) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{p: p, listers: map[string]source.Lister{}}
+	r := &Runner{p: p, listers: map[string]source.Lister{}, envs: map[string]string{}}
+	for _, name := range p.Sources {
+		raw, err := p.Secrets.Secret(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: read secret: %w", name, err)
+		}
+		r.envs[name] = sourcereg.Environment(raw)
+	}
 	for name, f := range fetchers {
 		if l, ok := f.(source.Lister); ok {
 			r.listers[name] = l

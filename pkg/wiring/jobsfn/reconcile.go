@@ -72,13 +72,14 @@ func (r *Runner) reconciler(ctx context.Context, j *jobs.Job) (*reconcile.Reconc
 	}
 	readable, ok := c.(connector.Readable)
 	if !ok {
-		return nil, errors.New("target " + j.Target + ": connector " + m.Connector + " cannot list its records (connectors that can: salesforce, scim)")
+		return nil, errors.New("target " + j.Target + ": connector " + m.Connector + " cannot list its records (connectors that can: salesforce, hubspot, brevo, mailchimp, scim, ldap)")
 	}
-	reader, paths, err := readable.Reader(m.Base().TargetPaths())
+	env := r.envs[j.Source]
+	reader, paths, err := readable.Reader(m.Resolve(env, "").TargetPaths())
 	if err != nil {
 		return nil, fmt.Errorf("target %s: %w", j.Target, err)
 	}
-	rc := &reconcile.Reconciler{Target: j.Target, Source: j.Source, Mapping: m, Lister: r.listers[j.Source], Reader: reader,
+	rc := &reconcile.Reconciler{Target: j.Target, Source: j.Source, Environment: env, Mapping: m, Lister: r.listers[j.Source], Reader: reader,
 		Paths: paths, PageSize: j.PageSize, Now: r.p.NowFunc(), Log: r.p.Logger(),
 		Threshold: reconcile.Threshold{MaxCount: j.MaxDeletes, MaxPercent: j.MaxDeletesPercent, Allow: r.p.Reconcile.AllowDeletes}}
 	if q := r.p.Reconcile.Queue; q != nil {

@@ -2,6 +2,7 @@ package jobsfn
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"fmt"
 	"log/slog"
@@ -133,5 +134,62 @@ func TestReconcileJob(t *testing.T) {
 	}
 	if n := len(fake.Records("Contact")); n != 10 {
 		t.Fatalf("the job deleted directly: %d records", n)
+	}
+}
+
+// A reconciliation compares and repairs with the mapping as the source's
+// environment has it, and its events carry that environment, as the
+// source's webhooks do.
+func TestReconcileUsesTheSourceEnvironment(t *testing.T) {
+	fake := sfsandbox.NewFake("cid", "csecret")
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	var ps pages
+	for i := range 4 {
+		sub := fmt.Sprintf("sub-%d", i)
+		fake.Put("Contact", map[string]any{"ProfileSync_Id__c": sub, "LastName": "F", "LeadSource": "Web"})
+		ps = append(ps, &profile.Profile{Sub: sub, FamilyName: "F"})
+	}
+	m := reconcileMapping + "environments:\n  staging:\n    constants: {LeadSource: Staging}\n"
+	fsys := fstest.MapFS{"salesforce.yaml": {Data: []byte(m)}, "jobs/sf-reconcile.yaml": {Data: []byte(reconcileJob)}}
+	ms, err := plugins.All.LoadMappings(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := jobs.Loader{Mapping: mapping.Loader{}}.LoadFS(fsys, jobs.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"", "staging"} {
+		q := &memQueue{}
+		var plan *reconcile.Plan
+		r := &Runner{listers: map[string]source.Lister{"cidaas": ps}, envs: map[string]string{"cidaas": env}, p: Ports{
+			Function: wiring.Function{Mappings: ms, Secrets: secrets{"salesforce": fmt.Sprintf(`{"login_url":%q,"client_id":"cid","client_secret":"csecret"}`, srv.URL)},
+				HTTP: egress.Client(egress.Local, 5*time.Second), Log: slog.New(slog.DiscardHandler)},
+			Jobs: set, Reconcile: ReconcilePorts{Queue: q, Plans: func(p *reconcile.Plan) { plan = p }}}}
+		if _, err := r.Run(context.Background(), "sf-reconcile"); err != nil {
+			t.Fatal(err)
+		}
+		if env == "" {
+			if plan.Counts.Update != 0 {
+				t.Errorf("no environment: LeadSource is no mapped field, yet %d updates", plan.Counts.Update)
+			}
+			continue
+		}
+		if plan.Counts.Update != 4 || len(q.msgs) != 4 {
+			t.Fatalf("staging: %+v, %d messages", plan.Counts, len(q.msgs))
+		}
+		for _, c := range plan.Changes {
+			if len(c.Fields) != 1 || c.Fields[0].Field != "LeadSource" || c.Fields[0].New != "Staging" {
+				t.Errorf("change %+v", c)
+			}
+		}
+		var env profile.Envelope
+		if err := json.Unmarshal(q.msgs[0].Body, &env); err != nil {
+			t.Fatal(err)
+		}
+		if env.Event.Environment != "staging" {
+			t.Errorf("the repair event's environment is %q", env.Event.Environment)
+		}
 	}
 }
