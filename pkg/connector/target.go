@@ -20,6 +20,11 @@ type Record struct {
 	// Fields are the mapped values; nested maps for nested target paths.
 	// Nil for a delete.
 	Fields map[string]any
+	// RecordID is the back-end's own id of the record, as the last
+	// delivery to it learnt (the sync state); "" when none is known. A
+	// connector that cannot find a record from Key alone may address it
+	// by this id (Mailchimp: a delete that carries no e-mail).
+	RecordID string
 	// Event is the change being applied; connectors read its Type and ID
 	// (e.g. to choose a URL template or an idempotency key), not its profile.
 	Event profile.Event

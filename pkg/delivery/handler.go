@@ -275,7 +275,7 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 		return pl, h.putState(ctx, e.Subject, pl.next)
 	}
 	pl.cause = d.Cause
-	pl.rec = connector.Record{Key: d.Key, Fields: d.Fields, Event: e}
+	pl.rec = connector.Record{Key: d.Key, Fields: d.Fields, RecordID: st.RecordID, Event: e}
 	pl.next.Deleted = d.Ends
 	if d.Action == mapping.Delete {
 		pl.delete = true

@@ -39,8 +39,9 @@ on_delete: delete
 // unsubscribed member, who is a record and unchanged. Planned and applied
 // through the sync handler: the creates and updates land, and the plan
 // is left with the orphan, whose delete the connector cannot apply (a
-// delete event names the subject, and Mailchimp addresses a member by
-// email).
+// delete event names the subject, Mailchimp addresses a member by email,
+// and this deployment never delivered the orphan, so no sync state holds
+// its member id).
 func TestDriftMailchimp(t *testing.T) {
 	const apiKey, list = "0123456789abcdef-us21", "a1b2c3d4e5"
 	fake := mcsandbox.NewFake(apiKey, list)
@@ -141,6 +142,18 @@ func TestDriftMailchimp(t *testing.T) {
 		}
 		if mb.EmailAddress == "ada@example.com" && mb.Status != "unsubscribed" {
 			t.Errorf("the unsubscribed member is %s", mb.Status)
+		}
+	}
+	// A subject the handler delivered has its member id in the sync
+	// state: the CIAM's delete, which carries no e-mail, finds the member.
+	at := time.Now().Add(time.Hour)
+	out, err := h.Deliver(ctx, profile.Event{ID: "del-3", Source: "cidaas", Type: profile.Deleted, Subject: "sub-3", OccurredAt: at, ReceivedAt: at})
+	if err != nil || out != delivery.Deleted {
+		t.Fatalf("delete of a delivered subject: %s, %v", out, err)
+	}
+	for _, mb := range fake.Records() {
+		if mb.EmailAddress == "alan@example.com" && mb.Status != "archived" {
+			t.Errorf("the deleted subject's member is %s", mb.Status)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/redact"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -145,11 +146,11 @@ func (c *Client) Upsert(ctx context.Context, r connector.Record) (connector.Resu
 // OptOut unsubscribes the member (consent revoked). A member Mailchimp
 // does not know needs no opt-out.
 func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
-	email, err := emailOf(r)
+	path, err := c.memberPathOf(r)
 	if err != nil {
 		return err
 	}
-	status, h, resp, err := c.call(ctx, http.MethodPatch, c.memberPath(email), map[string]any{"status": "unsubscribed"})
+	status, h, resp, err := c.call(ctx, http.MethodPatch, path, map[string]any{"status": "unsubscribed"})
 	if err != nil {
 		return fmt.Errorf("unsubscribe member: %w", err)
 	}
@@ -163,11 +164,11 @@ func (c *Client) OptOut(ctx context.Context, r connector.Record) error {
 // address comes from email_address, else from the key when it is an email.
 // A member that is not there counts as deleted.
 func (c *Client) Delete(ctx context.Context, r connector.Record) error {
-	email, err := emailOf(r)
+	path, err := c.memberPathOf(r)
 	if err != nil {
 		return err
 	}
-	method, path := http.MethodDelete, c.memberPath(email)
+	method := http.MethodDelete
 	if c.settings.DeleteMode == DeletePermanent {
 		method, path = http.MethodPost, path+"/actions/delete-permanent"
 	}
@@ -224,6 +225,25 @@ func (c *Client) memberBody(r connector.Record, email string) map[string]any {
 func (c *Client) memberPath(email string) string {
 	return "/lists/" + url.PathEscape(c.settings.ListID) + "/members/" + SubscriberHash(email)
 }
+
+// memberPathOf addresses the member of r: by its e-mail (email_address,
+// or a key that is one), else by the member id the sync state kept from
+// an earlier upsert (Mailchimp's id is the subscriber hash), so a delete
+// or an opt-out of a mapping keyed by subject, which carries no fields,
+// still finds the member.
+func (c *Client) memberPathOf(r connector.Record) (string, error) {
+	email, err := emailOf(r)
+	if err == nil {
+		return c.memberPath(email), nil
+	}
+	if subscriberHashRE.MatchString(r.RecordID) {
+		return "/lists/" + url.PathEscape(c.settings.ListID) + "/members/" + r.RecordID, nil
+	}
+	return "", err
+}
+
+// subscriberHashRE is a member id: the MD5 of the lower-cased address.
+var subscriberHashRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func (c *Client) query() string {
 	if c.settings.SkipMergeValidation {

@@ -280,3 +280,28 @@ func TestSkipMergeValidationQuery(t *testing.T) {
 		t.Fatalf("query = %q, err %v", query, err)
 	}
 }
+
+// A delete without an address finds the member by the id an earlier
+// upsert returned (the sync state's record id); a record id that is no
+// subscriber hash is not used.
+func TestDeleteByRecordID(t *testing.T) {
+	c, fake, _ := newTestClient(t, Settings{})
+	ctx := context.Background()
+	res, err := c.Upsert(ctx, rec("u-1", map[string]any{"email_address": "jane@example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := rec("u-1", nil)
+	bad.RecordID = "../../lists"
+	if fault.As(c.Delete(ctx, bad)).Code != "MISSING_EMAIL" {
+		t.Fatal("a record id that is no subscriber hash was used")
+	}
+	r := rec("u-1", nil)
+	r.RecordID = res.ID
+	if err := c.Delete(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.Records(); len(got) != 1 || got[0].Status != "archived" {
+		t.Fatalf("records %+v, want the member archived", got)
+	}
+}
