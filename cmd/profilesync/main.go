@@ -63,6 +63,7 @@ func commands() []command {
 		{"status", "where the local stack's queues stand per target, and their last failures", runStatus},
 		{"claims", "verify, list and approve claims with the local stack's verifier", runClaims},
 		{"job", "list the scheduled jobs, or run one now against the local stack", runJob},
+		{"sync", "provision one subject now: its decision and differences (--dry-run), then the delivery", runSync},
 		{"reconcile", "compare a target with the CIAM: plan (and --apply) creates, updates, deletes", runReconcile},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
 		{"version", "print the version, VCS revision and Go version", runVersion},

@@ -36,3 +36,11 @@ type Readable interface {
 type TextValued interface {
 	TextValues() bool
 }
+
+// Finder is a Reader that reads one record by its key, as Records would
+// return it: provision on demand (`profilesync sync`) shows what the
+// target holds against what it would send. found is false when the
+// target has no record with that key.
+type Finder interface {
+	Find(ctx context.Context, key string) (rec Record, found bool, err error)
+}

@@ -107,3 +107,16 @@ func (e *Event) ClampFuture() bool {
 // state says the target already holds the record (the plan found it does
 // not).
 const SourceTypeReconcile = "reconcile"
+
+// SourceTypeOnDemand is the SourceType of an event `profilesync sync`
+// enqueues: an operator asked for the subject to be provisioned now, so it
+// is delivered even when the state says the target holds the record.
+const SourceTypeOnDemand = "on_demand"
+
+// Repairs says whether e was made to bring a target in line with the
+// CIAM (a reconciliation's repair, a provision on demand) rather than to
+// report a change: the sync handler then delivers it even when its
+// state says the target already holds the record.
+func (e Event) Repairs() bool {
+	return e.SourceType == SourceTypeReconcile || e.SourceType == SourceTypeOnDemand
+}

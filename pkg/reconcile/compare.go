@@ -205,3 +205,11 @@ func diff(target, want map[string]any, paths []string, text bool) []FieldDiff {
 	}
 	return out
 }
+
+// Diff lists the paths (those the reader returned) at which want, a
+// mapped record, differs from target, a record the target holds, compared
+// as a reconciliation compares them (text says the target keeps every
+// value as text: connector.TextValued). Provision on demand shows it.
+func Diff(target, want map[string]any, paths []string, text bool) []FieldDiff {
+	return diff(target, want, paths, text)
+}

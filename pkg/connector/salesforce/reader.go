@@ -97,3 +97,20 @@ func (r *RecordReader) record(row map[string]any) connector.Record {
 	}
 	return connector.Record{Key: key, Fields: fields}
 }
+
+var _ connector.Finder = (*RecordReader)(nil)
+
+// Find reads the record whose External ID field is key (an escaped SOQL
+// literal). Salesforce keeps an External ID unique, so at most one comes.
+func (r *RecordReader) Find(ctx context.Context, key string) (connector.Record, bool, error) {
+	soql := r.soql + " WHERE " + r.c.settings.ExternalIDField + " = " + QuoteSOQL(key) + " LIMIT 2"
+	path := "/services/data/" + r.c.settings.APIVersion + "/query?" + url.Values{"q": {soql}}.Encode()
+	p, err := r.c.queryPage(ctx, path, []string{key})
+	if err != nil {
+		return connector.Record{}, false, err
+	}
+	if len(p.Records) == 0 {
+		return connector.Record{}, false, nil
+	}
+	return r.record(p.Records[0]), true, nil
+}

@@ -81,3 +81,33 @@ func TestReaderRefusesForeignCursor(t *testing.T) {
 		t.Fatal("a path that is not an API name must be refused")
 	}
 }
+
+// Find reads one record by its External ID; a key that would break out
+// of the SOQL literal finds nothing.
+func TestReaderFind(t *testing.T) {
+	fake := sfsandbox.NewFake("cid", "csecret")
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	c, err := New("sf-test", Settings{Object: "Contact", ExternalIDField: extField, APIVersion: DefaultAPIVersion},
+		Credentials{LoginURL: srv.URL, ClientID: "cid", ClientSecret: "csecret"}, egress.Client(egress.Local, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetSchema("Contact", "LastName", "Email", extField)
+	fake.Put("Contact", map[string]any{extField: "u-1", "LastName": "One", "Email": "one@example.com"})
+	fake.Put("Contact", map[string]any{extField: "u-2", "LastName": "Two"})
+	r, _, err := c.Reader([]string{"LastName", "Email"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := r.(connector.Finder)
+	rec, found, err := f.Find(context.Background(), "u-2")
+	if err != nil || !found || rec.Key != "u-2" || rec.Fields["LastName"] != "Two" || rec.Fields["Email"] != nil {
+		t.Fatalf("Find(u-2) = %+v, %v, %v", rec, found, err)
+	}
+	for _, key := range []string{"u-3", "x' OR Name != '"} {
+		if rec, found, err := f.Find(context.Background(), key); err != nil || found {
+			t.Errorf("Find(%q) = %+v, %v, %v; want nothing", key, rec, found, err)
+		}
+	}
+}

@@ -104,3 +104,15 @@ func (r *ResourceReader) record(res map[string]any) connector.Record {
 	}
 	return connector.Record{Key: key, Fields: fields}
 }
+
+var _ connector.Finder = (*ResourceReader)(nil)
+
+// Find reads the resource whose externalId is key (the filter the
+// connector's upserts look it up with).
+func (r *ResourceReader) Find(ctx context.Context, key string) (connector.Record, bool, error) {
+	res, err := r.c.lookup(ctx, key, []string{key})
+	if err != nil || res == nil {
+		return connector.Record{}, false, err
+	}
+	return r.record(res.Attrs), true, nil
+}
