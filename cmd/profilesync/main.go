@@ -64,6 +64,7 @@ func commands() []command {
 		{"claims", "verify, list and approve claims with the local stack's verifier", runClaims},
 		{"job", "list the scheduled jobs, or run one now against the local stack", runJob},
 		{"sync", "provision one subject now: its decision and differences (--dry-run), then the delivery", runSync},
+		{"footprint", "where one subject's data is: the CIAM, its consents, and each target's record and fields", runFootprint},
 		{"reconcile", "compare a target with the CIAM: plan (and --apply) creates, updates, deletes", runReconcile},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
 		{"version", "print the version, VCS revision and Go version", runVersion},

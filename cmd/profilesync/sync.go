@@ -232,34 +232,16 @@ func compareHeld(ctx context.Context, fn wiring.Function, m *mapping.Mapping, pv
 	if pv.Key == "" {
 		return nil
 	}
-	secret, err := fn.Secrets.Secret(ctx, m.Secret)
+	held, err := readHeld(ctx, fn, m, pv.Key)
 	if err != nil {
-		return fmt.Errorf("target %s: read secret %s: %w", m.Name, m.Secret, err)
+		return err
 	}
-	conn, err := plugins.All.Connectors(m.Connector, m.Name, m.Settings, secret, fn.HTTPClient())
-	if err != nil {
-		return fmt.Errorf("target %s: %w", m.Name, err)
-	}
-	if closer, ok := conn.(io.Closer); ok {
-		defer closer.Close()
-	}
-	if readable, ok := conn.(connector.Readable); ok {
-		r, paths, err := readable.Reader(m.Base().TargetPaths())
-		if err != nil {
-			return fmt.Errorf("target %s: %w", m.Name, err)
+	if held.readable {
+		rep.Held, rep.InTarget = "target", &held.found
+		if held.found && pv.Call == "upsert" {
+			rep.Changes = reconcile.Diff(held.rec.Fields, pv.Fields, held.paths, held.text)
 		}
-		if finder, ok := r.(connector.Finder); ok {
-			held, found, err := finder.Find(ctx, pv.Key)
-			if err != nil {
-				return fmt.Errorf("read %s's record: %w", m.Name, err)
-			}
-			rep.Held, rep.InTarget = "target", &found
-			if found && pv.Call == "upsert" {
-				tv, text := r.(connector.TextValued)
-				rep.Changes = reconcile.Diff(held.Fields, pv.Fields, paths, text && tv.TextValues())
-			}
-			return nil
-		}
+		return nil
 	}
 	if pv.Found {
 		rep.Held = "state"
@@ -267,6 +249,49 @@ func compareHeld(ctx context.Context, fn wiring.Function, m *mapping.Mapping, pv
 		rep.InTarget = &live
 	}
 	return nil
+}
+
+// heldRecord is what a target holds under one key, read through its
+// connector (readable false: the connector cannot read one record).
+type heldRecord struct {
+	readable, found bool
+	rec             connector.Record
+	paths           []string // the target paths read
+	text            bool     // the target keeps values as text
+}
+
+// readHeld reads the record m's target holds under key, where its
+// connector can read one record (connector.Finder).
+func readHeld(ctx context.Context, fn wiring.Function, m *mapping.Mapping, key string) (heldRecord, error) {
+	secret, err := fn.Secrets.Secret(ctx, m.Secret)
+	if err != nil {
+		return heldRecord{}, fmt.Errorf("target %s: read secret %s: %w", m.Name, m.Secret, err)
+	}
+	conn, err := plugins.All.Connectors(m.Connector, m.Name, m.Settings, secret, fn.HTTPClient())
+	if err != nil {
+		return heldRecord{}, fmt.Errorf("target %s: %w", m.Name, err)
+	}
+	if closer, ok := conn.(io.Closer); ok {
+		defer closer.Close()
+	}
+	readable, ok := conn.(connector.Readable)
+	if !ok {
+		return heldRecord{}, nil
+	}
+	r, paths, err := readable.Reader(m.Base().TargetPaths())
+	if err != nil {
+		return heldRecord{}, fmt.Errorf("target %s: %w", m.Name, err)
+	}
+	finder, ok := r.(connector.Finder)
+	if !ok {
+		return heldRecord{}, nil
+	}
+	rec, found, err := finder.Find(ctx, key)
+	if err != nil {
+		return heldRecord{}, fmt.Errorf("read %s's record: %w", m.Name, err)
+	}
+	tv, text := r.(connector.TextValued)
+	return heldRecord{readable: true, found: found, rec: rec, paths: paths, text: text && tv.TextValues()}, nil
 }
 
 // onDemandAttributes are the message attributes the ingress gives its
