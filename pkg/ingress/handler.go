@@ -141,8 +141,13 @@ func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Eve
 			return nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
 		}
 		r := Routed{EventID: e.ID, Targets: []string{}}
-		for _, target := range h.Router.Route(*e) {
-			m, err := h.message(ctx, log, profile.NewEnvelope(target, *e))
+		targets := h.Router.Route(*e)
+		bodies, err := profile.MarshalFor(*e, targets)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
+		}
+		for j, target := range targets {
+			m, err := h.message(ctx, log, profile.NewEnvelope(target, *e), bodies[j])
 			if err != nil {
 				return nil, nil, 0, fmt.Errorf("event %d for %s: %w", i, target, err)
 			}

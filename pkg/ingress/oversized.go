@@ -19,10 +19,10 @@ var errUnavailable = errors.New("unavailable")
 // to size: an envelope over the queue limit goes thin when its source's
 // profile can be fetched at delivery, else into the BodyStore with a
 // pointer queued in its place.
-func (h *Handler) message(ctx context.Context, log *slog.Logger, env profile.Envelope) (Message, error) {
-	m, err := encode(env)
-	if err != nil || m.size() <= profile.MaxMessage {
-		return m, err
+func (h *Handler) message(ctx context.Context, log *slog.Logger, env profile.Envelope, body []byte) (Message, error) {
+	m := messageOf(env, body)
+	if m.size() <= profile.MaxMessage {
+		return m, nil
 	}
 	e := env.Event
 	log = log.With("event_id", e.ID, "target", env.Target, "envelope_bytes", len(m.Body))
@@ -57,8 +57,13 @@ func encode(env profile.Envelope) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	return messageOf(env, body), nil
+}
+
+// messageOf is env's queue message with body, its encoding.
+func messageOf(env profile.Envelope, body []byte) Message {
 	e := env.Event
 	return Message{Body: body, Attributes: map[string]string{
 		"event_id": e.ID, "event_type": string(e.Type), "source": e.Source,
-	}}, nil
+	}}
 }

@@ -3,6 +3,8 @@ package profile
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 )
 
 // EnvelopeVersion is the queue message format this build writes. Readers
@@ -49,6 +51,35 @@ func (env Envelope) Marshal() ([]byte, error) {
 	return json.Marshal(env)
 }
 
+// MarshalFor encodes e's envelope for each of targets, encoding the event
+// once: the bodies are byte for byte what NewEnvelope(target, e).Marshal()
+// writes, at a fraction of the cost when an event goes to several targets.
+func MarshalFor(e Event, targets []string) ([][]byte, error) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	ev, err := json.Marshal(wireOf(e))
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(targets))
+	for i, t := range targets {
+		name, err := json.Marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		b := make([]byte, 0, len(`{"v":,"target":,"event":}`)+2+len(name)+len(ev))
+		b = append(b, `{"v":`...)
+		b = strconv.AppendInt(b, EnvelopeVersion, 10)
+		b = append(b, `,"target":`...)
+		b = append(b, name...)
+		b = append(b, `,"event":`...)
+		b = append(b, ev...)
+		out[i] = append(b, '}')
+	}
+	return out, nil
+}
+
 // UnmarshalEnvelope decodes and checks a queue message body.
 func UnmarshalEnvelope(body []byte) (Envelope, error) {
 	var env Envelope
@@ -71,3 +102,33 @@ func UnmarshalEnvelope(body []byte) (Envelope, error) {
 	}
 	return env, nil
 }
+
+// eventWire is Event as MarshalFor encodes it: the same fields, names and
+// tags (a test holds them equal), with the times as wireTime, which
+// encoding/json writes through MarshalText, without the validating
+// re-scan it gives a MarshalJSON result. The bytes are the same.
+type eventWire struct {
+	ID          string    `json:"id"`
+	Source      string    `json:"source"`
+	Type        EventType `json:"type"`
+	Subject     string    `json:"subject"`
+	OccurredAt  wireTime  `json:"occurred_at"`
+	ReceivedAt  wireTime  `json:"received_at"`
+	Environment string    `json:"environment,omitempty"`
+	ClientID    string    `json:"client_id,omitempty"`
+	Purpose     string    `json:"purpose,omitempty"`
+	SourceType  string    `json:"source_type,omitempty"`
+	Profile     *Profile  `json:"profile,omitempty"`
+}
+
+func wireOf(e Event) eventWire {
+	return eventWire{ID: e.ID, Source: e.Source, Type: e.Type, Subject: e.Subject,
+		OccurredAt: wireTime(e.OccurredAt), ReceivedAt: wireTime(e.ReceivedAt), Environment: e.Environment,
+		ClientID: e.ClientID, Purpose: e.Purpose, SourceType: e.SourceType, Profile: e.Profile}
+}
+
+// wireTime is a time.Time written as time.Time's MarshalJSON writes it
+// (RFC 3339 with nanoseconds, quoted).
+type wireTime time.Time
+
+func (t wireTime) MarshalText() ([]byte, error) { return time.Time(t).MarshalText() }

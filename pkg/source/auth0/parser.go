@@ -67,7 +67,7 @@ type record struct {
 		ClientID string          `json:"client_id"`
 		UserID   string          `json:"user_id"`
 		LogID    string          `json:"log_id"`
-		Details  json.RawMessage `json:"details"`
+		Details  *apiCall    `json:"details"`
 		Object   *auth0User      `json:"object"`
 	} `json:"data"`
 }
@@ -100,13 +100,13 @@ func decodeRecords(body []byte) ([]record, error) {
 	b := bytes.TrimLeft(body, " \t\r\n")
 	if len(b) > 0 && b[0] == '[' {
 		var recs []record
-		return recs, json.Unmarshal(b, &recs)
+		return recs, detailsTolerated(json.Unmarshal(b, &recs))
 	}
 	var recs []record
 	dec := json.NewDecoder(bytes.NewReader(b))
 	for {
 		var r record
-		err := dec.Decode(&r)
+		err := detailsTolerated(dec.Decode(&r))
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -123,6 +123,33 @@ func decodeRecords(body []byte) ([]record, error) {
 
 // event turns one record into an event; ok is false for a record that
 // changes no profile.
+// detailsTolerated drops a type error inside a record's details: only a
+// Management API call's details are read (apiCall), and another log
+// type's details may hold anything. encoding/json decodes everything else
+// before it reports such an error.
+func detailsTolerated(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && (te.Field == "data.details" || strings.HasPrefix(te.Field, "data.details.")) {
+		return nil
+	}
+	return err
+}
+
+// apiCall is what a Management API call's log record (sapi) says of
+// the call: decoded with the record, in the one pass over the body.
+type apiCall struct {
+	Request *struct {
+		Method string `json:"method"`
+		Path   string `json:"path"`
+	} `json:"request"`
+	Response *struct {
+		StatusCode int `json:"statusCode"`
+		Body       struct {
+			UserID string `json:"user_id"`
+		} `json:"body"`
+	} `json:"response"`
+}
+
 func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 	e := profile.Event{Source: p.name, ReceivedAt: now, Environment: p.cfg.Environment}
 	if r.SpecVersion != "" { // Event Streams
@@ -172,20 +199,8 @@ func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 
 // sapi decides a Management API log: which user operation it was, and
 // on whom (from the path, or the created user in the response).
-func sapi(details json.RawMessage) (profile.EventType, string, bool) {
-	var d struct {
-		Request *struct {
-			Method string `json:"method"`
-			Path   string `json:"path"`
-		} `json:"request"`
-		Response *struct {
-			StatusCode int `json:"statusCode"`
-			Body       struct {
-				UserID string `json:"user_id"`
-			} `json:"body"`
-		} `json:"response"`
-	}
-	if json.Unmarshal(details, &d) != nil || d.Request == nil {
+func sapi(d *apiCall) (profile.EventType, string, bool) {
+	if d == nil || d.Request == nil {
 		return "", "", false
 	}
 	if d.Response != nil && d.Response.StatusCode >= 300 {

@@ -177,6 +177,8 @@ func TestParseBodies(t *testing.T) {
 			logRec("l3", "sapi", sapiDetails("patch", "/api/v2/users/auth0%7C1", 400, "{}")) + "," +
 			logRec("l4", "sapi", sapiDetails("get", "/api/v2/users/auth0%7C1", 200, "{}")) + "," +
 			logRec("l5", "sapi", `"not an object"`) + "]"},
+		{name: "details of any shape beside a change", body: "[" + logRec("l1", "s", `"text details"`) + "," + logRec("l2", "fs", `[1,2]`) + "," +
+			logRec("l3", "ss", "") + "]", want: []want{{profile.Created, jane}}},
 		{name: "event stream user.updated carries the user", body: string(stream), want: []want{{profile.Updated, jane}}},
 		{name: "event stream, com.auth0 spelling, deleted", body: `{"specversion":"1.0","id":"evt_1","type":"com.auth0.user.deleted","time":"2025-01-01T10:00:00Z","data":{"object":{"user_id":"` + jane + `"}}}`,
 			want: []want{{profile.Deleted, jane}}},
