@@ -62,13 +62,13 @@ type record struct {
 	Type        string `json:"type"`
 	Time        string `json:"time"`
 	Data        struct {
-		Date     string          `json:"date"`
-		Type     string          `json:"type"`
-		ClientID string          `json:"client_id"`
-		UserID   string          `json:"user_id"`
-		LogID    string          `json:"log_id"`
-		Details  *apiCall    `json:"details"`
-		Object   *auth0User      `json:"object"`
+		Date     string     `json:"date"`
+		Type     string     `json:"type"`
+		ClientID string     `json:"client_id"`
+		UserID   string     `json:"user_id"`
+		LogID    string     `json:"log_id"`
+		Details  *apiCall   `json:"details"`
+		Object   *auth0User `json:"object"`
 	} `json:"data"`
 }
 
