@@ -2,8 +2,6 @@ package claims
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -208,11 +207,9 @@ func isManual(p *Policy, name string) bool {
 	return false
 }
 
-// SubjectHash is what logs carry instead of a subject.
-func SubjectHash(subject string) string {
-	h := sha256.Sum256([]byte(subject))
-	return hex.EncodeToString(h[:6])
-}
+// SubjectHash is what logs carry instead of a subject: redact.SubjectHash,
+// the same in every function.
+func SubjectHash(subject string) string { return redact.SubjectHash(subject) }
 
 // WriteBackOf is what decision d writes to the profile under w.
 func WriteBackOf(w WriteBack, d Decision) map[string]any {

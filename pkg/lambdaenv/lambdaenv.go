@@ -76,7 +76,7 @@ func function(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Confi
 	}
 	secrets := awsadapter.NewSecrets(awsadapter.SecretsManagerOf(secretsmanager.NewFromConfig(cfg)), arns)
 	return wiring.Function{Mappings: ms, Sources: splitList(os.Getenv("SOURCES")), Secrets: secrets,
-		HTTP: egress.Client(policy, wiring.HTTPTimeout), Log: log}, cfg, nil
+		HTTP: egress.Client(policy, wiring.HTTPTimeout), Log: log, Metrics: os.Stdout}, cfg, nil
 }
 
 // Ingress reads the ingress function's environment. It loads the mappings
