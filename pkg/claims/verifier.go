@@ -43,6 +43,15 @@ type Input struct {
 	ClientID    string
 }
 
+// eventID is the id of the event being verified, "" for a direct request:
+// the logs' link to the ingress's and the sync functions' lines.
+func (in Input) eventID() string {
+	if in.Event == nil {
+		return ""
+	}
+	return in.Event.ID
+}
+
 // Options change how Verify runs.
 type Options struct {
 	// DryRun asks the authorities and returns the decisions without
@@ -160,7 +169,7 @@ func (v *Verifier) verifyRule(ctx context.Context, r *Rule, p *Policy, value str
 				return res, fmt.Errorf("claims store: %w", err)
 			}
 			v.log().LogAttrs(ctx, slog.LevelInfo, "claim decided", slog.String("rule", r.Name),
-				slog.String("subject_hash", SubjectHash(d.Subject)), slog.String("verdict", string(d.Verdict)),
+				slog.String("event_id", in.eventID()), slog.String("subject_hash", SubjectHash(d.Subject)), slog.String("verdict", string(d.Verdict)),
 				slog.String("reason", d.Reason), slog.String("authority", d.Authority))
 			if v.Events != nil {
 				if err := v.Events.PublishDecision(ctx, d); err != nil {

@@ -23,6 +23,9 @@
 //
 // The claim verifier's own variables are listed at Verifier.
 //
+// Every function writes its CloudWatch metrics (pkg/metrics, Embedded
+// Metric Format) to stdout beside its JSON log; nothing to configure.
+//
 // plus AWS_REGION, the role's credentials and the endpoint variables that
 // awsadapter.ConfigFromEnv reads, so the same binaries run against local
 // implementations of the AWS APIs. It imports no connector: the sync

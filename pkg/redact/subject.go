@@ -10,7 +10,7 @@ import (
 // log line should not name one outright; the hash still ties the lines of
 // one subject together across the ingress, sync and verifier functions,
 // and an operator who holds a subject id finds its lines by hashing it
-// (`profilesync` users: sha256sum, first 12 digits). It is unkeyed on
+// (printf %s SUBJECT | sha256sum | cut -c1-12). It is unkeyed on
 // purpose: a keyed hash would need a secret in every function and in the
 // operator's hands, and it would not hide more from whoever holds the
 // CIAM's list of ids. "" stays "" (no subject, no hash).
