@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -220,5 +221,22 @@ func TestJournalsFanOut(t *testing.T) {
 	}
 	if metrics.Join() != nil || metrics.Join(nil, other) != other {
 		t.Error("Join of none is nil; of one, that one")
+	}
+}
+
+// A full SQS batch's metrics: what each sync invocation adds.
+func BenchmarkJournalBatchOf10(b *testing.B) {
+	outs := []delivery.Outcome{delivery.Delivered, delivery.Delivered, delivery.Unchanged, delivery.Stale, delivery.Retrying,
+		delivery.Delivered, delivery.Deleted, delivery.Abandon, delivery.NotRouted, delivery.Delivered}
+	es := make([]delivery.Entry, len(outs))
+	for i, o := range outs {
+		es[i] = delivery.Entry{Target: "salesforce", Outcome: o, Class: "transient", EventAt: t0, At: t0.Add(time.Duration(i) * time.Second)}
+	}
+	j := metrics.Journal{Emitter: metrics.NewEmitter(io.Discard)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := j.Record(context.Background(), es); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
