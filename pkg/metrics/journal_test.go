@@ -240,3 +240,36 @@ func BenchmarkJournalBatchOf10(b *testing.B) {
 		}
 	}
 }
+
+// The outcomes a real batch rarely shows: opt-outs and scope exits count
+// as deliveries, a dead-letter's class is read from its reason when the
+// entry has none, reconciliation's repairs carry no latency, and an
+// undecodable message (no target event) still counts as received.
+func TestTargetSetsEdgeCases(t *testing.T) {
+	es := []delivery.Entry{
+		{Target: "crm", Outcome: delivery.OptedOut, EventAt: t0, At: t0.Add(time.Second)},
+		{Target: "crm", Outcome: delivery.OutOfScope, EventAt: t0, At: t0.Add(2 * time.Second)},
+		{Target: "crm", Outcome: delivery.Delivered, SourceType: profile.SourceTypeReconcile, EventAt: t0.Add(-72 * time.Hour), At: t0},
+		{Target: "crm", Outcome: delivery.Delivered, EventAt: t0.Add(time.Minute), At: t0}, // a sender clock ahead: 0, not negative
+		{Target: "crm", Outcome: delivery.Abandon, Reason: delivery.CauseBudget + ": throttled (status 429) RATE: slow down after 9 attempt(s)"},
+		{Target: "crm", Outcome: delivery.Abandon, Reason: "garbage"},
+		{Target: "crm", Outcome: delivery.Abandon, Reason: delivery.CausePermanent + ": permanent after 1 attempt(s)"},
+		{Target: "other", Outcome: delivery.Ignored},
+	}
+	var buf bytes.Buffer
+	if err := emitter(&buf).Emit(metrics.TargetSets(es)...); err != nil {
+		t.Fatal(err)
+	}
+	docs := byDims(t, parseEMF(t, buf.Bytes()))
+	wantCounts(t, docs["crm"], map[string]float64{"Received": 7, "Delivered": 4, "DeadLettered": 3, "Skipped": 0})
+	if lat := slices.Sorted(slices.Values(docs["crm"].Metrics["EventToDeliveryLatency"])); !slices.Equal(lat, []float64{0, 1000, 2000}) {
+		t.Errorf("latency %v, want [0 1000 2000]", lat)
+	}
+	wantCounts(t, docs["crm/throttled"], map[string]float64{"DeadLettered": 1})
+	wantCounts(t, docs["crm/unknown"], map[string]float64{"DeadLettered": 1})
+	wantCounts(t, docs["crm/permanent"], map[string]float64{"DeadLettered": 1})
+	wantCounts(t, docs["other/skipped_by_policy"], map[string]float64{"Skipped": 1})
+	if len(docs) != 6 {
+		t.Errorf("lines %v", keys(docs))
+	}
+}
