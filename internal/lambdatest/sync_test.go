@@ -76,10 +76,17 @@ func TestSync(t *testing.T) {
 			if strings.Contains(fn.logs(), "notify failed") {
 				t.Errorf("%s could not publish its notices to the event bus", fn.name)
 			}
-			for _, pii := range []string{"jane.doe@example.com", "+4915112345678", "Hauptstr"} {
+			for _, pii := range []string{"jane.doe@example.com", "+4915112345678", "Hauptstr", `"` + demoSubject + `"`} {
 				if strings.Contains(fn.logs(), pii) {
 					t.Errorf("%s logged %q", fn.name, pii)
 				}
+			}
+		}
+	})
+	t.Run("metrics go to stdout as EMF lines", func(t *testing.T) {
+		for fn, dim := range map[*function]string{ingress: `"Source":"`, syncFn: `"Target":"salesforce"`} {
+			if !strings.Contains(fn.logs(), `{"Namespace":"ProfileSync","Dimensions":`) || !strings.Contains(fn.logs(), dim) {
+				t.Errorf("%s wrote no ProfileSync metric line with %s:\n%s", fn.name, dim, fn.logs())
 			}
 		}
 	})

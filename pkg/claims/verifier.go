@@ -2,8 +2,6 @@ package claims
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -42,6 +41,15 @@ type Input struct {
 	Event       *profile.Event // nil for a direct request
 	Environment string
 	ClientID    string
+}
+
+// eventID is the id of the event being verified, "" for a direct request:
+// the logs' link to the ingress's and the sync functions' lines.
+func (in Input) eventID() string {
+	if in.Event == nil {
+		return ""
+	}
+	return in.Event.ID
 }
 
 // Options change how Verify runs.
@@ -161,7 +169,7 @@ func (v *Verifier) verifyRule(ctx context.Context, r *Rule, p *Policy, value str
 				return res, fmt.Errorf("claims store: %w", err)
 			}
 			v.log().LogAttrs(ctx, slog.LevelInfo, "claim decided", slog.String("rule", r.Name),
-				slog.String("subject_hash", SubjectHash(d.Subject)), slog.String("verdict", string(d.Verdict)),
+				slog.String("event_id", in.eventID()), slog.String("subject_hash", SubjectHash(d.Subject)), slog.String("verdict", string(d.Verdict)),
 				slog.String("reason", d.Reason), slog.String("authority", d.Authority))
 			if v.Events != nil {
 				if err := v.Events.PublishDecision(ctx, d); err != nil {
@@ -208,11 +216,9 @@ func isManual(p *Policy, name string) bool {
 	return false
 }
 
-// SubjectHash is what logs carry instead of a subject.
-func SubjectHash(subject string) string {
-	h := sha256.Sum256([]byte(subject))
-	return hex.EncodeToString(h[:6])
-}
+// SubjectHash is what logs carry instead of a subject: redact.SubjectHash,
+// the same in every function.
+func SubjectHash(subject string) string { return redact.SubjectHash(subject) }
 
 // WriteBackOf is what decision d writes to the profile under w.
 func WriteBackOf(w WriteBack, d Decision) map[string]any {

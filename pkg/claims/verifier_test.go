@@ -1,15 +1,18 @@
 package claims
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -225,5 +228,32 @@ func TestDiffersNestsDottedNames(t *testing.T) {
 	want["public_metadata.old"] = nil
 	if got := fmt.Sprint(Differs(custom, want)); got != "map[public_metadata:map[old:<nil>]]" {
 		t.Errorf("Differs after the write = %s", got)
+	}
+}
+
+// The decision's log line carries the event id and the subject's hash,
+// the keys the ingress and sync functions log too, never the subject.
+func TestVerifierLogCorrelates(t *testing.T) {
+	const sub = "sub_7Hq2LmX9pZ"
+	f := newFixture(t, "testdata/hcp.yaml", hcpProfile(sub, "1234567893"))
+	f.s.set("first", scripted{verdict: Verified, ref: "1234567893"})
+	f.s.set("second", yes)
+	var buf bytes.Buffer
+	f.v.Log = slog.New(slog.NewJSONHandler(&buf, nil))
+	p, err := f.ciam.Fetch(context.Background(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := profile.Event{ID: "evt-claims-1", Type: profile.Updated, Source: "cidaas", Subject: sub}
+	if _, err := f.v.Verify(context.Background(), Input{Source: "cidaas", Profile: p, Event: &ev}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `"msg":"claim decided"`) || !strings.Contains(out, `"event_id":"evt-claims-1"`) ||
+		!strings.Contains(out, `"subject_hash":"`+redact.SubjectHash(sub)+`"`) {
+		t.Errorf("no correlated decision line:\n%s", out)
+	}
+	if strings.Contains(out, sub) {
+		t.Errorf("the subject is in the log:\n%s", out)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -102,7 +103,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			"receive_count", msg.Attributes["ApproximateReceiveCount"])
 		if r.env != nil {
 			log = log.With("event_id", r.env.Event.ID, "event_type", string(r.env.Event.Type),
-				"source", r.env.Event.Source, "subject", r.env.Event.Subject)
+				"source", r.env.Event.Source, "subject_hash", redact.SubjectHash(r.env.Event.Subject))
 		}
 		if r.err == nil {
 			log.Info("delivery done", "outcome", string(r.out))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -116,7 +117,7 @@ func (h *Handler) version(e profile.Event, p *profile.Profile, fallback time.Tim
 	if v.After(now.Add(profile.ClockTolerance)) {
 		h.Counts.VersionClamped.Add(1)
 		h.log().Warn("profile updated_at ahead of our clock; ordered as now", "target", h.Target,
-			"event_id", e.ID, "source", e.Source, "subject", e.Subject, "updated_at", v, "now", now)
+			"event_id", e.ID, "source", e.Source, "subject_hash", redact.SubjectHash(e.Subject), "updated_at", v, "now", now)
 		return now
 	}
 	return v
@@ -129,5 +130,5 @@ func (h *Handler) stale(e profile.Event, st State, at time.Time, msg string) {
 
 func (h *Handler) orderLog(e profile.Event, st State, at time.Time) *slog.Logger {
 	return h.log().With("target", h.Target, "event_id", e.ID, "event_type", string(e.Type), "source", e.Source,
-		"subject", e.Subject, "event_at", at, "last_event_at", st.LastEventAt, "last_event_id", st.LastEventID)
+		"subject_hash", redact.SubjectHash(e.Subject), "event_at", at, "last_event_at", st.LastEventAt, "last_event_id", st.LastEventID)
 }

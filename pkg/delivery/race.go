@@ -12,6 +12,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/fault"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -28,7 +29,7 @@ const reapplyRounds = 3
 // so the next event for the subject is pushed in full, and a warning says
 // so.
 func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error) {
-	log := h.log().With("target", h.Target, "event_id", pl.e.ID, "subject", pl.e.Subject)
+	log := h.log().With("target", h.Target, "event_id", pl.e.ID, "subject_hash", redact.SubjectHash(pl.e.Subject))
 	for range reapplyRounds {
 		st, found, err := h.State.Get(ctx, h.Target, pl.e.Subject)
 		if err != nil || !found {

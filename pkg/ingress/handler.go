@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -43,63 +44,78 @@ type Handler struct {
 	Now    func() time.Time // defaults to time.Now
 	Log    *slog.Logger     // defaults to slog.Default()
 
+	// Meter hears of every POST's verdict: the per-source metrics
+	// (optional).
+	Meter Meter
+
 	// Counts is read by tests and the local stack (see Counters).
 	Counts Counters
 }
 
 // Handle is the Lambda handler.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	resp, v := h.handle(ctx, req)
+	if h.Meter != nil && v.Source != "" {
+		h.Meter.Webhook(ctx, v)
+	}
+	return resp, nil
+}
+
+func (h *Handler) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, Verdict) {
 	log := h.log().With("request_id", req.RequestContext.RequestID)
 	switch m := req.RequestContext.HTTP.Method; {
 	case m == http.MethodGet:
-		return h.challenge(ctx, req, log), nil
+		return h.challenge(ctx, req, log), Verdict{}
 	case m != "" && m != http.MethodPost:
-		return reply(http.StatusMethodNotAllowed, "method not allowed"), nil
+		return reply(http.StatusMethodNotAllowed, "method not allowed"), Verdict{}
 	}
 	name := req.PathParameters["source"]
 	parser, ok := h.Sources[name]
 	if !ok {
-		return reply(http.StatusNotFound, "unknown source"), nil
+		// The path is the sender's: metered under one name, not its own.
+		return reply(http.StatusNotFound, "unknown source"), rejectedAs(UnknownSource, ReasonUnknownSource)
 	}
 	log = log.With("source", name)
-	body, status, msg := decodeBody(req)
+	body, status, msg, reason := decodeBody(req)
 	if status != 0 {
 		log.Info("webhook rejected", "status", status, "reason", msg)
-		return reply(status, msg), nil
+		return reply(status, msg), rejectedAs(name, reason)
 	}
 	now := h.now()
 	evs, err := parser.Parse(ctx, source.Request{Header: header(req.Headers), Query: query(req), Body: body, Now: now})
 	switch {
 	case errors.Is(err, source.ErrUnauthenticated):
 		log.Warn("webhook rejected", "status", 401, "reason", err.Error())
-		return rejected(parser, err, http.StatusUnauthorized, "missing or invalid signature"), nil
+		return rejected(parser, err, http.StatusUnauthorized, "missing or invalid signature"), rejectedAs(name, ReasonBadSignature)
 	case errors.Is(err, source.ErrMalformed):
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
-		return rejected(parser, err, http.StatusBadRequest, "malformed body"), nil
+		return rejected(parser, err, http.StatusBadRequest, "malformed body"), rejectedAs(name, ReasonMalformed)
 	case err != nil:
 		// A key server or similar dependency failed: ask for a resend.
 		log.Error("webhook not verified", "error", err.Error())
-		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), nil
+		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), unavailable(name, ReasonVerifierDown)
 	}
 	batches, routed, n, err := h.route(ctx, log, evs, now)
 	if errors.Is(err, errUnavailable) {
 		log.Error("webhook not enqueued", "error", err.Error())
-		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
+		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, ReasonBodyStore)
 	}
 	if err != nil {
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
-		return rejected(parser, fmt.Errorf("%w: %w", source.ErrMalformed, err), http.StatusBadRequest, "malformed body"), nil
+		return rejected(parser, fmt.Errorf("%w: %w", source.ErrMalformed, err), http.StatusBadRequest, "malformed body"), rejectedAs(name, ReasonInvalidEvent)
 	}
 	for target, msgs := range batches {
 		if err := h.Queue.SendBatch(ctx, target, msgs); err != nil {
 			log.Error("enqueue failed", "target", target, "messages", len(msgs), "error", err.Error())
-			return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
+			return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, ReasonEnqueueFailed)
 		}
 	}
-	for _, e := range evs {
-		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType)
+	for i, e := range evs {
+		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType,
+			"subject_hash", redact.SubjectHash(e.Subject), "targets", routed[i].Targets)
 	}
-	return jsonReply(acceptedStatus(parser), Accepted{Enqueued: n, Events: len(evs), Routed: routed}), nil
+	return jsonReply(acceptedStatus(parser), Accepted{Enqueued: n, Events: len(evs), Routed: routed}),
+		Verdict{Source: name, Accepted: true, Events: len(evs), Enqueued: n}
 }
 
 // Accepted is the body of a 200: how many events the webhook carried, how
@@ -161,25 +177,25 @@ func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Eve
 	return batches, routed, n, nil
 }
 
-func decodeBody(req events.APIGatewayV2HTTPRequest) ([]byte, int, string) {
+func decodeBody(req events.APIGatewayV2HTTPRequest) ([]byte, int, string, string) {
 	body := []byte(req.Body)
 	if req.IsBase64Encoded {
 		if len(req.Body) > base64.StdEncoding.EncodedLen(MaxBody)+4 {
-			return nil, http.StatusRequestEntityTooLarge, "body too large"
+			return nil, http.StatusRequestEntityTooLarge, "body too large", ReasonTooLarge
 		}
 		b, err := base64.StdEncoding.DecodeString(req.Body)
 		if err != nil {
-			return nil, http.StatusBadRequest, "malformed body"
+			return nil, http.StatusBadRequest, "malformed body", ReasonMalformed
 		}
 		body = b
 	}
 	if len(body) > MaxBody {
-		return nil, http.StatusRequestEntityTooLarge, "body too large"
+		return nil, http.StatusRequestEntityTooLarge, "body too large", ReasonTooLarge
 	}
 	if len(body) == 0 {
-		return nil, http.StatusBadRequest, "empty body"
+		return nil, http.StatusBadRequest, "empty body", ReasonEmptyBody
 	}
-	return body, 0, ""
+	return body, 0, "", ""
 }
 
 func header(h map[string]string) http.Header {

@@ -23,6 +23,9 @@
 //
 // The claim verifier's own variables are listed at Verifier.
 //
+// Every function writes its CloudWatch metrics (pkg/metrics, Embedded
+// Metric Format) to stdout beside its JSON log; nothing to configure.
+//
 // plus AWS_REGION, the role's credentials and the endpoint variables that
 // awsadapter.ConfigFromEnv reads, so the same binaries run against local
 // implementations of the AWS APIs. It imports no connector: the sync
@@ -76,7 +79,7 @@ func function(log *slog.Logger, p wiring.Plugins) (wiring.Function, awssdk.Confi
 	}
 	secrets := awsadapter.NewSecrets(awsadapter.SecretsManagerOf(secretsmanager.NewFromConfig(cfg)), arns)
 	return wiring.Function{Mappings: ms, Sources: splitList(os.Getenv("SOURCES")), Secrets: secrets,
-		HTTP: egress.Client(policy, wiring.HTTPTimeout), Log: log}, cfg, nil
+		HTTP: egress.Client(policy, wiring.HTTPTimeout), Log: log, Metrics: os.Stdout}, cfg, nil
 }
 
 // Ingress reads the ingress function's environment. It loads the mappings

@@ -1,7 +1,8 @@
 // Package samgen renders the per-target blocks of template.yaml from the
 // mapping files (the claim verifier's from the claim rules, the scheduled
-// jobs' from the job files), so that adding a target is a mapping file plus one
-// `profilesync template` run. It rewrites only the lines between the
+// jobs' from the job files, the dashboard and the alarms on the functions'
+// own metrics from every target and source: metrics.go), so that adding a
+// target is a mapping file plus one `profilesync template` run. It rewrites only the lines between the
 // "# BEGIN GENERATED <BLOCK>" / "# END GENERATED <BLOCK>" marker pairs;
 // everything else in the template is written by hand and read here only for
 // what the blocks depend on (the function Timeout, the SOURCES list).
@@ -34,7 +35,7 @@ const (
 // marker pair exactly once.
 var Blocks = []string{
 	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`
@@ -107,6 +108,8 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 		_, claim := claimTemplates[r.name]
 		_, job := jobTemplates[r.name]
 		switch {
+		case r.name == BlockMetrics:
+			blocks[r.name], err = renderMetrics(targets, sourcesOf(env), queuesOf(targets, cv != nil, jv != nil))
 		case claim:
 			blocks[r.name], err = renderClaims(r.name, cv)
 		case job:

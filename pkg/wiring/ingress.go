@@ -8,6 +8,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/metrics"
 	"github.com/profilesync/profilesync/pkg/profile"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
 )
@@ -47,8 +48,12 @@ func Ingress(ctx context.Context, p IngressPorts) (*ingress.Handler, error) {
 		}
 		route = router{ms: p.Mappings, rules: p.Rules}
 	}
-	return &ingress.Handler{Sources: parsers, Router: route, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
-		Now: p.now(), Log: p.log()}, nil
+	h := &ingress.Handler{Sources: parsers, Router: route, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
+		Now: p.now(), Log: p.log()}
+	if e := p.emitter(); e != nil {
+		h.Meter = metrics.Ingress{Emitter: e, Log: p.log()}
+	}
+	return h, nil
 }
 
 // router routes an event to the targets of the mappings and, when a claim

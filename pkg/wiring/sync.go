@@ -7,6 +7,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/metrics"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
 )
 
@@ -42,6 +43,9 @@ type SyncPorts struct {
 	// Bodies reads the envelopes the ingress stored aside for their size
 	// (IngressPorts.Bodies). Optional.
 	Bodies delivery.StoredBodies
+	// Journal hears of every message's decision besides the metrics
+	// (Function.Metrics): the per-record sync log. Optional.
+	Journal delivery.Journal
 }
 
 // Sync builds the delivery handler of p.Target. Its connector is built
@@ -86,8 +90,18 @@ func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
 		Notifier:    p.Notifier,
 		Retries:     p.Retries,
 		Guard:       guard,
+		Journal:     p.journal(),
 		Now:         p.now(),
 	}, nil
+}
+
+// journal is p.Journal and the metrics, either or both or nil.
+func (p SyncPorts) journal() delivery.Journal {
+	var m delivery.Journal
+	if e := p.emitter(); e != nil {
+		m = metrics.Journal{Emitter: e}
+	}
+	return metrics.Join(p.Journal, m)
 }
 
 func closeConnector(c connector.Connector) error {

@@ -14,6 +14,7 @@
 package wiring
 
 import (
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/mapping"
+	"github.com/profilesync/profilesync/pkg/metrics"
 )
 
 // HTTPTimeout bounds every call a function makes to a CIAM or a back-end.
@@ -63,6 +65,10 @@ type Function struct {
 	HTTP     *http.Client     // nil: egress.Production's client with HTTPTimeout
 	Log      *slog.Logger     // nil: slog.Default()
 	Now      func() time.Time // nil: time.Now
+	// Metrics takes the CloudWatch EMF lines (pkg/metrics): stdout on AWS,
+	// where Lambda ships them to CloudWatch Logs. Nil: no metrics (the
+	// local stack, whose `profilesync status` counts from its database).
+	Metrics io.Writer
 }
 
 func (f Function) httpClient() *http.Client {
@@ -77,6 +83,14 @@ func (f Function) log() *slog.Logger {
 		return f.Log
 	}
 	return slog.Default()
+}
+
+// emitter is the EMF writer of f.Metrics, nil without one.
+func (f Function) emitter() *metrics.Emitter {
+	if f.Metrics == nil {
+		return nil
+	}
+	return &metrics.Emitter{W: f.Metrics, Now: f.now()}
 }
 
 func (f Function) now() func() time.Time {
