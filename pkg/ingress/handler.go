@@ -62,6 +62,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return reply(http.StatusNotFound, "unknown source"), nil
 	}
 	log = log.With("source", name)
+	if resp, ok := h.handshake(ctx, parser, req, log); ok {
+		return resp, nil
+	}
 	body, status, msg := decodeBody(req)
 	if status != 0 {
 		log.Info("webhook rejected", "status", status, "reason", msg)
