@@ -288,3 +288,20 @@ func TestHandshake(t *testing.T) {
 		t.Error("Rejection shapes an answer; the ingress's should stand")
 	}
 }
+
+func TestWithClientState(t *testing.T) {
+	p := mustParser(t, validConfig)
+	unsigned := batch(note("updated", "u-1", ""), note("deleted", "u-2", "old-state-0123456789"))
+	body, err := WithClientState([]byte(unsigned), sampleState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := parse(t, p, string(body)); err != nil || len(evs) != 2 {
+		t.Fatalf("%v %v", evs, err)
+	}
+	for _, bad := range []string{`[]`, `{"value":[]}`, `{"value":[1]}`, `{"value":[null]}`, `nope`} {
+		if _, err := WithClientState([]byte(bad), sampleState); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
