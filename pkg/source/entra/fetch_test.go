@@ -14,6 +14,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox/entra"
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/internal/sourcetest"
 )
 
 const (
@@ -159,13 +160,8 @@ func TestUpdate(t *testing.T) {
 	fake.Put(&profile.Profile{Sub: "u1", Email: "a@example.com"}, extApp)
 	f := fetcher(t, fake, fakeSecret)
 	ctx := context.Background()
-	if err := f.Update(ctx, "u1", map[string]any{"loyaltyTier": "platinum", "consentVersion": 3}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := f.Fetch(ctx, "u1")
-	if err != nil || p.Custom["loyaltyTier"] != "platinum" || p.Custom["consentVersion"] != float64(3) {
-		t.Fatalf("after update: %+v %v", p, err)
-	}
+	sourcetest.CheckUpdate(t, f, "u1", map[string]any{"loyaltyTier": "platinum", "consentVersion": 3},
+		map[string]any{"loyaltyTier": "platinum", "consentVersion": 3, AccountEnabledAttribute: true})
 	patches := fake.Patches()
 	if len(patches) != 1 || patches[0].Properties[entra.ExtensionName(extApp, "loyaltyTier")] != "platinum" {
 		t.Fatalf("patches %+v", patches)
