@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +43,8 @@ func entraCall(t *testing.T, method, u, tok, ctype, body string) (int, map[strin
 // from the fake's users API and reaches the sandbox Salesforce; a forged
 // clientState is refused; the deletion deletes the contact.
 func TestEndToEndEntra(t *testing.T) {
-	s := startStack(t)
+	dir := t.TempDir()
+	s := startStackIn(t, dir)
 	graph := s.URL + sandbox.Prefix + "/entra"
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {sandbox.DevClientID},
 		"client_secret": {sandbox.DevClientSecret}, "scope": {"https://graph.microsoft.com/.default"}}
@@ -93,6 +96,17 @@ func TestEndToEndEntra(t *testing.T) {
 	if sts, err := s.Sandbox.Entra.NotifyLifecycle(context.Background(), "reauthorizationRequired"); err != nil || len(sts) != 1 || sts[0] != http.StatusAccepted {
 		t.Fatalf("lifecycle: %v %v", sts, err)
 	}
+
+	// `profilesync send entra` sets the secret's clientState on the sample.
+	sample, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", "entra-users-updated.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Send(context.Background(), SendOptions{URL: s.URL, DataDir: dir, Source: "entra", Body: sample})
+	if err != nil || res.Status != http.StatusAccepted {
+		t.Fatalf("send: %+v %v", res, err)
+	}
+	eventually(t, "Max's contact", func() bool { return contact(s, maxSub) != nil })
 
 	s.Sandbox.Entra.Delete(janeSub)
 	if sts, err := s.Sandbox.Entra.Notify(context.Background(), "deleted", janeSub); err != nil || len(sts) != 1 || sts[0] != http.StatusAccepted {
