@@ -8,5 +8,7 @@
 // clear status and a small JSON error that leaks no internals, and nothing
 // is enqueued. A genuine event is never refused for its envelope's size
 // (oversized.go), and an event time far ahead of receipt is held to it
-// (profile.Event.ClampFuture).
+// (profile.Event.ClampFuture). A platform's URL handshake is answered
+// without enqueuing: Okta's GET (challenge.go), Microsoft Graph's POST
+// ?validationToken= (handshake.go).
 package ingress
