@@ -103,6 +103,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			o.Log.Error("http server stopped", "error", err.Error())
 		}
 	}()
+	s.subscribeEntra(ctx, o)
 	return s, nil
 }
 

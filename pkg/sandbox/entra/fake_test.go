@@ -199,4 +199,29 @@ func TestSubscriptions(t *testing.T) {
 	if sts, _ := f.Notify(context.Background(), "deleted", "a"); len(sts) != 0 {
 		t.Errorf("notified after unsubscribing: %v", sts)
 	}
+
+	// The Go API validates as the HTTP one does; a PATCH notifies by itself.
+	if _, err := f.Subscribe(context.Background(), badSrv.URL, "ps-client-state-0123456789"); err == nil {
+		t.Error("Subscribe accepted a URL that fails the validation")
+	}
+	if _, err := f.Subscribe(context.Background(), goodSrv.URL, "ps-client-state-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := do(t, hc, "PATCH", srv.URL+"/v1.0/users/a", tok, "application/json", `{"city":"Wien"}`); st != 204 {
+		t.Fatalf("patch: %d", st)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		good.mu.Lock()
+		n := len(good.got)
+		last := good.got[n-1]
+		good.mu.Unlock()
+		if n == 3 && last["changeType"] == "updated" && last["resource"] == "Users/a" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no notification after the patch: %v", last)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

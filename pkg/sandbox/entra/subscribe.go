@@ -79,19 +79,11 @@ func (f *Fake) subscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "clientState is longer than 128 characters.")
 		return
 	}
-	for i, u := range []string{s.NotificationURL, s.LifecycleURL} {
-		if i == 1 && u == "" {
-			continue // no lifecycle URL
-		}
-		if err := f.validate(r.Context(), u); err != nil {
-			writeError(w, http.StatusBadRequest, "ValidationError", "Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.")
-			return
-		}
+	s.Expiration = exp.UTC()
+	if err := f.add(r.Context(), &s); err != nil {
+		writeError(w, http.StatusBadRequest, "ValidationError", "Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.")
+		return
 	}
-	s.ID, s.Expiration = newID(), exp.UTC()
-	f.mu.Lock()
-	f.subs[s.ID] = &s
-	f.mu.Unlock()
 	fakekit.WriteJSON(w, "application/json", http.StatusCreated, map[string]any{
 		"@odata.context": baseURL(r) + "/v1.0/$metadata#subscriptions/$entity",
 		"id":             s.ID, "resource": s.Resource, "changeType": s.ChangeType, "clientState": s.ClientState,
@@ -99,6 +91,37 @@ func (f *Fake) subscribe(w http.ResponseWriter, r *http.Request) {
 		"expirationDateTime": s.Expiration.Format("2006-01-02T15:04:05.0000000Z"), "applicationId": f.clientID,
 		"includeResourceData": false, "latestSupportedTlsVersion": "v1_2", "notificationContentType": "application/json",
 	})
+}
+
+// add validates the subscription's URLs and keeps it under a new id.
+func (f *Fake) add(ctx context.Context, s *subscription) error {
+	for i, u := range []string{s.NotificationURL, s.LifecycleURL} {
+		if i == 1 && u == "" {
+			continue // no lifecycle URL
+		}
+		if err := f.validate(ctx, u); err != nil {
+			return err
+		}
+	}
+	s.ID = newID()
+	f.mu.Lock()
+	f.subs[s.ID] = s
+	f.mu.Unlock()
+	return nil
+}
+
+// Subscribe subscribes notificationURL, which must answer the validation
+// request, to every change of users for the longest time Graph allows, as
+// POST /v1.0/subscriptions would: the local stack subscribes its own
+// webhook URL on start, so a change through the fake's Graph API notifies
+// it. It returns the subscription's id.
+func (f *Fake) Subscribe(ctx context.Context, notificationURL, clientState string) (string, error) {
+	s := &subscription{Resource: "users", ChangeType: "created,updated,deleted", NotificationURL: notificationURL,
+		ClientState: clientState, Expiration: f.now().Add(MaxSubscription).UTC()}
+	if err := f.add(ctx, s); err != nil {
+		return "", fmt.Errorf("subscribe %s: %w", notificationURL, err)
+	}
+	return s.ID, nil
 }
 
 func (f *Fake) unsubscribe(w http.ResponseWriter, r *http.Request) {
