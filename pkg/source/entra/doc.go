@@ -23,6 +23,13 @@
 // authenticated the same way, logged and yield nothing: renewing the
 // subscription is its owner's job, not this adapter's.
 //
+// Deletion: Entra deletes a user softly first (to deletedItems, restorable
+// for 30 days), and Graph announces that as "updated"; the user then reads
+// 404, so the sync skips the event as gone at the source, and the target
+// keeps its record until the permanent deletion's "deleted". Graph may
+// also announce a new user as "updated" (a documented known issue); the
+// fetch makes either equivalent.
+//
 // Not supported: rich notifications (includeResourceData, with
 // encryptedContent and validationTokens). Graph does not offer them for
 // users, and decrypting them would need the subscription's private key
