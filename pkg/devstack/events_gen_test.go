@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,18 @@ func writeSamples(t *testing.T) {
 		fixtureTime.UnixMilli(), maxSub, fixtureTime.UnixMilli())
 	write("ingress-fusionauth-user-update.json", apiRequest("fusionauth", map[string]string{"content-type": "application/json",
 		"x-fusionauth-signature-jwt": fusionauth.SignHS256(sandbox.DevFusionAuthKey, sandbox.DevFusionAuthKID, []byte(fa))}, fa))
+
+	// A Graph change notification for Jane, and the subscription's
+	// validation request (POST, token in the query, no body).
+	en := fmt.Sprintf(`{"value":[{"subscriptionId":"7f105c7d-2dc5-4530-97cd-4e7ae6534c07","subscriptionExpirationDateTime":"2025-01-20T10:00:00.0000000Z",`+
+		`"changeType":"updated","resource":"Users/%s","resourceData":{"@odata.type":"#Microsoft.Graph.User","@odata.id":"Users/%s","id":%q,`+
+		`"organizationId":%q},"clientState":%q,"tenantId":%q}]}`, janeSub, janeSub, janeSub, sandbox.DevEntraTenant, sandbox.DevEntraClientState, sandbox.DevEntraTenant)
+	write("ingress-entra-user-updated.json", apiRequest("entra", map[string]string{"content-type": "application/json; charset=utf-8"}, en))
+	validation := apiRequest("entra", map[string]string{"content-type": "text/plain; charset=utf-8"}, "")
+	token := "Validation: Testing client application reachability for subscription Request-Id: 3b1d0e2a-5c4f-4e6d-8a9b-0c1d2e3f4a5b"
+	validation["rawQueryString"] = "validationToken=" + url.QueryEscape(token)
+	validation["queryStringParameters"] = map[string]string{"validationToken": token}
+	write("ingress-entra-validation.json", validation)
 
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}

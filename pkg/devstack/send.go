@@ -24,6 +24,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/entra"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
@@ -68,6 +69,8 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - fusionauth: X-FusionAuth-Signature-JWT, an HS256 JWT with the first
 //     HMAC key over the body's request_body_sha256 (a config with only a
 //     jwks_url cannot be signed: the private key stays in FusionAuth).
+//   - entra: every notification's clientState set to the first of
+//     client_states, as Graph sets the subscription's.
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -107,9 +110,19 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return w, webhook.Authenticate(cfg, w.Header, body, now)
 	case fusionauth.Kind:
 		return signFusionAuth(secret, body)
+	case entra.Kind:
+		cfg, err := entra.ParseConfig(secret)
+		if err != nil {
+			return nil, err
+		}
+		b, err := entra.WithClientState(body, cfg.ClientStates[0])
+		if err != nil {
+			return nil, err
+		}
+		return jsonWebhook(b), nil
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind, entra.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {

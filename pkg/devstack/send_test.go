@@ -35,6 +35,7 @@ var (
 		`"data":{"id":"user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5","object":"user","first_name":"Jane","last_name":"Doe"}}`)
 	sendKeycloakBody = []byte(`{"time":1735729200456,"uid":"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b","type":"access.UPDATE_PROFILE",` +
 		`"authDetails":{"realmId":"profilesync","clientId":"account-console","userId":"` + sendJaneSub + `"}}`)
+	sendEntraBody      = []byte(`{"value":[{"subscriptionId":"7f105c7d-2dc5-4530-97cd-4e7ae6534c07","changeType":"updated","resource":"Users/` + sendJaneSub + `","resourceData":{"@odata.type":"#Microsoft.Graph.User","@odata.id":"Users/` + sendJaneSub + `","id":"` + sendJaneSub + `"},"tenantId":"` + sandbox.DevEntraTenant + `"}]}`)
 	sendZitadelBody    = []byte(`{"aggregateID":"` + sendMaxSub + `","aggregateType":"user","sequence":4,"event_type":"user.human.email.changed"}`)
 	sendGenericBody    = []byte(`{"event":"settings.after","flow_id":"f1","identity_id":"` + sendMaxSub + `","traits":{"email":"max@example.com"}}`)
 	sendFusionAuthBody = []byte(`{"event":{"type":"user.update","id":"e2b7c6d5-4a3f-4e21-9b8c-7d6e5f4a3b2c","createInstant":1735725900500,` +
@@ -169,6 +170,13 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want:   profile.Updated, subject: sendMaxSub,
 		},
 		{
+			name: "entra clientState", source: "entra", secret: dev["entra"], body: sendEntraBody,
+			tamper: func(w *Webhook) {
+				w.Body = bytes.Replace(w.Body, []byte(sandbox.DevEntraClientState), []byte("guessed-client-state-0000"), 1)
+			},
+			want: profile.Updated, subject: sendJaneSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -223,6 +231,8 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"fusionauth with only a JWKS", []byte(`{"kind":"fusionauth","jwks_url":"https://a/jwks.json","api_url":"https://a","api_key":"k"}`), sendFusionAuthBody, never},
 		{"logto without signing key", []byte(`{"kind":"logto","endpoint":"https://a","client_id":"c","client_secret":"s"}`), sendLogtoBody, never},
 		{"generic without secrets", []byte(`{"kind":"webhook","auth":"apikey","subject_path":"id","type_path":"t","event_types":{"e":"updated"}}`), sendGenericBody, never},
+		{"entra short clientState", []byte(`{"kind":"entra","client_states":["short"],"tenant_id":"t","client_id":"c","client_secret":"s"}`), sendEntraBody, never},
+		{"entra body not a collection", dev["entra"], []byte(`{"value":[]}`), never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},
 	}
 	for _, tt := range tests {

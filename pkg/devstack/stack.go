@@ -34,7 +34,7 @@ import (
 )
 
 // DefaultSources are the webhook sources the shipped configuration has.
-var DefaultSources = []string{"cidaas", "akamai", "clerk", "okta", "auth0", "keycloak", "zitadel", "logto", "generic", "fusionauth"}
+var DefaultSources = []string{"cidaas", "akamai", "clerk", "okta", "auth0", "keycloak", "zitadel", "logto", "generic", "fusionauth", "entra"}
 
 // Options configure a local stack.
 type Options struct {
@@ -103,6 +103,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			o.Log.Error("http server stopped", "error", err.Error())
 		}
 	}()
+	s.subscribeEntra(ctx, o)
 	return s, nil
 }
 

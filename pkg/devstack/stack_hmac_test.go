@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	fafake "github.com/profilesync/profilesync/pkg/sandbox/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source"
@@ -29,6 +30,7 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 		{"logto", "logto-post-register.json", maxSub},
 		{"generic", "generic-kratos-settings-after.json", maxSub},
 		{"fusionauth", "fusionauth-user-update.json", maxSub},
+		{"entra", "entra-users-updated.json", maxSub},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", tt.file))
@@ -40,7 +42,7 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, _, err := registry.New(tt.source, dev[tt.source], nil)
+			p, _, err := registry.New(tt.source, dev[tt.source], egress.Client(egress.Local, time.Second))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,7 +8,9 @@
 // clear status and a small JSON error that leaks no internals, and nothing
 // is enqueued. A genuine event is never refused for its envelope's size
 // (oversized.go), and an event time far ahead of receipt is held to it
-// (profile.Event.ClampFuture). Every POST's verdict (accepted, rejected
-// or unavailable, with a reason code) goes to an optional Meter: the
-// per-source metrics of pkg/metrics.
+// (profile.Event.ClampFuture). A platform's URL handshake is answered
+// without enqueuing: Okta's GET (challenge.go), Microsoft Graph's POST
+// ?validationToken= (handshake.go). Every other POST's verdict (accepted,
+// rejected or unavailable, with a reason code) goes to an optional Meter:
+// the per-source metrics of pkg/metrics.
 package ingress

@@ -76,6 +76,10 @@ func (h *Handler) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return reply(http.StatusNotFound, "unknown source"), rejectedAs(UnknownSource, ReasonUnknownSource)
 	}
 	log = log.With("source", name)
+	if resp, ok := h.handshake(ctx, parser, req, log); ok {
+		// A URL handshake, like Okta's GET, is no webhook: not metered.
+		return resp, Verdict{}
+	}
 	body, status, msg, reason := decodeBody(req)
 	if status != 0 {
 		log.Info("webhook rejected", "status", status, "reason", msg)

@@ -28,6 +28,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/braze"
 	"github.com/profilesync/profilesync/pkg/sandbox/brevo"
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
+	"github.com/profilesync/profilesync/pkg/sandbox/entra"
 	"github.com/profilesync/profilesync/pkg/sandbox/fusionauth"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
@@ -88,6 +89,11 @@ const (
 	DevFusionAuthKey    = "profilesync-dev-fusionauth-hmac-signing-key"
 	DevFusionAuthKID    = "profilesync-dev-fusionauth"
 	DevFusionAuthAPIKey = "profilesync-dev-fusionauth-api-key"
+	// DevEntraClientState is the "entra" source's Graph subscription
+	// clientState; DevEntraTenant is the fake's tenant, whose app
+	// registration is DevClientID with DevClientSecret.
+	DevEntraClientState = "profilesync-dev-entra-client-state"
+	DevEntraTenant      = "0e1d2c3b-4a59-4687-a5b4-c3d2e1f0a9b8"
 	// DevClaimsAPIKey is a development caller's key of POST /claims/verify
 	// (the claims-api secret's callers.<name>.api_key).
 	DevClaimsAPIKey = "profilesync-dev-claims-api-key"
@@ -112,7 +118,7 @@ var Targets = []string{"salesforce", "webhook", "hubspot", "brevo", "mailchimp",
 
 // Sources names the CIAM fakes, whose user APIs complete thin events (and
 // whose keys sign the samples) under Prefix/<name>/.
-var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth"}
+var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth", "entra"}
 
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
@@ -129,6 +135,7 @@ type Sandbox struct {
 	Zitadel    *zitadel.Fake
 	Logto      *logto.Fake
 	FusionAuth *fusionauth.Fake
+	Entra      *entra.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -163,6 +170,7 @@ func New() (*Sandbox, error) {
 		Zitadel:    zitadel.NewFake(DevZitadelPAT),
 		Logto:      logto.NewFake(DevClientID, DevClientSecret, DevLogtoResource),
 		FusionAuth: fusionauth.NewFake(DevFusionAuthAPIKey),
+		Entra:      entra.NewFake(DevEntraTenant, DevClientID, DevClientSecret),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -187,6 +195,7 @@ func New() (*Sandbox, error) {
 		s.Zitadel.Put(p)
 		s.Logto.Put(p)
 		s.FusionAuth.Put(p)
+		s.Entra.Put(p, "")
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
@@ -198,6 +207,7 @@ func New() (*Sandbox, error) {
 	s.mount("zitadel", s.Zitadel)
 	s.mount("logto", s.Logto)
 	s.mount("fusionauth", s.FusionAuth)
+	s.mount("entra", s.Entra)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -313,6 +323,8 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"generic": enc(GenericSecret(DevGenericAPIKey)),
 		"fusionauth": enc(map[string]any{"kind": "fusionauth", "hmac_keys": []string{DevFusionAuthKey},
 			"api_url": sb + "/fusionauth", "api_key": DevFusionAuthAPIKey}),
+		"entra": enc(map[string]any{"kind": "entra", "client_states": []string{DevEntraClientState}, "tenant_id": DevEntraTenant,
+			"client_id": DevClientID, "client_secret": DevClientSecret, "graph_url": sb + "/entra", "login_url": sb + "/entra"}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "fusionauth", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "entra", "fusionauth", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
 		t.Fatal(got)
 	}
 }
@@ -37,6 +37,7 @@ func TestNew(t *testing.T) {
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
 		{name: "okta", cfg: `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`, wantFetcher: true},
 		{name: "auth0", cfg: `{"kind":"auth0","authorization":["0123456789abcdef"],"domain":"https://a.auth0.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},
+		{name: "entra", cfg: `{"kind":"entra","client_states":["0123456789abcdef"],"tenant_id":"contoso.onmicrosoft.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "badkind", cfg: `{"kind":"gigya"}`, wantErr: []string{"source badkind: ", `"gigya"`}},
 		{name: "notjson", cfg: `nope`, wantErr: []string{"source notjson: "}},
 		{name: "missing", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c"}`, wantErr: []string{"source missing: ", `"client_secret"`}},
