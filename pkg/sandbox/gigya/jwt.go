@@ -6,9 +6,9 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"math/big"
-	"encoding/hex"
 	"net/http"
 )
 

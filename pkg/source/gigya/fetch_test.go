@@ -24,7 +24,7 @@ func TestFetchMapsAccount(t *testing.T) {
 		Gender: "female", Locale: "de", Birthdate: "1990-04-01", PhoneNumber: "+4915112345678",
 		Address:   &profile.Address{StreetAddress: "Hauptstr. 1", Locality: "Berlin", PostalCode: "10115", Country: "DE"},
 		UpdatedAt: &upd, Custom: map[string]any{"tier": "gold", "claims": map[string]any{"npi": "verified"}},
-		Consents:  map[string]profile.Consent{"newsletter": {Granted: true}, "terms.tos": {Granted: false, Version: "2", At: &upd}}}
+		Consents: map[string]profile.Consent{"newsletter": {Granted: true}, "terms.tos": {Granted: false, Version: "2", At: &upd}}}
 	fk.Put(jane)
 	got, err := f.Fetch(context.Background(), "u-jane")
 	if err != nil {

@@ -11,12 +11,12 @@ import (
 // account is an accounts.getAccountInfo answer (and an accounts.search
 // result), the parts a profile needs.
 type account struct {
-	UID                  string          `json:"UID"`
-	LastUpdatedTimestamp int64           `json:"lastUpdatedTimestamp"` // ms
-	Profile              accountProfile  `json:"profile"`
-	Data                 map[string]any  `json:"data"`
-	Preferences          map[string]any  `json:"preferences"`
-	Emails               *accountEmails  `json:"emails"`
+	UID                  string         `json:"UID"`
+	LastUpdatedTimestamp int64          `json:"lastUpdatedTimestamp"` // ms
+	Profile              accountProfile `json:"profile"`
+	Data                 map[string]any `json:"data"`
+	Preferences          map[string]any `json:"preferences"`
+	Emails               *accountEmails `json:"emails"`
 }
 
 type accountProfile struct {
