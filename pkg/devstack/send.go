@@ -25,6 +25,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
+	"github.com/profilesync/profilesync/pkg/source/gigya"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
@@ -68,6 +69,9 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - fusionauth: X-FusionAuth-Signature-JWT, an HS256 JWT with the first
 //     HMAC key over the body's request_body_sha256 (a config with only a
 //     jwks_url cannot be signed: the private key stays in FusionAuth).
+//   - gigya: X-Gigya-Sig-Hmac-Sha1, the base64 HMAC-SHA1 of the body with
+//     the first webhook secret (a jwt source cannot be signed: the key is
+//     SAP's).
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -107,9 +111,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return w, webhook.Authenticate(cfg, w.Header, body, now)
 	case fusionauth.Kind:
 		return signFusionAuth(secret, body)
+	case gigya.Kind:
+		return signGigya(secret, body)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind, gigya.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -212,6 +218,20 @@ func signFusionAuth(secret, body []byte) (*Webhook, error) {
 	}
 	w := jsonWebhook(body)
 	w.Header.Set(fusionauth.SignatureHeader, fusionauth.SignHS256(cfg.HMACKeys[0], "profilesync-send", body))
+	return w, nil
+}
+
+func signGigya(secret, body []byte) (*Webhook, error) {
+	cfg, err := gigya.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := gigya.HMACKey(cfg)
+	if !ok {
+		return nil, errors.New("gigya: a jwt source cannot be signed (the key is SAP's)")
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(gigya.HMACHeader, gigya.Signature(key, body))
 	return w, nil
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/cidaas"
 	"github.com/profilesync/profilesync/pkg/sandbox/fusionauth"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
+	"github.com/profilesync/profilesync/pkg/sandbox/gigya"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
 	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
 	"github.com/profilesync/profilesync/pkg/sandbox/logto"
@@ -88,6 +89,12 @@ const (
 	DevFusionAuthKey    = "profilesync-dev-fusionauth-hmac-signing-key"
 	DevFusionAuthKID    = "profilesync-dev-fusionauth"
 	DevFusionAuthAPIKey = "profilesync-dev-fusionauth-api-key"
+	// DevGigyaAPIKey is the "gigya" source's site; DevGigyaUserKey and
+	// DevGigyaSecret (base64, as SAP's console shows it) read its accounts
+	// and sign its webhooks (X-Gigya-Sig-Hmac-Sha1).
+	DevGigyaAPIKey  = "4_profilesyncDevSite"
+	DevGigyaUserKey = "profilesync-dev-gigya-user-key"
+	DevGigyaSecret  = "cHJvZmlsZXN5bmMtZGV2LWdpZ3lhLXNlY3JldCEh"
 	// DevClaimsAPIKey is a development caller's key of POST /claims/verify
 	// (the claims-api secret's callers.<name>.api_key).
 	DevClaimsAPIKey = "profilesync-dev-claims-api-key"
@@ -112,7 +119,7 @@ var Targets = []string{"salesforce", "webhook", "hubspot", "brevo", "mailchimp",
 
 // Sources names the CIAM fakes, whose user APIs complete thin events (and
 // whose keys sign the samples) under Prefix/<name>/.
-var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth"}
+var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth", "gigya"}
 
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
@@ -129,6 +136,7 @@ type Sandbox struct {
 	Zitadel    *zitadel.Fake
 	Logto      *logto.Fake
 	FusionAuth *fusionauth.Fake
+	Gigya      *gigya.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -163,6 +171,7 @@ func New() (*Sandbox, error) {
 		Zitadel:    zitadel.NewFake(DevZitadelPAT),
 		Logto:      logto.NewFake(DevClientID, DevClientSecret, DevLogtoResource),
 		FusionAuth: fusionauth.NewFake(DevFusionAuthAPIKey),
+		Gigya:      gigya.NewFake(DevGigyaAPIKey, DevGigyaUserKey, DevGigyaSecret),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -187,6 +196,7 @@ func New() (*Sandbox, error) {
 		s.Zitadel.Put(p)
 		s.Logto.Put(p)
 		s.FusionAuth.Put(p)
+		s.Gigya.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
@@ -198,6 +208,7 @@ func New() (*Sandbox, error) {
 	s.mount("zitadel", s.Zitadel)
 	s.mount("logto", s.Logto)
 	s.mount("fusionauth", s.FusionAuth)
+	s.mount("gigya", s.Gigya)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -313,6 +324,8 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"generic": enc(GenericSecret(DevGenericAPIKey)),
 		"fusionauth": enc(map[string]any{"kind": "fusionauth", "hmac_keys": []string{DevFusionAuthKey},
 			"api_url": sb + "/fusionauth", "api_key": DevFusionAuthAPIKey}),
+		"gigya": enc(map[string]any{"kind": "gigya", "api_key": DevGigyaAPIKey, "base_url": sb + "/gigya",
+			"user_key": DevGigyaUserKey, "secret": DevGigyaSecret}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

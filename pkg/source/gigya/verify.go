@@ -137,3 +137,13 @@ func decodeHash(s string) []byte {
 func (p *Parser) unauth(why string) error {
 	return fmt.Errorf("gigya %s: %s: %w", p.name, why, source.ErrUnauthenticated)
 }
+
+// HMACKey is the key a delivery to cfg's source is signed with (its first
+// webhook secret, decoded), for `profilesync send`; false for the jwt
+// scheme, whose key is SAP's.
+func HMACKey(cfg Config) ([]byte, bool) {
+	if cfg.normalize() != nil || cfg.Signature != SchemeHMAC {
+		return nil, false
+	}
+	return cfg.hmacKeys[0], true
+}

@@ -1,0 +1,68 @@
+package devstack
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source/gigya"
+)
+
+func gigyaNotification(typ, id, uid string, at time.Time) string {
+	return fmt.Sprintf(`{"events":[{"type":%q,"id":%q,"timestamp":%d,"callId":"c0ffee","version":"2.0","apiKey":%q,"data":{"uid":%q}}],`+
+		`"nonce":"n-%s","timestamp":%d}`, typ, id, at.Unix(), sandbox.DevGigyaAPIKey, uid, id, at.Unix())
+}
+
+func gigyaHeaders(body string) map[string]string {
+	key, _ := base64.StdEncoding.DecodeString(sandbox.DevGigyaSecret)
+	return map[string]string{"content-type": "application/json", gigya.HMACHeader: gigya.Signature(key, []byte(body))}
+}
+
+// SAP CDC end to end through the local stack: a signed thin notification
+// in, the account fetched from the Gigya fake, the contact at the
+// Salesforce fake; an account change made through setAccountInfo comes
+// back as the fake's own signed accountUpdated; a delete removes the
+// contact.
+func TestEndToEndGigya(t *testing.T) {
+	s := startStack(t)
+	now := time.Now()
+	body := gigyaNotification("accountUpdated", "e2e-gigya-1", janeSub, now)
+	if st, b := post(t, s.URL+"/webhooks/gigya", gigyaHeaders(body), body); st != 200 {
+		t.Fatalf("gigya webhook: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact", func() bool { return contact(s, janeSub) != nil })
+	c := contact(s, janeSub)
+	for k, v := range janeContact {
+		if c[k] != v {
+			t.Errorf("Jane's contact %s = %v, want %v", k, c[k], v)
+		}
+	}
+	if n := s.Sandbox.Gigya.Calls("/accounts.getAccountInfo"); n == 0 {
+		t.Error("the account did not come from the Gigya fake")
+	}
+
+	// A change through the accounts API: the fake announces it with a
+	// signed webhook, which syncs the new name.
+	form := url.Values{"apiKey": {sandbox.DevGigyaAPIKey}, "userKey": {sandbox.DevGigyaUserKey}, "secret": {sandbox.DevGigyaSecret},
+		"UID": {janeSub}, "profile": {`{"firstName":"Janet"}`}}
+	if st, b := post(t, s.URL+sandbox.Prefix+"/gigya/accounts.setAccountInfo", map[string]string{"content-type": "application/x-www-form-urlencoded"},
+		form.Encode()); st != 200 || !strings.Contains(b, `"errorCode":0`) {
+		t.Fatalf("setAccountInfo: %d %s", st, b)
+	}
+	eventually(t, "Janet's contact", func() bool { c := contact(s, janeSub); return c != nil && c["FirstName"] == "Janet" })
+
+	// A tampered delivery is refused; a delete removes the contact.
+	del := gigyaNotification("accountDeleted", "e2e-gigya-2", janeSub, now.Add(time.Second))
+	if st, _ := post(t, s.URL+"/webhooks/gigya", gigyaHeaders(del), strings.Replace(del, "accountDeleted", "accountUpdated", 1)); st != 401 {
+		t.Fatalf("tampered gigya webhook: %d, want 401", st)
+	}
+	if st, b := post(t, s.URL+"/webhooks/gigya", gigyaHeaders(del), del); st != 200 {
+		t.Fatalf("gigya delete: %d %s", st, b)
+	}
+	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
+	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
+}
