@@ -1,20 +1,49 @@
 package devstack
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/source/gigya"
+	"github.com/profilesync/profilesync/pkg/source/registry"
 )
 
 func gigyaNotification(typ, id, uid string, at time.Time) string {
 	return fmt.Sprintf(`{"events":[{"type":%q,"id":%q,"timestamp":%d,"callId":"c0ffee","version":"2.0","apiKey":%q,"data":{"uid":%q}}],`+
 		`"nonce":"n-%s","timestamp":%d}`, typ, id, at.Unix(), sandbox.DevGigyaAPIKey, uid, id, at.Unix())
+}
+
+// The raw webhook sample of `profilesync send gigya` signs with the dev
+// secret and decodes to one event of a demo account.
+func TestRawWebhookSampleGigya(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", "gigya-account-updated.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := sandbox.DevSecrets("http://127.0.0.1:3000")
+	now := time.Now()
+	w, err := Sign(dev["gigya"], body, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := registry.New("gigya", dev["gigya"], egress.Client(egress.Local, time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := p.Parse(context.Background(), source.Request{Header: w.Header, Query: w.Query, Body: w.Body, Now: now})
+	if err != nil || len(evs) != 1 || evs[0].Subject != maxSub {
+		t.Fatalf("%+v %v", evs, err)
+	}
 }
 
 func gigyaHeaders(body string) map[string]string {
@@ -55,8 +84,10 @@ func TestEndToEndGigya(t *testing.T) {
 	}
 	eventually(t, "Janet's contact", func() bool { c := contact(s, janeSub); return c != nil && c["FirstName"] == "Janet" })
 
-	// A tampered delivery is refused; a delete removes the contact.
-	del := gigyaNotification("accountDeleted", "e2e-gigya-2", janeSub, now.Add(time.Second))
+	// A tampered delivery is refused; a delete removes the contact. Its
+	// time follows the fake's announcement (stamped when it was sent), or
+	// the delete would be older than the update and rightly ignored.
+	del := gigyaNotification("accountDeleted", "e2e-gigya-2", janeSub, time.Now().Add(2*time.Second))
 	if st, _ := post(t, s.URL+"/webhooks/gigya", gigyaHeaders(del), strings.Replace(del, "accountDeleted", "accountUpdated", 1)); st != 401 {
 		t.Fatalf("tampered gigya webhook: %d, want 401", st)
 	}

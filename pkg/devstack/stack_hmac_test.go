@@ -29,7 +29,6 @@ func TestRawWebhookSamplesHMAC(t *testing.T) {
 		{"logto", "logto-post-register.json", maxSub},
 		{"generic", "generic-kratos-settings-after.json", maxSub},
 		{"fusionauth", "fusionauth-user-update.json", maxSub},
-		{"gigya", "gigya-account-updated.json", maxSub},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(eventsDir, "webhooks", tt.file))

@@ -118,6 +118,9 @@ func (c *Config) normalize() error {
 	if len(secrets) == 0 {
 		secrets = []string{c.Secret}
 	}
+	if c.Signature == SchemeJWT && len(c.WebhookSecrets) > 0 {
+		errs = append(errs, sourcekit.Field("webhook_secrets", "only for the hmac signature (a jwt is checked with the site's public key)"))
+	}
 	if len(c.WebhookSecrets) > 2 {
 		errs = append(errs, sourcekit.Field("webhook_secrets", "at most two (the old and the new during a rotation)"))
 	}

@@ -12,7 +12,7 @@ func TestParseConfig(t *testing.T) {
 		t.Fatalf("%v %v", c, err)
 	}
 	c, err = ParseConfig([]byte(`{"api_key":"4_x","base_url":"http://127.0.0.1:3000/sandbox/gigya/","secret":"` + testSecret + `",
-		"signature":"jwt","webhook_secrets":["` + testSecret + `","b3RoZXItZ2lneWEtcGFydG5lci1zZWNyZXQtYnl0ZXM="]}`))
+		"webhook_secrets":["` + testSecret + `","b3RoZXItZ2lneWEtcGFydG5lci1zZWNyZXQtYnl0ZXM="]}`))
 	if err != nil || c.BaseURL != "http://127.0.0.1:3000/sandbox/gigya" || len(c.hmacKeys) != 2 {
 		t.Fatalf("%v %v", c, err)
 	}
@@ -29,6 +29,8 @@ func TestParseConfig(t *testing.T) {
 			`"webhook_secrets[0]"`},
 		"three webhook secrets": {`{"api_key":"k","data_center":"us1","secret":"` + testSecret + `","webhook_secrets":["` +
 			testSecret + `","` + testSecret + `","` + testSecret + `"]}`, `"webhook_secrets"`},
+		"jwt with webhook secrets": {`{"api_key":"k","data_center":"us1","secret":"` + testSecret + `","signature":"jwt","webhook_secrets":["` +
+			testSecret + `"]}`, `"webhook_secrets"`},
 		"negative tolerance": {`{"api_key":"k","data_center":"us1","secret":"` + testSecret + `","tolerance_seconds":-1}`, `"tolerance_seconds"`},
 	} {
 		_, err := ParseConfig([]byte(tt.json))

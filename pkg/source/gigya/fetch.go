@@ -29,6 +29,9 @@ func NewFetcher(cfg Config, hc *http.Client) (*Fetcher, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
+	if err := sourcekit.CheckEgress(hc, "base_url", cfg.BaseURL); err != nil {
+		return nil, err
+	}
 	return &Fetcher{cfg: cfg, hc: sourcekit.Client(hc)}, nil
 }
 

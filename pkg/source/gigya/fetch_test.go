@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,14 @@ func TestFetchHTTPErrors(t *testing.T) {
 	}
 	if _, err := f.Fetch(context.Background(), ""); fault.ClassOf(err) != fault.Permanent {
 		t.Errorf("empty subject: %v", err)
+	}
+}
+
+// A base_url the production egress policy refuses fails when the source
+// is built, naming the field.
+func TestFetcherChecksEgress(t *testing.T) {
+	_, err := NewFetcher(Config{APIKey: siteKey, BaseURL: "http://127.0.0.1:3000/sandbox/gigya", Secret: testSecret}, nil)
+	if err == nil || !strings.Contains(err.Error(), `"base_url"`) {
+		t.Fatalf("%v", err)
 	}
 }
