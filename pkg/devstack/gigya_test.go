@@ -97,3 +97,40 @@ func TestEndToEndGigya(t *testing.T) {
 	eventually(t, "Jane's contact deleted", func() bool { return contact(s, janeSub) == nil })
 	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
 }
+
+// The JWT scheme through the stack: the parser reads the site's public key
+// from the Gigya fake's accounts.getJWTPublicKey, and an HMAC signature
+// alone no longer gets in.
+func TestEndToEndGigyaJWT(t *testing.T) {
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "secrets")
+	if err := os.MkdirAll(secrets, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`{"kind":"gigya","api_key":%q,"base_url":%q,"user_key":%q,"secret":%q,"signature":"jwt","tolerance_seconds":600}`,
+		sandbox.DevGigyaAPIKey, URLVar+sandbox.Prefix+"/gigya", sandbox.DevGigyaUserKey, sandbox.DevGigyaSecret)
+	if err := os.WriteFile(filepath.Join(secrets, "gigya.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startStackIn(t, dir)
+	body := gigyaNotification("accountUpdated", "e2e-gigya-jwt-1", maxSub, time.Now())
+	if st, _ := post(t, s.URL+"/webhooks/gigya", gigyaHeaders(body), body); st != 401 {
+		t.Fatalf("an HMAC signature for a jwt source: %d, want 401", st)
+	}
+	tok, err := s.Sandbox.Gigya.SignJWT([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := map[string]string{"content-type": "application/json", gigya.JWTHeader: tok}
+	if st, _ := post(t, s.URL+"/webhooks/gigya", h, body+" "); st != 401 {
+		t.Fatalf("a JWT over another body: %d, want 401", st)
+	}
+	if st, b := post(t, s.URL+"/webhooks/gigya", h, body); st != 200 {
+		t.Fatalf("gigya JWT webhook: %d %s", st, b)
+	}
+	eventually(t, "Max's contact", func() bool { c := contact(s, maxSub); return c != nil && c["LastName"] == "Mustermann" })
+	if n := s.Sandbox.Gigya.Calls("/accounts.getJWTPublicKey"); n != 1 {
+		t.Errorf("%d key fetches, want one (cached)", n)
+	}
+	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
+}
