@@ -29,7 +29,7 @@ var Spec = spec.Component{
 		{Name: "kind", Type: spec.String, Enum: []string{Kind}, Description: "Selects this adapter."},
 		{Name: "environment", Type: spec.String, Description: "The environment events are tagged with, e.g. prod."},
 		{Name: "api_key", Type: spec.String, Required: true, Description: "The site's API key."},
-		{Name: "data_center", Type: spec.String, Description: "The site's data center (us1, eu1, eu2, au1, cn1, …): the API is https://accounts.<data_center>.gigya.com. Set this or base_url."},
+		{Name: "data_center", Type: spec.String, Description: "The site's data center (us1, eu1, eu2, au1, …): the API is https://accounts.<data_center>.gigya.com. Set this or base_url (China's data center has its own domain)."},
 		{Name: "base_url", Type: spec.String, Description: "The accounts API's base URL instead of data_center (a proxy, the sandbox)."},
 		{Name: "user_key", Type: spec.String, Description: "An application's user key; empty: the partner secret authenticates."},
 		{Name: "secret", Type: spec.String, Required: true, Description: "The user key's secret (or the partner secret), base64 as the console shows it."},
