@@ -113,6 +113,8 @@ func writeSamples(t *testing.T) {
 	ggKey, _ := base64.StdEncoding.DecodeString(sandbox.DevGigyaSecret)
 	write("ingress-gigya-account-updated.json", apiRequest("gigya", map[string]string{"content-type": "application/json",
 		"x-gigya-sig-hmac-sha1": gigya.Signature(ggKey, []byte(gg))}, gg))
+	write("ingress-gigya-bad-signature.json", apiRequest("gigya", map[string]string{"content-type": "application/json",
+		"x-gigya-sig-hmac-sha1": gigya.Signature(ggKey, []byte(gg))}, strings.Replace(gg, "accountUpdated", "accountDeleted", 1)))
 
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}

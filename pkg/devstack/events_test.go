@@ -69,6 +69,7 @@ var expectations = map[string]want{
 	"ingress-generic-kratos-settings-after.json": {status: 200, enqueued: 2},
 	"ingress-fusionauth-user-update.json":        {status: 200, enqueued: 2},
 	"ingress-gigya-account-updated.json":         {status: 200, enqueued: 3},
+	"ingress-gigya-bad-signature.json":           {status: 401},
 	"ingress-generic-wrong-api-key.json":         {status: 401},
 	"ingress-cidaas-bad-api-key.json":            {status: 401},
 	"ingress-clerk-bad-signature.json":           {status: 401},
