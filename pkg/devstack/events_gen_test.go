@@ -16,6 +16,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
+	"github.com/profilesync/profilesync/pkg/source/gigya"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
@@ -118,6 +119,14 @@ func writeSamples(t *testing.T) {
 	validation["rawQueryString"] = "validationToken=" + url.QueryEscape(token)
 	validation["queryStringParameters"] = map[string]string{"validationToken": token}
 	write("ingress-entra-validation.json", validation)
+	gg := fmt.Sprintf(`{"events":[{"type":"accountUpdated","id":"b3e95b42-5788-49a7-842a-90c0f183d653","timestamp":%d,`+
+		`"callId":"f1e2d3c4b5a6978899aabbccddeeff00","version":"2.0","apiKey":%q,"data":{"uid":%q}}],`+
+		`"nonce":"8693aa10-9c75-48c9-a959-6ef1ae2b6b54","timestamp":%d}`, fixtureTime.Unix(), sandbox.DevGigyaAPIKey, maxSub, fixtureTime.Unix())
+	ggKey, _ := base64.StdEncoding.DecodeString(sandbox.DevGigyaSecret)
+	write("ingress-gigya-account-updated.json", apiRequest("gigya", map[string]string{"content-type": "application/json",
+		"x-gigya-sig-hmac-sha1": gigya.Signature(ggKey, []byte(gg))}, gg))
+	write("ingress-gigya-bad-signature.json", apiRequest("gigya", map[string]string{"content-type": "application/json",
+		"x-gigya-sig-hmac-sha1": gigya.Signature(ggKey, []byte(gg))}, strings.Replace(gg, "accountUpdated", "accountDeleted", 1)))
 
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
@@ -131,20 +140,20 @@ func writeSamples(t *testing.T) {
 
 	writeVerifierSamples(t, write)
 
-	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto","generic":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/generic","fusionauth":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/fusionauth"`
+	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto","generic":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/generic","fusionauth":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/fusionauth","gigya":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/gigya"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya", "SECRET_ARNS": arns + "}",
 			"BODY_BUCKET": "profilesync-dev-bodies",
 			"QUEUE_URLS":  `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
 	}
-	env["VerifierFunction"] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth",
+	env["VerifierFunction"] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya",
 		"SECRET_ARNS": arns + `,"claims-api":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/claims-api",` +
 			`"npi-registry":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/npi-registry",` +
 			`"salesforce":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/salesforce",` +
@@ -152,7 +161,7 @@ func writeSamples(t *testing.T) {
 		"CLAIMS_TABLE": "profilesync-dev-claims", "QUEUE_URL": queue + "claims", "DLQ_URL": queue + "claims-dlq",
 		"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
 	env["IngressFunction"]["QUEUE_URLS"] = `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook","claims":"` + queue + `claims"}`
-	env[JobsFunctionID] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth",
+	env[JobsFunctionID] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya",
 		"SECRET_ARNS": arns + `,"salesforce":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/salesforce"}`,
 		"JOBS_TABLE":  "profilesync-dev-jobs", "JOBS_QUEUE_URL": queue + "jobs", "EXPORT_BUCKET": "profilesync-dev-exports",
 		"ENVIRONMENT": "dev", "QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`}

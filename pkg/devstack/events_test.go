@@ -70,6 +70,8 @@ var expectations = map[string]want{
 	"ingress-fusionauth-user-update.json":        {status: 200, enqueued: 2},
 	"ingress-entra-user-updated.json":            {status: 202, enqueued: 3},
 	"ingress-entra-validation.json":              {status: 200},
+	"ingress-gigya-account-updated.json":         {status: 200, enqueued: 3},
+	"ingress-gigya-bad-signature.json":           {status: 401},
 	"ingress-generic-wrong-api-key.json":         {status: 401},
 	"ingress-cidaas-bad-api-key.json":            {status: 401},
 	"ingress-clerk-bad-signature.json":           {status: 401},

@@ -26,6 +26,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/entra"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
+	"github.com/profilesync/profilesync/pkg/source/gigya"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
@@ -71,6 +72,9 @@ type SETSigner func(claims []byte) ([]byte, error)
 //     jwks_url cannot be signed: the private key stays in FusionAuth).
 //   - entra: every notification's clientState set to the first of
 //     client_states, as Graph sets the subscription's.
+//   - gigya: X-Gigya-Sig-Hmac-Sha1, the base64 HMAC-SHA1 of the body with
+//     the first webhook secret (a jwt source cannot be signed: the key is
+//     SAP's).
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -120,9 +124,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 			return nil, err
 		}
 		return jsonWebhook(b), nil
+	case gigya.Kind:
+		return signGigya(secret, body)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind, entra.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind, entra.Kind, gigya.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -225,6 +231,20 @@ func signFusionAuth(secret, body []byte) (*Webhook, error) {
 	}
 	w := jsonWebhook(body)
 	w.Header.Set(fusionauth.SignatureHeader, fusionauth.SignHS256(cfg.HMACKeys[0], "profilesync-send", body))
+	return w, nil
+}
+
+func signGigya(secret, body []byte) (*Webhook, error) {
+	cfg, err := gigya.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := gigya.HMACKey(cfg)
+	if !ok {
+		return nil, errors.New("gigya: a jwt source cannot be signed (the key is SAP's)")
+	}
+	w := jsonWebhook(body)
+	w.Header.Set(gigya.HMACHeader, gigya.Signature(key, body))
 	return w, nil
 }
 

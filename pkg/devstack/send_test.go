@@ -40,6 +40,9 @@ var (
 	sendGenericBody    = []byte(`{"event":"settings.after","flow_id":"f1","identity_id":"` + sendMaxSub + `","traits":{"email":"max@example.com"}}`)
 	sendFusionAuthBody = []byte(`{"event":{"type":"user.update","id":"e2b7c6d5-4a3f-4e21-9b8c-7d6e5f4a3b2c","createInstant":1735725900500,` +
 		`"user":{"id":"` + sendMaxSub + `","email":"max@example.com","firstName":"Max","active":true}}}`)
+	sendGigyaBody = []byte(`{"events":[{"type":"accountUpdated","id":"b3e95b42-5788-49a7-842a-90c0f183d653","timestamp":1735725900,` +
+		`"callId":"f1e2d3c4b5a6978899aabbccddeeff00","version":"2.0","apiKey":"4_profilesyncDevSite","data":{"uid":"` + sendMaxSub + `"}}],` +
+		`"nonce":"8693aa10-9c75-48c9-a959-6ef1ae2b6b54","timestamp":1735726001}`)
 	sendLogtoBody = []byte(`{"event":"User.Data.Updated","createdAt":"2025-01-01T10:05:00.500Z","data":{"id":"` + sendMaxSub + `","name":"Max"}}`)
 	// The research samples' decoded-SET shape, with a foreign iss and aud
 	// that Sign must replace.
@@ -177,6 +180,13 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want: profile.Updated, subject: sendJaneSub,
 		},
 		{
+			name: "gigya HMAC-SHA1", source: "gigya", secret: dev["gigya"], body: sendGigyaBody,
+			tamper: func(w *Webhook) {
+				w.Body = bytes.Replace(w.Body, []byte("accountUpdated"), []byte("accountDeleted"), 1)
+			},
+			want: profile.Updated, subject: sendMaxSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -233,6 +243,7 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"generic without secrets", []byte(`{"kind":"webhook","auth":"apikey","subject_path":"id","type_path":"t","event_types":{"e":"updated"}}`), sendGenericBody, never},
 		{"entra short clientState", []byte(`{"kind":"entra","client_states":["short"],"tenant_id":"t","client_id":"c","client_secret":"s"}`), sendEntraBody, never},
 		{"entra body not a collection", dev["entra"], []byte(`{"value":[]}`), never},
+		{"gigya with the jwt scheme", sendSecretWith(t, dev["gigya"], map[string]any{"signature": "jwt"}), sendGigyaBody, never},
 		{"standardwebhooks bad secret", []byte(`{"kind":"standardwebhooks","secrets":["nope"]}`), sendClerkBody, never},
 	}
 	for _, tt := range tests {

@@ -137,6 +137,7 @@ func (s *Stack) startVerifier(ctx, runCtx context.Context, o Options, mux *http.
 	// (the verifier's write-back): an ACCOUNT_MODIFIED webhook, so the
 	// verdict flows to the targets and its echo reaches the verifier.
 	s.Sandbox.Cidaas.OnAdminUpdate(func(sub string) { s.announceCidaasChange(runCtx, o, sub) })
+	s.Sandbox.Gigya.OnUpdate(func(uid string) { s.announceGigyaChange(runCtx, o, uid) })
 	s.Sandbox.Salesforce.SeedDemoAccounts()
 	s.Sandbox.HubSpot.SeedDemoCompany()
 	return nil

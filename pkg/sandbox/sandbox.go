@@ -31,6 +31,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/sandbox/entra"
 	"github.com/profilesync/profilesync/pkg/sandbox/fusionauth"
 	"github.com/profilesync/profilesync/pkg/sandbox/generic"
+	"github.com/profilesync/profilesync/pkg/sandbox/gigya"
 	"github.com/profilesync/profilesync/pkg/sandbox/hubspot"
 	"github.com/profilesync/profilesync/pkg/sandbox/keycloak"
 	"github.com/profilesync/profilesync/pkg/sandbox/logto"
@@ -94,6 +95,12 @@ const (
 	// registration is DevClientID with DevClientSecret.
 	DevEntraClientState = "profilesync-dev-entra-client-state"
 	DevEntraTenant      = "0e1d2c3b-4a59-4687-a5b4-c3d2e1f0a9b8"
+	// DevGigyaAPIKey is the "gigya" source's site; DevGigyaUserKey and
+	// DevGigyaSecret (base64, as SAP's console shows it) read its accounts
+	// and sign its webhooks (X-Gigya-Sig-Hmac-Sha1).
+	DevGigyaAPIKey  = "4_profilesyncDevSite"
+	DevGigyaUserKey = "profilesync-dev-gigya-user-key"
+	DevGigyaSecret  = "cHJvZmlsZXN5bmMtZGV2LWdpZ3lhLXNlY3JldCEh"
 	// DevClaimsAPIKey is a development caller's key of POST /claims/verify
 	// (the claims-api secret's callers.<name>.api_key).
 	DevClaimsAPIKey = "profilesync-dev-claims-api-key"
@@ -118,7 +125,7 @@ var Targets = []string{"salesforce", "webhook", "hubspot", "brevo", "mailchimp",
 
 // Sources names the CIAM fakes, whose user APIs complete thin events (and
 // whose keys sign the samples) under Prefix/<name>/.
-var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth", "entra"}
+var Sources = []string{"cidaas", "akamai", "okta", "auth0", "keycloak", "zitadel", "logto", "fusionauth", "entra", "gigya"}
 
 // Sandbox is every fake, mounted under Prefix.
 type Sandbox struct {
@@ -136,6 +143,7 @@ type Sandbox struct {
 	Logto      *logto.Fake
 	FusionAuth *fusionauth.Fake
 	Entra      *entra.Fake
+	Gigya      *gigya.Fake
 	HubSpot    *hubspot.Fake
 	Brevo      *brevo.Fake
 	Mailchimp  *mailchimp.Fake
@@ -171,6 +179,7 @@ func New() (*Sandbox, error) {
 		Logto:      logto.NewFake(DevClientID, DevClientSecret, DevLogtoResource),
 		FusionAuth: fusionauth.NewFake(DevFusionAuthAPIKey),
 		Entra:      entra.NewFake(DevEntraTenant, DevClientID, DevClientSecret),
+		Gigya:      gigya.NewFake(DevGigyaAPIKey, DevGigyaUserKey, DevGigyaSecret),
 		mux:        http.NewServeMux(),
 	}
 	s.Salesforce.SetPathPrefix(Prefix + "/salesforce")
@@ -196,6 +205,7 @@ func New() (*Sandbox, error) {
 		s.Logto.Put(p)
 		s.FusionAuth.Put(p)
 		s.Entra.Put(p, "")
+		s.Gigya.Put(p)
 	}
 	s.mount("salesforce", s.Salesforce)
 	s.mount("webhook", s.Webhook)
@@ -208,6 +218,7 @@ func New() (*Sandbox, error) {
 	s.mount("logto", s.Logto)
 	s.mount("fusionauth", s.FusionAuth)
 	s.mount("entra", s.Entra)
+	s.mount("gigya", s.Gigya)
 	s.mount("hubspot", s.HubSpot)
 	s.mount("brevo", s.Brevo)
 	s.mount("mailchimp", s.Mailchimp)
@@ -325,6 +336,8 @@ func DevSecrets(base string) map[string]json.RawMessage {
 			"api_url": sb + "/fusionauth", "api_key": DevFusionAuthAPIKey}),
 		"entra": enc(map[string]any{"kind": "entra", "client_states": []string{DevEntraClientState}, "tenant_id": DevEntraTenant,
 			"client_id": DevClientID, "client_secret": DevClientSecret, "graph_url": sb + "/entra", "login_url": sb + "/entra"}),
+		"gigya": enc(map[string]any{"kind": "gigya", "api_key": DevGigyaAPIKey, "base_url": sb + "/gigya",
+			"user_key": DevGigyaUserKey, "secret": DevGigyaSecret}),
 		"salesforce": enc(map[string]any{
 			"login_url": sb + "/salesforce", "client_id": DevClientID, "client_secret": DevClientSecret,
 		}),

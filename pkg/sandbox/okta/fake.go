@@ -10,8 +10,11 @@
 // "errorLink","errorId","errorCauses"}): 401 E0000011 for a missing or
 // wrong token, 404 E0000007 for an unknown user, 429 E0000047 when
 // throttled. Every answer carries X-Rate-Limit-Limit, -Remaining and
-// -Reset (epoch seconds); Okta sends no Retry-After. It is not an Okta
-// emulator: no search, no filters, no OAuth.
+// -Reset (epoch seconds); Okta sends no Retry-After. OAuth 2.0 for service
+// apps (see oauth.go): POST /oauth2/v1/token with client_credentials and
+// a private_key_jwt assertion, then "Authorization: Bearer <token>" with
+// okta.users.read / okta.users.manage. It is not an Okta emulator: no
+// search, no filters, no DPoP.
 package okta
 
 import (
@@ -45,6 +48,10 @@ type Fake struct {
 	failures fakekit.Injector[fakekit.Failure]
 	calls    fakekit.Counter // by request path
 	updates  []Update        // partial profile updates applied, oldest first
+	apps     map[string]serviceApp
+	tokens   map[string]accessToken
+	jtis     map[string]bool // client assertions seen
+	issued   int
 }
 
 // NewFake returns a Fake that accepts one API token.
@@ -73,6 +80,16 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeError(w, fl.Status, "E0000009", "Internal Server Error")
+		return
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/oauth2/v1/token" {
+		f.issueToken(w, r)
+		return
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if f.bearer(w, r, tok) {
+			f.mux.ServeHTTP(w, r)
+		}
 		return
 	}
 	if !f.authorised(r) {

@@ -3,8 +3,13 @@
 // hook (constant-time, several values side by side during a rotation),
 // answers the hook's one-time verification GET (source.Challenger), and
 // decodes the System Log events of data.events[] into profile.Events; and a
-// Fetcher that reads the user from the Users API (GET /api/v1/users/{id}
-// with an SSWS API token), since Okta's events carry only ids.
+// Fetcher that reads the user from the Users API (GET /api/v1/users/{id}),
+// since Okta's events carry only ids, and writes claims back to it. The
+// Users API is called with an SSWS API token or, for an API Services app,
+// an OAuth 2.0 access token got with client credentials and a
+// private_key_jwt assertion (oauth.go; scopes okta.users.read and
+// okta.users.manage; cached, replaced once on a 401). DPoP-bound tokens
+// are not supported: the app must have DPoP turned off.
 //
 // Events kept: user.lifecycle.create (created); user.account.update_profile
 // and the status changes activate, reactivate, deactivate, suspend,
@@ -17,6 +22,5 @@
 // Assumed, UNCONFIRMED (shared/research/ciam-sources.md §6): whether Okta
 // sends the auth header on the verification GET. The challenge is answered
 // without it; when it is present it must match, so a wrong secret fails
-// closed there too. OAuth 2.0 (private_key_jwt) access to the Users API is
-// not implemented; an API token is required.
+// closed there too.
 package okta

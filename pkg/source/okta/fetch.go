@@ -17,9 +17,10 @@ import (
 
 // Fetcher reads users from the Okta Users API.
 type Fetcher struct {
-	cfg Config
-	hc  *http.Client
-	now func() time.Time
+	cfg    Config
+	hc     *http.Client
+	now    func() time.Time
+	tokens *sourcekit.ClientCredentials // nil with an API token
 }
 
 var _ source.Fetcher = (*Fetcher)(nil)
@@ -29,7 +30,8 @@ func NewFetcher(cfg Config, hc *http.Client) (*Fetcher, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
-	return &Fetcher{cfg: cfg, hc: sourcekit.Client(hc), now: time.Now}, nil
+	hc = sourcekit.Client(hc)
+	return &Fetcher{cfg: cfg, hc: hc, now: time.Now, tokens: newTokens(cfg, hc)}, nil
 }
 
 // New returns the Parser and Fetcher of the source instance name.
@@ -45,13 +47,15 @@ func New(name string, cfg Config, hc *http.Client) (*Parser, *Fetcher, error) {
 	return p, f, nil
 }
 
-// Fetch implements source.Fetcher: GET /api/v1/users/{id}.
+// Fetch implements source.Fetcher: GET /api/v1/users/{id}, with the API
+// token or an OAuth 2.0 access token (see Config).
 func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, error) {
 	if subject == "" {
 		return nil, fault.New(fault.Permanent, 0, "", "okta fetch: empty subject")
 	}
-	status, h, body, err := sourcekit.Get(ctx, f.hc, "okta get user", f.cfg.OrgURL+"/api/v1/users/"+url.PathEscape(subject),
-		http.Header{"Authorization": {"SSWS " + f.cfg.APIToken}})
+	status, h, body, err := f.do(ctx, func(ctx context.Context, auth http.Header) (int, http.Header, []byte, error) {
+		return sourcekit.Get(ctx, f.hc, "okta get user", f.cfg.OrgURL+"/api/v1/users/"+url.PathEscape(subject), auth)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,10 @@ func (f *Fetcher) Update(ctx context.Context, subject string, attrs map[string]a
 			return fault.New(fault.Permanent, 0, "", fmt.Sprintf("okta update: %q is an object; Okta profile attributes are flat", k))
 		}
 	}
-	status, h, body, err := sourcekit.SendJSON(ctx, f.hc, "okta update user", http.MethodPost,
-		f.cfg.OrgURL+"/api/v1/users/"+url.PathEscape(subject), map[string]any{"profile": attrs},
-		http.Header{"Authorization": {"SSWS " + f.cfg.APIToken}})
+	status, h, body, err := f.do(ctx, func(ctx context.Context, auth http.Header) (int, http.Header, []byte, error) {
+		return sourcekit.SendJSON(ctx, f.hc, "okta update user", http.MethodPost,
+			f.cfg.OrgURL+"/api/v1/users/"+url.PathEscape(subject), map[string]any{"profile": attrs}, auth)
+	})
 	if err != nil {
 		return err
 	}

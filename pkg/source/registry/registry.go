@@ -17,6 +17,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
 	"github.com/profilesync/profilesync/pkg/source/entra"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
+	"github.com/profilesync/profilesync/pkg/source/gigya"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
@@ -54,6 +55,7 @@ var kinds = map[string]Kind{
 	ssf.Kind:              kind(ssf.Spec, ssf.ParseConfig, ssf.New),
 	scim.Kind:             kind(scim.Spec, scim.ParseConfig, scim.New),
 	entra.Kind:            kind(entra.Spec, entra.ParseConfig, entra.New),
+	gigya.Kind:            kind(gigya.Spec, gigya.ParseConfig, gigya.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil

@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "entra", "fusionauth", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "entra", "fusionauth", "gigya", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
 		t.Fatal(got)
 	}
 }
@@ -38,7 +38,8 @@ func TestNew(t *testing.T) {
 		{name: "okta", cfg: `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`, wantFetcher: true},
 		{name: "auth0", cfg: `{"kind":"auth0","authorization":["0123456789abcdef"],"domain":"https://a.auth0.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},
 		{name: "entra", cfg: `{"kind":"entra","client_states":["0123456789abcdef"],"tenant_id":"contoso.onmicrosoft.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},
-		{name: "badkind", cfg: `{"kind":"gigya"}`, wantErr: []string{"source badkind: ", `"gigya"`}},
+		{name: "gigya", cfg: `{"kind":"gigya","api_key":"4_x","data_center":"eu1","user_key":"u","secret":"cHJvZmlsZXN5bmMtZGV2LWdpZ3lhLXNlY3JldCEh"}`, wantFetcher: true},
+		{name: "badkind", cfg: `{"kind":"nosuchciam"}`, wantErr: []string{"source badkind: ", `"nosuchciam"`}},
 		{name: "notjson", cfg: `nope`, wantErr: []string{"source notjson: "}},
 		{name: "missing", cfg: `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c"}`, wantErr: []string{"source missing: ", `"client_secret"`}},
 		{name: "unknown", cfg: `{"kind":"akamai","jwks_url":"https://j","issuer":"i","audience":"a","capture_url":"https://c","client_id":"c","client_secret":"s","extra":1}`, wantErr: []string{"source unknown: ", `"extra"`}},

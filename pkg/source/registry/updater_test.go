@@ -1,6 +1,13 @@
 package registry
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"strings"
 	"testing"
 
 	"github.com/profilesync/profilesync/pkg/source"
@@ -23,6 +30,8 @@ func TestFetchersThatUpdateAndList(t *testing.T) {
 		{"keycloak", `{"kind":"keycloak","secret":"s","base_url":"https://sso.example.com","realm":"acme","client_id":"c","client_secret":"s"}`, true, false},
 		{"logto", `{"kind":"logto","signing_key":"k","endpoint":"https://abc.logto.app","client_id":"c","client_secret":"s"}`, true, false},
 		{"fusionauth", `{"kind":"fusionauth","hmac_keys":["0123456789abcdef0123456789abcdef"],"api_url":"https://auth.acme.com","api_key":"k"}`, true, false},
+		{"gigya", `{"kind":"gigya","api_key":"4_x","data_center":"eu1","user_key":"u","secret":"cHJvZmlsZXN5bmMtZGV2LWdpZ3lhLXNlY3JldCEh"}`, true, true},
+		{"okta-oauth", `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","client_id":"0oa1","private_key":"` + ecKeyPEM + `"}`, true, false},
 		{"scim", `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`, true, true},
 		{"entra", `{"kind":"entra","client_states":["0123456789abcdef"],"tenant_id":"contoso.onmicrosoft.com","client_id":"c","client_secret":"s"}`, true, true},
 		// Fetch puts no custom attributes in the profile, so nothing could
@@ -45,3 +54,14 @@ func TestFetchersThatUpdateAndList(t *testing.T) {
 		})
 	}
 }
+
+// ecKeyPEM is a P-256 key made for the test, JSON-escaped.
+var ecKeyPEM = func() string {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	b, _ := json.Marshal(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	return strings.Trim(string(b), `"`)
+}()

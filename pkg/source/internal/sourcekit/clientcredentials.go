@@ -18,6 +18,9 @@ import (
 // a token never expires between our check and the CIAM's.
 const TokenMargin = 60 * time.Second
 
+// ClientAssertionType is RFC 7523's client_assertion_type of a JWT.
+const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
 // ClientCredentials fetches and caches an OAuth 2.0 client-credentials
 // token (RFC 6749 §4.4). It is safe for concurrent use; concurrent callers
 // share one token request.
@@ -29,6 +32,10 @@ type ClientCredentials struct {
 	// Basic sends the client in an Authorization: Basic header
 	// (client_secret_basic) instead of the form (client_secret_post).
 	Basic bool
+	// Assertion, when set, authenticates the client with a JWT it signs
+	// (private_key_jwt, RFC 7523 §2.2) instead of ClientSecret: it returns
+	// the client_assertion of a token request sent at now.
+	Assertion func(now time.Time) (string, error)
 	// Extra form parameters, e.g. resource and scope for Logto, audience
 	// for Auth0.
 	Extra url.Values
@@ -61,7 +68,15 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	for k, v := range c.Extra {
 		form[k] = v
 	}
-	if !c.Basic {
+	switch {
+	case c.Assertion != nil:
+		a, err := c.Assertion(now())
+		if err != nil {
+			return "", fault.Wrap(fault.Permanent, fmt.Errorf("%s token: client assertion: %w", c.Platform, err))
+		}
+		form.Set("client_assertion_type", ClientAssertionType)
+		form.Set("client_assertion", a)
+	case !c.Basic:
 		form.Set("client_id", c.ClientID)
 		form.Set("client_secret", c.ClientSecret)
 	}
@@ -71,7 +86,7 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if c.Basic {
+	if c.Basic && c.Assertion == nil {
 		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret)) // RFC 6749 §2.3.1
 	}
 	resp, err := Client(c.HTTP).Do(req)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,5 +68,32 @@ func TestClientCredentialsRefusedClientIsAuth(t *testing.T) {
 	_, err := cc.Token(context.Background())
 	if fault.ClassOf(err) != fault.Auth || fault.As(err).Code != "access_denied" {
 		t.Fatalf("refused client: %v (class %v)", err, fault.ClassOf(err))
+	}
+}
+
+// With an Assertion the client proves itself with a fresh signed JWT
+// (private_key_jwt) and sends no secret; a failing assertion is permanent.
+func TestClientCredentialsAssertion(t *testing.T) {
+	var form url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		form = r.PostForm
+		fmt.Fprint(w, `{"access_token":"t","expires_in":3600}`)
+	}))
+	defer srv.Close()
+	n := 0
+	cc := &ClientCredentials{Platform: "test", TokenURL: srv.URL, ClientID: "cid", HTTP: egress.Client(egress.Local, 5*time.Second),
+		Assertion: func(time.Time) (string, error) { n++; return fmt.Sprintf("jwt-%d", n), nil }}
+	if tok, err := cc.Token(context.Background()); err != nil || tok != "t" {
+		t.Fatal(tok, err)
+	}
+	if form.Get("client_assertion") != "jwt-1" || form.Get("client_assertion_type") != ClientAssertionType ||
+		form.Has("client_secret") || form.Get("grant_type") != "client_credentials" {
+		t.Fatalf("form %v", form)
+	}
+	cc = &ClientCredentials{Platform: "test", TokenURL: srv.URL, HTTP: egress.Client(egress.Local, 5*time.Second),
+		Assertion: func(time.Time) (string, error) { return "", fmt.Errorf("no key") }}
+	if _, err := cc.Token(context.Background()); fault.ClassOf(err) != fault.Permanent {
+		t.Fatalf("failing assertion: %v", err)
 	}
 }
