@@ -290,7 +290,7 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 	if pl.next.Hash, err = hashRecord(d.Key, d.Fields); err != nil {
 		return pl, fault.Wrap(fault.Permanent, err)
 	}
-	if d.Cause == mapping.CauseSync && live && st.Hash == pl.next.Hash && e.SourceType != profile.SourceTypeReconcile {
+	if d.Cause == mapping.CauseSync && live && st.Hash == pl.next.Hash && !e.Repair() {
 		pl.decided = Unchanged
 		return pl, h.putState(ctx, e.Subject, pl.next)
 	}

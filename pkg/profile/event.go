@@ -49,6 +49,12 @@ type Event struct {
 	// SourceType keeps the source's own event name (e.g. ACCOUNT_MODIFIED)
 	// for logs and mappings that need it.
 	SourceType string `json:"source_type,omitempty"`
+	// Replay marks an event `profilesync replay` queued again from the
+	// archive of accepted events: the sync handler delivers it even when
+	// its state says the target already holds the record (a record deleted
+	// by hand in the target comes back), as it does a reconciliation's
+	// repairs. Its SourceType stays the source's, which mappings may test.
+	Replay bool `json:"replay,omitempty"`
 	// Profile is the snapshot when the source sent one; nil for thin events,
 	// which the sync function completes by fetching the profile.
 	Profile *Profile `json:"profile,omitempty"`
@@ -107,3 +113,8 @@ func (e *Event) ClampFuture() bool {
 // state says the target already holds the record (the plan found it does
 // not).
 const SourceTypeReconcile = "reconcile"
+
+// Repair reports whether e repairs a target rather than reports a change:
+// a reconciliation's event or a replayed one. The sync handler pushes a
+// repair even when the last pushed record's hash is the same.
+func (e Event) Repair() bool { return e.SourceType == SourceTypeReconcile || e.Replay }
