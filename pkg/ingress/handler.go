@@ -44,7 +44,7 @@ type Handler struct {
 	// (optional; archive.go).
 	Archive Archive
 	Now     func() time.Time // defaults to time.Now
-	Log    *slog.Logger     // defaults to slog.Default()
+	Log     *slog.Logger     // defaults to slog.Default()
 
 	// Counts is read by tests and the local stack (see Counters).
 	Counts Counters
