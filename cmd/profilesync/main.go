@@ -64,6 +64,7 @@ func commands() []command {
 		{"claims", "verify, list and approve claims with the local stack's verifier", runClaims},
 		{"job", "list the scheduled jobs, or run one now against the local stack", runJob},
 		{"reconcile", "compare a target with the CIAM: plan (and --apply) creates, updates, deletes", runReconcile},
+		{"replay", "queue the archived events of a time range again (--since, --until, --target)", runReplay},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
 		{"version", "print the version, VCS revision and Go version", runVersion},
 		{"help", "describe a command: help COMMAND", nil},
