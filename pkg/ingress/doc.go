@@ -8,5 +8,7 @@
 // clear status and a small JSON error that leaks no internals, and nothing
 // is enqueued. A genuine event is never refused for its envelope's size
 // (oversized.go), and an event time far ahead of receipt is held to it
-// (profile.Event.ClampFuture).
+// (profile.Event.ClampFuture). Every accepted event is handed to the
+// optional Archive after it is queued; Replayer queues archived events
+// again for `profilesync replay` (archive.go, replay.go).
 package ingress
