@@ -114,6 +114,17 @@ func TestReplayFromS3ToSQS(t *testing.T) {
 		t.Errorf("webhook got %d messages from a salesforce replay", len(envs))
 	}
 
+	// Every mapping's target by default (never the claim verifier's unless
+	// named), and --source filters.
+	all := mustRun(t, "replay", "--bucket", bucket, "--since", "2026-03-01T10:00:00Z", "--until", "2026-03-01T12:00:00Z", "--dry-run")
+	if !strings.Contains(all, "3 matched; would queue: salesforce 3 webhook 3\n") {
+		t.Errorf("dry run for every target:\n%s", all)
+	}
+	other := mustRun(t, "replay", "--bucket", bucket, "--since", "2026-03-01T10:00:00Z", "--until", "2026-03-01T12:00:00Z", "--dry-run", "--source", "okta")
+	if !strings.Contains(other, "3 event(s) read from the archive") || !strings.Contains(other, "0 matched; would queue: nothing") {
+		t.Errorf("dry run for another source:\n%s", other)
+	}
+
 	if r := runCLI(t, "replay", "--bucket", bucket, "--queue-urls", `{"webhook":"x"}`, "--since", "2h"); r.code != 1 ||
 		!strings.Contains(r.stderr, `no queue for target "salesforce"`) {
 		t.Errorf("queue URLs without a target's: exit %d %s", r.code, r.stderr)
