@@ -71,22 +71,9 @@ func runReplay(ctx context.Context, c *cli, args []string) error {
 	if err := checkOutput(f, *output); err != nil {
 		return err
 	}
-	now := time.Now()
-	if *sinceFlag == "" {
-		return f.usageErr("--since is required")
-	}
-	since, err := replayTime(*sinceFlag, now)
+	since, until, err := replayRange(f, *sinceFlag, *untilFlag, time.Now())
 	if err != nil {
-		return f.usageErr("--since: %v", err)
-	}
-	until := now
-	if *untilFlag != "" {
-		if until, err = replayTime(*untilFlag, now); err != nil {
-			return f.usageErr("--until: %v", err)
-		}
-	}
-	if !since.Before(until) {
-		return f.usageErr("--since must be before --until")
+		return err
 	}
 	var mfs fs.FS = mappings.FS
 	if *mappingsDir != "" {
@@ -100,20 +87,9 @@ func runReplay(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, m := range ms.All() {
-		names = append(names, m.Name)
-	}
-	targets := names
-	if *targetFlag != "" {
-		targets = nil
-		known := append(slices.Clone(names), claims.QueueName)
-		for _, t := range strings.Split(*targetFlag, ",") {
-			if t = strings.TrimSpace(t); !slices.Contains(known, t) {
-				return f.usageErr("no target %q; targets: %s", t, strings.Join(names, ", "))
-			}
-			targets = append(targets, t)
-		}
+	targets, err := replayTargets(f, ms, *targetFlag)
+	if err != nil {
+		return err
 	}
 	route, err := wiring.IngressRouter(ms, rules)
 	if err != nil {
@@ -125,6 +101,48 @@ func runReplay(ctx context.Context, c *cli, args []string) error {
 		return rp.onAWS(ctx, c, *bucket, *queueURLs)
 	}
 	return rp.locally(ctx, c, filepath.Clean(*data), ms, rules, strings.TrimRight(*url, "/"))
+}
+
+// replayRange reads --since and --until (default now).
+func replayRange(f *flags, sinceFlag, untilFlag string, now time.Time) (since, until time.Time, err error) {
+	if sinceFlag == "" {
+		return since, until, f.usageErr("--since is required")
+	}
+	if since, err = replayTime(sinceFlag, now); err != nil {
+		return since, until, f.usageErr("--since: %v", err)
+	}
+	until = now
+	if untilFlag != "" {
+		if until, err = replayTime(untilFlag, now); err != nil {
+			return since, until, f.usageErr("--until: %v", err)
+		}
+	}
+	if !since.Before(until) {
+		return since, until, f.usageErr("--since must be before --until")
+	}
+	return since, until, nil
+}
+
+// replayTargets reads --target: every mapping's target when empty (the
+// claim verifier's queue only when named: a replay re-verifies nothing
+// unasked).
+func replayTargets(f *flags, ms *mapping.Set, flag string) ([]string, error) {
+	var names []string
+	for _, m := range ms.All() {
+		names = append(names, m.Name)
+	}
+	if flag == "" {
+		return names, nil
+	}
+	var targets []string
+	known := append(slices.Clone(names), claims.QueueName)
+	for _, t := range strings.Split(flag, ",") {
+		if t = strings.TrimSpace(t); !slices.Contains(known, t) {
+			return nil, f.usageErr("no target %q; targets: %s", t, strings.Join(names, ", "))
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
 }
 
 // replayRun is one replay's settings and its replayer.
