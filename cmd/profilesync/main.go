@@ -66,6 +66,7 @@ func commands() []command {
 		{"sync", "provision one subject now: its decision and differences (--dry-run), then the delivery", runSync},
 		{"footprint", "where one subject's data is: the CIAM, its consents, and each target's record and fields", runFootprint},
 		{"reconcile", "compare a target with the CIAM: plan (and --apply) creates, updates, deletes", runReconcile},
+		{"replay", "queue the archived events of a time range again (--since, --until, --target)", runReplay},
 		{"template", "render template.yaml's per-target blocks from the mappings", runTemplate},
 		{"version", "print the version, VCS revision and Go version", runVersion},
 		{"help", "describe a command: help COMMAND", nil},

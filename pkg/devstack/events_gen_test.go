@@ -144,8 +144,8 @@ func writeSamples(t *testing.T) {
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
 		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya", "SECRET_ARNS": arns + "}",
-			"BODY_BUCKET": "profilesync-dev-bodies",
-			"QUEUE_URLS":  `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
+			"BODY_BUCKET": "profilesync-dev-bodies", "ARCHIVE_BUCKET": "profilesync-dev-archive",
+			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
 		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya", "TARGET": target,

@@ -237,7 +237,7 @@ func checkEnvJSON(t *testing.T) {
 	if err := json.Unmarshal(raw, &env); err != nil {
 		t.Fatalf("env.json: %v", err)
 	}
-	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET"},
+	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET", "ARCHIVE_BUCKET"},
 		"VerifierFunction": {"SOURCES", "SECRET_ARNS", "CLAIMS_TABLE", "QUEUE_URL", "DLQ_URL"},
 		JobsFunctionID:     {"SOURCES", "SECRET_ARNS", "JOBS_TABLE", "JOBS_QUEUE_URL", "EXPORT_BUCKET", "QUEUE_URLS"}}
 	ms, _ := loadMappings(nil)

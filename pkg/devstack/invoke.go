@@ -28,6 +28,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/jobsdispatch"
+	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/verifierfn"
@@ -208,7 +209,9 @@ func invokeIngress(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.
 	}
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: FileSecrets{Dir: dir, BaseURL: o.URL}, HTTP: hc, Log: o.Log,
 		Now: func() time.Time { return o.Now }}
-	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir), Rules: rules})
+	archive := local.NewArchive(db) // on the invocation's clock, so --now does not expire it at once
+	archive.Now = fn.Now
+	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir), Rules: rules, Archive: archive})
 	if err != nil {
 		return nil, err
 	}

@@ -169,7 +169,8 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 
 // startRuntime builds the handlers, the HTTP routes and the pollers.
 func (s *Stack) startRuntime(ctx context.Context, o Options) error {
-	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues, Bodies: bodies(o.DataDir), Rules: s.Rules})
+	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues, Bodies: bodies(o.DataDir), Rules: s.Rules,
+		Archive: local.NewArchive(s.DB)})
 	if err != nil {
 		return err
 	}

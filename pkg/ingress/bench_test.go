@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
 	"github.com/profilesync/profilesync/pkg/source"
 	"github.com/profilesync/profilesync/pkg/source/registry"
@@ -220,5 +221,25 @@ func BenchmarkIngress(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkReplay routes and encodes 1,000 archived events for two
+// targets and sends them in pieces to a MemoryQueue: `profilesync
+// replay`'s own cost, without the archive read or the queue.
+func BenchmarkReplay(b *testing.B) {
+	evs := make([]ArchivedEvent, 1000)
+	for i := range evs {
+		evs[i] = ArchivedEvent{Event: profile.Event{ID: fmt.Sprint("e", i), Source: "clerk", Type: profile.Created,
+			Subject: fmt.Sprint("user_", i), OccurredAt: now, ReceivedAt: now,
+			Profile: &profile.Profile{Sub: fmt.Sprint("user_", i), FamilyName: "Doe", GivenName: "Jane"}}}
+	}
+	r := &Replayer{Router: mappings(b), Queue: &MemoryQueue{}, Log: slog.New(slog.DiscardHandler)}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Queue = &MemoryQueue{}
+		if _, err := r.Send(context.Background(), r.Plan(evs, nil)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

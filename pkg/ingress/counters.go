@@ -16,4 +16,7 @@ type Counters struct {
 	// StoredAside counts envelopes over the queue limit stored in the
 	// BodyStore, a pointer queued in their place.
 	StoredAside atomic.Int64
+	// ArchiveFailed counts webhook requests whose accepted events the
+	// Archive refused (logged as errors; the events were queued).
+	ArchiveFailed atomic.Int64
 }

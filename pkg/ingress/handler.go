@@ -41,8 +41,11 @@ type Handler struct {
 	// Bodies keeps the other envelopes too large for the queue (optional:
 	// without it such an event is answered 503 and logged as an error).
 	Bodies BodyStore
-	Now    func() time.Time // defaults to time.Now
-	Log    *slog.Logger     // defaults to slog.Default()
+	// Archive keeps every accepted event for `profilesync replay`
+	// (optional; archive.go).
+	Archive Archive
+	Now     func() time.Time // defaults to time.Now
+	Log     *slog.Logger     // defaults to slog.Default()
 
 	// Meter hears of every POST's verdict: the per-source metrics
 	// (optional).
@@ -99,7 +102,7 @@ func (h *Handler) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not verified", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), unavailable(name, ReasonVerifierDown)
 	}
-	batches, routed, n, err := h.route(ctx, log, evs, now)
+	batches, routed, archived, n, err := h.route(ctx, log, evs, now)
 	if errors.Is(err, errUnavailable) {
 		log.Error("webhook not enqueued", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, ReasonBodyStore)
@@ -114,6 +117,7 @@ func (h *Handler) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, ReasonEnqueueFailed)
 		}
 	}
+	h.archive(ctx, log, archived)
 	for i, e := range evs {
 		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType,
 			"subject_hash", redact.SubjectHash(e.Subject), "targets", routed[i].Targets)
@@ -141,9 +145,10 @@ type Routed struct {
 // route builds one batch per target. An invalid event fails the whole
 // request before anything is sent. Every source's events pass here, so
 // this is where a sender's clock is held to ours.
-func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Event, now time.Time) (map[string][]Message, []Routed, int, error) {
+func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Event, now time.Time) (map[string][]Message, []Routed, []ArchivedEvent, int, error) {
 	batches := map[string][]Message{}
 	routed := make([]Routed, 0, len(evs))
+	archived := make([]ArchivedEvent, 0, len(evs))
 	n := 0
 	for i := range evs {
 		e := &evs[i]
@@ -158,27 +163,34 @@ func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Eve
 				"occurred_at", sent, "received_at", e.ReceivedAt)
 		}
 		if err := e.Validate(); err != nil {
-			return nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
+			return nil, nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
 		}
 		r := Routed{EventID: e.ID, Targets: []string{}}
+		a := ArchivedEvent{Event: *e}
 		targets := h.Router.Route(*e)
 		bodies, err := profile.MarshalFor(*e, targets)
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
+			return nil, nil, nil, 0, fmt.Errorf("event %d: %w", i, err)
 		}
 		for j, target := range targets {
-			m, err := h.message(ctx, log, profile.NewEnvelope(target, *e), bodies[j])
+			m, bare, err := h.message(ctx, log, profile.NewEnvelope(target, *e), bodies[j])
 			if err != nil {
-				return nil, nil, 0, fmt.Errorf("event %d for %s: %w", i, target, err)
+				return nil, nil, nil, 0, fmt.Errorf("event %d for %s: %w", i, target, err)
 			}
+			a.Thinned = a.Thinned || bare
 			r.Targets = append(r.Targets, target)
 			m.ID = fmt.Sprintf("m%d", len(batches[target]))
 			batches[target] = append(batches[target], m)
 			n++
 		}
+		if a.Thinned {
+			a.Event.Profile = nil
+		}
+		a.Targets = r.Targets
 		routed = append(routed, r)
+		archived = append(archived, a)
 	}
-	return batches, routed, n, nil
+	return batches, routed, archived, n, nil
 }
 
 func decodeBody(req events.APIGatewayV2HTTPRequest) ([]byte, int, string, string) {

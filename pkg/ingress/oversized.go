@@ -18,11 +18,13 @@ var errUnavailable = errors.New("unavailable")
 // message encodes env as a queue message. A genuine event must not be lost
 // to size: an envelope over the queue limit goes thin when its source's
 // profile can be fetched at delivery, else into the BodyStore with a
-// pointer queued in its place.
-func (h *Handler) message(ctx context.Context, log *slog.Logger, env profile.Envelope, body []byte) (Message, error) {
-	m := messageOf(env, body)
+// pointer queued in its place. body is env's encoding. bare says the
+// queued message does not carry the profile: the archive keeps the event
+// as the queue has it.
+func (h *Handler) message(ctx context.Context, log *slog.Logger, env profile.Envelope, body []byte) (m Message, bare bool, err error) {
+	m = messageOf(env, body)
 	if m.size() <= profile.MaxMessage {
-		return m, nil
+		return m, false, nil
 	}
 	e := env.Event
 	log = log.With("event_id", e.ID, "target", env.Target, "envelope_bytes", len(m.Body))
@@ -32,24 +34,24 @@ func (h *Handler) message(ctx context.Context, log *slog.Logger, env profile.Env
 		if t, err := encode(thin); err == nil && t.size() <= profile.MaxMessage {
 			h.Counts.Thinned.Add(1)
 			log.Warn("envelope over the queue limit; queued without its profile, which the sync function fetches")
-			return t, nil
+			return t, true, nil
 		}
 	}
 	if h.Bodies == nil {
-		return Message{}, fmt.Errorf("envelope of %d bytes over the queue limit and no body store: %w", len(m.Body), errUnavailable)
+		return Message{}, false, fmt.Errorf("envelope of %d bytes over the queue limit and no body store: %w", len(m.Body), errUnavailable)
 	}
 	sum := sha256.Sum256(m.Body)
 	key := env.Target + "/" + hex.EncodeToString(sum[:])
 	if err := h.Bodies.Put(ctx, key, m.Body); err != nil {
-		return Message{}, fmt.Errorf("store envelope of %d bytes: %w: %w", len(m.Body), errUnavailable, err)
+		return Message{}, false, fmt.Errorf("store envelope of %d bytes: %w: %w", len(m.Body), errUnavailable, err)
 	}
 	p, err := encode(env.Pointer(key))
 	if err != nil {
-		return Message{}, err
+		return Message{}, false, err
 	}
 	h.Counts.StoredAside.Add(1)
 	log.Warn("envelope over the queue limit; stored aside, a pointer queued", "stored", key)
-	return p, nil
+	return p, true, nil
 }
 
 func encode(env profile.Envelope) (Message, error) {

@@ -20,6 +20,9 @@
 //	             answered 503 at ingress and dead-lettered at sync
 //	BODY_KMS_KEY optional: a KMS key for those objects, when the bucket's
 //	             default encryption is not to be used
+//	ARCHIVE_BUCKET ingress, optional: the S3 bucket of the archive of
+//	             accepted events (`profilesync replay`); unset, nothing is
+//	             archived
 //
 // The claim verifier's own variables are listed at Verifier.
 //
@@ -115,6 +118,13 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 	}
 	if b != nil { // a nil *Bodies in the port would not be "no store"
 		ports.Bodies = b
+	}
+	if bucket := os.Getenv("ARCHIVE_BUCKET"); bucket != "" {
+		store, err := awsadapter.NewObjectStore(cfg)
+		if err != nil {
+			return wiring.IngressPorts{}, err
+		}
+		ports.Archive = awsadapter.NewS3Archive(store, bucket)
 	}
 	return ports, nil
 }

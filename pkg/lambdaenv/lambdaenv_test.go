@@ -18,6 +18,7 @@ func awsEnv(t *testing.T) {
 	t.Setenv("SECRET_ARNS", "")
 	t.Setenv("SOURCES", "")
 	t.Setenv("BODY_BUCKET", "")
+	t.Setenv("ARCHIVE_BUCKET", "")
 }
 
 func TestIngressRoutesClaims(t *testing.T) {
@@ -35,5 +36,20 @@ func TestIngressRoutesClaims(t *testing.T) {
 	}
 	if p.Rules == nil || p.Rules.Get("employee") == nil {
 		t.Errorf("ingress ports carry no claim rules")
+	}
+}
+
+func TestIngressArchivesWhenArchiveBucketIsSet(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	awsEnv(t)
+	t.Setenv("QUEUE_URLS", `{"salesforce":"https://sqs.eu-central-1.amazonaws.com/123456789012/sf",`+
+		`"webhook":"https://sqs.eu-central-1.amazonaws.com/123456789012/wh","claims":"https://sqs.eu-central-1.amazonaws.com/123456789012/claims"}`)
+	p, err := lambdaenv.Ingress(log)
+	if err != nil || p.Archive != nil {
+		t.Fatalf("without ARCHIVE_BUCKET: archive %v, %v; want none", p.Archive, err)
+	}
+	t.Setenv("ARCHIVE_BUCKET", "profilesync-archive")
+	if p, err = lambdaenv.Ingress(log); err != nil || p.Archive == nil {
+		t.Fatalf("with ARCHIVE_BUCKET: archive %v, %v", p.Archive, err)
 	}
 }

@@ -102,3 +102,18 @@ create table if not exists queue_retry (
   retries integer not null,
   last_at integer not null
 ) strict;
+
+-- The archive of accepted events, the local twin of the S3 archive: one
+-- row per event the ingress accepted, as the queue got it, with the
+-- targets it was routed to, for `profilesync replay` (since version 8).
+-- It holds profiles: kept for the archive's retention, then expired.
+create table if not exists event_archive (
+  seq integer primary key autoincrement,
+  received_at integer not null, -- unix nanoseconds
+  event_id text not null,
+  source text not null,
+  subject text not null,
+  type text not null,
+  body text not null -- ingress.ArchivedEvent as JSON
+) strict;
+create index if not exists event_archive_received on event_archive (received_at);

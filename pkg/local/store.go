@@ -17,7 +17,7 @@ import (
 const DBFile = "profilesync.db"
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration.
-const schemaVersion = 6
+const schemaVersion = 8 // 8: event_archive (7 is the sync log's)
 
 //go:embed schema_goqite.sql
 var goqiteSchema string

@@ -49,6 +49,12 @@ type Event struct {
 	// SourceType keeps the source's own event name (e.g. ACCOUNT_MODIFIED)
 	// for logs and mappings that need it.
 	SourceType string `json:"source_type,omitempty"`
+	// Replay marks an event `profilesync replay` queued again from the
+	// archive of accepted events: the sync handler delivers it even when
+	// its state says the target already holds the record (a record deleted
+	// by hand in the target comes back), as it does a reconciliation's
+	// repairs. Its SourceType stays the source's, which mappings may test.
+	Replay bool `json:"replay,omitempty"`
 	// Profile is the snapshot when the source sent one; nil for thin events,
 	// which the sync function completes by fetching the profile.
 	Profile *Profile `json:"profile,omitempty"`
@@ -114,9 +120,9 @@ const SourceTypeReconcile = "reconcile"
 const SourceTypeOnDemand = "on_demand"
 
 // Repairs says whether e was made to bring a target in line with the
-// CIAM (a reconciliation's repair, a provision on demand) rather than to
-// report a change: the sync handler then delivers it even when its
-// state says the target already holds the record.
+// CIAM (a reconciliation's repair, a provision on demand, a replayed
+// event) rather than to report a change: the sync handler then delivers it
+// even when its state says the target already holds the record.
 func (e Event) Repairs() bool {
-	return e.SourceType == SourceTypeReconcile || e.SourceType == SourceTypeOnDemand
+	return e.SourceType == SourceTypeReconcile || e.SourceType == SourceTypeOnDemand || e.Replay
 }

@@ -24,6 +24,9 @@ type IngressPorts struct {
 	// Rules are the claim rules: an event one of them wants also goes to
 	// the verifier's queue (claims.QueueName). Optional.
 	Rules *claims.RuleSet
+	// Archive keeps every accepted event for `profilesync replay`: an S3
+	// bucket on AWS (ARCHIVE_BUCKET), SQLite locally. Optional.
+	Archive ingress.Archive
 }
 
 // Ingress builds the webhook handler: every source from its secret, routing
@@ -41,19 +44,29 @@ func Ingress(ctx context.Context, p IngressPorts) (*ingress.Handler, error) {
 	for name := range fetchers {
 		fetchable[name] = true
 	}
-	var route ingress.Router = p.Mappings
-	if len(p.Rules.All()) > 0 {
-		if p.Mappings.Get(claims.QueueName) != nil {
-			return nil, errors.New("ingress: a mapping may not be called " + claims.QueueName + ": the claim verifier's queue has that name")
-		}
-		route = router{ms: p.Mappings, rules: p.Rules}
+	route, err := IngressRouter(p.Mappings, p.Rules)
+	if err != nil {
+		return nil, err
 	}
 	h := &ingress.Handler{Sources: parsers, Router: route, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
-		Now: p.now(), Log: p.log()}
+		Archive: p.Archive, Now: p.now(), Log: p.log()}
 	if e := p.emitter(); e != nil {
 		h.Meter = metrics.Ingress{Emitter: e, Log: p.log()}
 	}
 	return h, nil
+}
+
+// IngressRouter is the routing the ingress uses: the mappings' targets
+// and, when a claim rule wants the event, the verifier's queue.
+// `profilesync replay` routes archived events with it again.
+func IngressRouter(ms *mapping.Set, rules *claims.RuleSet) (ingress.Router, error) {
+	if len(rules.All()) == 0 {
+		return ms, nil
+	}
+	if ms.Get(claims.QueueName) != nil {
+		return nil, errors.New("ingress: a mapping may not be called " + claims.QueueName + ": the claim verifier's queue has that name")
+	}
+	return router{ms: ms, rules: rules}, nil
 }
 
 // router routes an event to the targets of the mappings and, when a claim
