@@ -37,7 +37,8 @@ func NewSyncLog(db *DB, retention time.Duration) *SyncLog {
 const expireBatch = 500
 
 // Record implements delivery.Journal: the batch's entries in one
-// transaction, with expired rows pruned on the way.
+// transaction, each kept for the retention from now, with expired rows
+// pruned on the way.
 func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 	if len(es) == 0 {
 		return nil
@@ -54,7 +55,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 				at = now
 			}
 			if _, err := tx.ExecContext(ctx, `insert into sync_log (subject, target, at, expires_at, entry) values (?, ?, ?, ?, ?)`,
-				e.Subject, e.Target, at.UnixNano(), at.Add(l.retention).UnixNano(), string(b)); err != nil {
+				e.Subject, e.Target, at.UnixNano(), now.Add(l.retention).UnixNano(), string(b)); err != nil {
 				return fmt.Errorf("record sync log: %w", err)
 			}
 		}

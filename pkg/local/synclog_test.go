@@ -76,10 +76,11 @@ func TestSyncLogExpires(t *testing.T) {
 	if err := l.Record(ctx, []delivery.Entry{recent}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.sql.ExecContext(ctx, `insert into sync_log (subject, target, at, expires_at, entry) values ('u-1', 'crm', ?, ?, '{}')`,
-		old.At.UnixNano(), old.At.Add(time.Hour).UnixNano()); err != nil {
+	l.now = func() time.Time { return old.At }
+	if err := l.Record(ctx, []delivery.Entry{old}); err != nil {
 		t.Fatal(err)
 	}
+	l.now = func() time.Time { return now }
 	if got, _ := l.List(ctx, "u-1", "", 0); len(got) != 1 || got[0].EventID != "recent" {
 		t.Errorf("listed %+v, want only the recent entry", got)
 	}
@@ -89,9 +90,11 @@ func TestSyncLogExpires(t *testing.T) {
 	if n, err := s.ExpireSyncLog(ctx, now, false); err != nil || n != 1 {
 		t.Fatalf("expire = %d, %v; want 1", n, err)
 	}
-	if _, err := db.sql.ExecContext(ctx, `insert into sync_log (subject, target, at, expires_at, entry) values ('u-1', 'crm', 0, 1, '{}')`); err != nil {
+	l.now = func() time.Time { return old.At }
+	if err := l.Record(ctx, []delivery.Entry{old}); err != nil {
 		t.Fatal(err)
 	}
+	l.now = func() time.Time { return now }
 	if err := l.Record(ctx, []delivery.Entry{recent}); err != nil {
 		t.Fatal(err)
 	}
