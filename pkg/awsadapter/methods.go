@@ -26,16 +26,19 @@ type DynamoDBMethods struct {
 	GetItemFunc func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItemFunc func(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	QueryFunc   func(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	// BatchWriteItemFunc writes the sync log (SyncLog).
+	BatchWriteItemFunc func(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 // DynamoDBOf returns c's operations as method values.
 func DynamoDBOf(c *dynamodb.Client) DynamoDBMethods {
-	return DynamoDBMethods{GetItemFunc: c.GetItem, PutItemFunc: c.PutItem, QueryFunc: c.Query}
+	return DynamoDBMethods{GetItemFunc: c.GetItem, PutItemFunc: c.PutItem, QueryFunc: c.Query, BatchWriteItemFunc: c.BatchWriteItem}
 }
 
 var (
 	_ DynamoDBAPI  = DynamoDBMethods{}
 	_ AbandonedAPI = DynamoDBMethods{}
+	_ SyncLogAPI   = DynamoDBMethods{}
 )
 
 func (m DynamoDBMethods) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
@@ -48,6 +51,10 @@ func (m DynamoDBMethods) PutItem(ctx context.Context, in *dynamodb.PutItemInput,
 
 func (m DynamoDBMethods) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	return m.QueryFunc(ctx, in, optFns...)
+}
+
+func (m DynamoDBMethods) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	return m.BatchWriteItemFunc(ctx, in, optFns...)
 }
 
 // SQSMethods are the SQS operations of Queues (ingress) and RetryQueue

@@ -33,6 +33,7 @@ const (
 	stateAttrDeleted     = "deleted"
 	stateAttrUpdatedAt   = "updated_at" // RFC 3339, when this item was written
 	stateAttrExpiresAt   = "expires_at" // epoch seconds; tombstones only
+	stateAttrFields      = "fields"     // map of target path to print (delivery.State.Fields)
 
 	statePKPrefix = "target#"
 	stateSKPrefix = "subject#"
@@ -135,6 +136,13 @@ func (s *StateTable) Put(ctx context.Context, target, subject string, st deliver
 			item[name] = &types.AttributeValueMemberS{Value: v}
 		}
 	}
+	if len(st.Fields) > 0 {
+		fields := make(map[string]types.AttributeValue, len(st.Fields))
+		for k, v := range st.Fields {
+			fields[k] = &types.AttributeValueMemberS{Value: v}
+		}
+		item[stateAttrFields] = &types.AttributeValueMemberM{Value: fields}
+	}
 	if st.Deleted {
 		item[stateAttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(TombstoneTTL).Unix(), 10)}
 	}
@@ -192,6 +200,14 @@ func decodeState(item map[string]types.AttributeValue) (delivery.State, error) {
 	st.Hash = stringAttr(item, stateAttrHash)
 	if d, ok := item[stateAttrDeleted].(*types.AttributeValueMemberBOOL); ok {
 		st.Deleted = d.Value
+	}
+	if m, ok := item[stateAttrFields].(*types.AttributeValueMemberM); ok && len(m.Value) > 0 {
+		st.Fields = make(map[string]string, len(m.Value))
+		for k, v := range m.Value {
+			if s, ok := v.(*types.AttributeValueMemberS); ok {
+				st.Fields[k] = s.Value
+			}
+		}
 	}
 	return st, nil
 }

@@ -31,7 +31,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 	if !ok || b.MaxBatch() < 2 {
 		for i := range res {
 			if res[i].err == nil {
-				res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
+				res[i].take(h.deliver(ctx, res[i].env.Event))
 			}
 		}
 		return res
@@ -60,7 +60,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		pl, err := prepared[i].pl, prepared[i].err
 		switch {
 		case err != nil || pl.decided != "":
-			res[i].out, res[i].recordID, res[i].err = pl.decided, pl.next.RecordID, err
+			res[i].take(pl.result(pl.decided, err))
 		case pl.delete || pl.optOut:
 			later = append(later, i)
 		default:
@@ -72,9 +72,15 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		h.upsertChunk(ctx, b, chunk, plans, res)
 	}
 	for _, i := range later {
-		res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
+		res[i].take(h.deliver(ctx, res[i].env.Event))
 	}
 	return res
+}
+
+// take sets r to o, keeping r's envelope.
+func (r *result) take(o result) {
+	o.env = r.env
+	*r = o
 }
 
 // prepareWorkers bounds the state reads and profile fetches a large batch
@@ -129,7 +135,7 @@ func (h *Handler) upsertChunk(ctx context.Context, b connector.Batcher, chunk []
 		if callErr == nil {
 			r, callErr = results[j], errs[j]
 		}
-		res[i].out, res[i].recordID, res[i].err = h.finish(ctx, plans[i], r, callErr)
+		res[i].take(h.finish(ctx, plans[i], r, callErr))
 	}
 }
 

@@ -50,6 +50,10 @@ type Handler struct {
 	// Journal hears of every message's decision: the per-record sync log
 	// and the metrics (optional).
 	Journal Journal
+	// LogKey keys the fingerprints of the sync log's field diff (the
+	// deployment's sync-log secret on AWS, a generated file locally). Nil:
+	// no fingerprints are kept and entries carry no Changes.
+	LogKey []byte
 	// Guard rate-limits calls to the back-end and pauses them while it is
 	// down (optional).
 	Guard *Guard
@@ -84,7 +88,11 @@ type result struct {
 	out      Outcome
 	env      *profile.Envelope
 	recordID string
-	err      error
+	// changes is the field diff of the call made, or of the one that
+	// failed (so a retry or a dead letter says what is pending).
+	changes []Change
+	created bool // the target held no live record of the subject
+	err     error
 }
 
 // Handle is the Lambda handler: SQS batch in, the failed message ids out.
@@ -113,7 +121,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			continue
 		}
 		n, retry := h.settle(ctx, log, msg, r)
-		entries = append(entries, h.entry(msg.MessageId, result{out: n.outcome(retry), env: r.env, recordID: r.recordID}, n))
+		entries = append(entries, h.entry(msg.MessageId, result{out: n.outcome(retry), env: r.env, recordID: r.recordID,
+			changes: r.changes, created: r.created}, n))
 		if retry {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			if n.Type != "" {
@@ -193,14 +202,15 @@ func (h *Handler) decode(ctx context.Context, body string) (*profile.Envelope, e
 // Deliver applies one event to the target.
 func (h *Handler) Deliver(ctx context.Context, e profile.Event) (Outcome, error) {
 	defer h.locks.lock(e.Subject)()
-	out, _, err := h.deliver(ctx, e)
-	return out, err
+	r := h.deliver(ctx, e)
+	return r.out, r.err
 }
 
-func (h *Handler) deliver(ctx context.Context, e profile.Event) (Outcome, string, error) {
+// deliver applies e; the result's env is the caller's to set.
+func (h *Handler) deliver(ctx context.Context, e profile.Event) result {
 	pl, err := h.prepare(ctx, e)
 	if err != nil || pl.decided != "" {
-		return pl.decided, pl.next.RecordID, err
+		return pl.result(pl.decided, err)
 	}
 	if pl.delete {
 		err = h.call(ctx, func(ctx context.Context) error { return h.Connector.Delete(ctx, pl.rec) })
@@ -209,9 +219,9 @@ func (h *Handler) deliver(ctx context.Context, e profile.Event) (Outcome, string
 	if pl.optOut {
 		o, ok := h.Connector.(connector.OptOuter)
 		if !ok {
-			return "", "", fault.Wrap(fault.Permanent, fmt.Errorf("mapping %s asks for opt_out but its connector %s has none: use {deactivate: {...}}", h.Mapping.Name, h.Mapping.Connector))
+			return pl.result("", fault.Wrap(fault.Permanent, fmt.Errorf("mapping %s asks for opt_out but its connector %s has none: use {deactivate: {...}}", h.Mapping.Name, h.Mapping.Connector)))
 		}
-		err = h.call(ctx, func(ctx context.Context) error { return o.OptOut(ctx, pl.rec) })
+		err := h.call(ctx, func(ctx context.Context) error { return o.OptOut(ctx, pl.rec) })
 		return h.finish(ctx, pl, connector.Result{}, err)
 	}
 	var res connector.Result
@@ -231,6 +241,13 @@ type plan struct {
 	optOut  bool
 	cause   mapping.Cause // why the call is made (sync, opt_out, out_of_scope, deleted)
 	decided Outcome       // set when no call is needed
+	changes []Change      // the field diff against the last record pushed
+	created bool          // no live record before this one
+}
+
+// result is what became of the plan: out and err, with its diff.
+func (pl plan) result(out Outcome, err error) result {
+	return result{out: out, recordID: pl.next.RecordID, changes: pl.changes, created: pl.created, err: err}
 }
 
 // prepare reads the state, completes a thin event and maps it.
@@ -272,27 +289,35 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 		if d.Cause == mapping.CauseNotSubscribed {
 			pl.decided = NotRouted
 		}
-		pl.next.Hash, pl.next.Deleted = st.Hash, st.Deleted || d.Ends
+		pl.next.Hash, pl.next.Deleted, pl.next.Fields = st.Hash, st.Deleted || d.Ends, st.Fields
 		return pl, h.putState(ctx, e.Subject, pl.next)
 	}
 	pl.cause = d.Cause
 	pl.rec = connector.Record{Key: d.Key, Fields: d.Fields, RecordID: st.RecordID, Event: e}
 	pl.next.Deleted = d.Ends
+	var last map[string]string // the prints of the record the target holds
+	if live {
+		last = st.Fields
+	}
 	if d.Action == mapping.Delete {
 		pl.delete = true
+		pl.changes = diffFields(last, nil, h.Mapping.Log)
 		return pl, nil
 	}
 	if d.Action == mapping.OptOut {
 		// The record stays live; no hash, so a consent granted again
 		// pushes the whole record.
 		pl.optOut = true
+		pl.next.Fields = st.Fields
 		return pl, nil
 	}
+	prints := h.fieldPrints(d.Fields)
+	pl.changes, pl.next.Fields, pl.created = diffFields(last, prints, h.Mapping.Log), mergePrints(last, prints), !live
 	if pl.next.Hash, err = hashRecord(d.Key, d.Fields); err != nil {
 		return pl, fault.Wrap(fault.Permanent, err)
 	}
 	if d.Cause == mapping.CauseSync && live && st.Hash == pl.next.Hash && !e.Repairs() {
-		pl.decided = Unchanged
+		pl.decided, pl.changes, pl.created = Unchanged, nil, false
 		return pl, h.putState(ctx, e.Subject, pl.next)
 	}
 	return pl, nil
@@ -308,9 +333,9 @@ func (h *Handler) putState(ctx context.Context, subject string, st State) error 
 }
 
 // finish records the state after the connector call.
-func (h *Handler) finish(ctx context.Context, pl plan, res connector.Result, callErr error) (Outcome, string, error) {
+func (h *Handler) finish(ctx context.Context, pl plan, res connector.Result, callErr error) result {
 	if callErr != nil {
-		return "", "", callErr
+		return pl.result("", callErr)
 	}
 	if res.ID != "" {
 		pl.next.RecordID = res.ID
@@ -320,20 +345,21 @@ func (h *Handler) finish(ctx context.Context, pl plan, res connector.Result, cal
 		// A newer event was applied while this call was in flight, and the
 		// back-end may have taken this older call last: put the newest
 		// known state back.
-		return h.reapply(ctx, pl)
+		out, id, err := h.reapply(ctx, pl)
+		return result{out: out, recordID: id, err: err}
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("write state: %w", err)
+		return pl.result("", fmt.Errorf("write state: %w", err))
 	}
 	switch {
 	case pl.cause == mapping.CauseOptOut:
-		return OptedOut, pl.next.RecordID, nil
+		return pl.result(OptedOut, nil)
 	case pl.cause == mapping.CauseOutOfScope:
-		return OutOfScope, pl.next.RecordID, nil
+		return pl.result(OutOfScope, nil)
 	case pl.delete:
-		return Deleted, pl.next.RecordID, nil
+		return pl.result(Deleted, nil)
 	}
-	return Delivered, pl.next.RecordID, nil
+	return pl.result(Delivered, nil)
 }
 
 func (h *Handler) fetch(ctx context.Context, e profile.Event) (*profile.Profile, error) {

@@ -45,7 +45,7 @@ func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error)
 		}
 		if h.Fetchers[pl.e.Source] == nil {
 			log.Warn("source has no profile API: the back-end may hold older data until the next event for this subject")
-			st.Hash = ""
+			st.Hash, st.Fields = "", nil
 		} else {
 			p, err := h.fetch(ctx, pl.e)
 			if errors.Is(err, source.ErrNotFound) {
@@ -73,12 +73,13 @@ func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error)
 				if st.Hash, err = hashRecord(d.Key, d.Fields); err != nil {
 					return "", "", fault.Wrap(fault.Permanent, err)
 				}
+				st.Fields = mergePrints(st.Fields, h.fieldPrints(d.Fields))
 				err = h.call(ctx, func(ctx context.Context) (err error) {
 					res, err = h.Connector.Upsert(ctx, rec)
 					return err
 				})
 			case mapping.Delete:
-				st.Hash, st.Deleted = "", true
+				st.Hash, st.Deleted, st.Fields = "", true, nil
 				err = h.call(ctx, func(ctx context.Context) error { return h.Connector.Delete(ctx, rec) })
 			}
 			if err != nil {

@@ -15,6 +15,11 @@ type State struct {
 	RecordID    string    `json:"record_id,omitempty"` // the back-end's own id
 	Hash        string    `json:"hash,omitempty"`      // of the last record pushed
 	Deleted     bool      `json:"deleted,omitempty"`   // a tombstone
+	// Fields are the prints of the last record's mapped fields, by target
+	// path: keyed fingerprints, and the masked or plain form where the
+	// mapping's log settings allow one (see fields.go). The sync log's
+	// diff reads them; Hash alone decides whether anything changed.
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // StateStore keeps State. The DynamoDB adapter (pkg/awsadapter), the SQLite one

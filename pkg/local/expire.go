@@ -39,3 +39,10 @@ func (s *State) expire(ctx context.Context, table, where string, cutoff int64, d
 	}
 	return res.RowsAffected()
 }
+
+// ExpireSyncLog deletes the sync-log entries whose retention has passed by
+// now (SyncLog.Record prunes a few with every batch too); with dryRun it
+// only counts them.
+func (s *State) ExpireSyncLog(ctx context.Context, now time.Time, dryRun bool) (int64, error) {
+	return s.expire(ctx, "sync_log", `expires_at < ?`, now.UnixNano(), dryRun)
+}

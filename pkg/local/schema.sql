@@ -26,6 +26,10 @@ create table if not exists sync_state (
   hash text not null default '',
   deleted integer not null default 0,
   updated_at integer not null,
+  -- The prints of the last pushed record's fields (delivery.State.Fields)
+  -- as JSON: keyed fingerprints, masked or plain forms only where the
+  -- mapping says so (since version 7; migrate adds it to older files).
+  fields text not null default '',
   primary key (target, subject)
 ) strict, without rowid;
 
@@ -117,3 +121,17 @@ create table if not exists event_archive (
   body text not null -- ingress.ArchivedEvent as JSON
 ) strict;
 create index if not exists event_archive_received on event_archive (received_at);
+-- The per-record sync log: every delivery decision with its field diff
+-- (delivery.Entry as JSON: ids, outcome, reason, and the changed fields'
+-- values hashed or masked as the mapping says), the local twin of the
+-- DynamoDB SyncLogTable (since version 7). Rows go when expires_at passes.
+create table if not exists sync_log (
+  seq integer primary key autoincrement,
+  subject text not null,
+  target text not null,
+  at integer not null,
+  expires_at integer not null,
+  entry text not null
+) strict;
+create index if not exists sync_log_subject on sync_log (subject, target, at);
+create index if not exists sync_log_expiry on sync_log (expires_at);

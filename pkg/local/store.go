@@ -17,7 +17,7 @@ import (
 const DBFile = "profilesync.db"
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration.
-const schemaVersion = 8 // 8: event_archive (7 is the sync log's)
+const schemaVersion = 8 // 7: the sync log, state fields and the erasure ledger; 8: event_archive
 
 //go:embed schema_goqite.sql
 var goqiteSchema string
@@ -99,6 +99,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, localSchema); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
+		if err := addColumns(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`pragma user_version = %d`, schemaVersion)); err != nil {
 			return fmt.Errorf("write schema version: %w", err)
 		}
@@ -128,6 +131,26 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// addColumns gives a database of an older version the columns its
+// existing tables lack ("create table if not exists" leaves them alone).
+func addColumns(ctx context.Context, tx *sql.Tx) error {
+	for _, c := range []struct{ table, column, def string }{
+		{"sync_state", "fields", "text not null default ''"}, // version 7
+	} {
+		var n int
+		q := `select count(*) from pragma_table_info(?) where name = ?`
+		if err := tx.QueryRowContext(ctx, q, c.table, c.column).Scan(&n); err != nil {
+			return fmt.Errorf("look for %s.%s: %w", c.table, c.column, err)
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, `alter table `+c.table+` add column `+c.column+` `+c.def); err != nil {
+				return fmt.Errorf("add %s.%s: %w", c.table, c.column, err)
+			}
+		}
 	}
 	return nil
 }

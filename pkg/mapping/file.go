@@ -22,7 +22,7 @@ type SettingsChecker func(connector string, settings map[string]any) error
 var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 	levelRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
-	topKeys   = append([]string{"version", "connector", "secret", "settings", "delivery", "key", "lookups", "environments", "clients"}, layerKeys...)
+	topKeys   = append([]string{"version", "connector", "secret", "settings", "delivery", "key", "lookups", "log", "environments", "clients"}, layerKeys...)
 	levelKeys = layerKeys
 )
 
@@ -185,6 +185,10 @@ func (d *diags) parseFile(filename string, data []byte) *Mapping {
 			m.both[[2]string{env, c}] = r
 			d.checkTargets(r, m.envs[env], l, fmt.Sprintf("clients.%s.(on environments.%s).", c, env))
 		}
+	}
+	if n := top["log"]; n != nil {
+		m.Log = d.parseLog(n)
+		d.checkLogFields(n, m)
 	}
 	m.phone, m.phoneFunc = d.phone, d.phoneFunc
 	return m

@@ -16,6 +16,8 @@ type Mapping struct {
 	Secret    string         // secret name with the connector's credentials
 	Delivery  Delivery
 	Key       string // profile path whose value keys the target record
+	// Log says how the per-record sync log shows each field's values.
+	Log LogSettings
 	// Warnings are the problems that did not stop the mapping from loading
 	// (profile paths the canonical profile does not have).
 	Warnings []*Error

@@ -101,6 +101,8 @@ func TestSchemaRejects(t *testing.T) {
 		"unknown level key":  strings.Replace(base, "    sources: [cidaas]", "    source: [cidaas]", 1),
 		"consent no purpose": base + "consent: {on_revoke: delete}\n",
 		"bad on_invalid":     strings.Replace(base, "FirstName: given_name", "FirstName: {from: given_name, on_invalid: ignore}", 1),
+		"bad log values":     base + "log: {values: clear}\n",
+		"bad log field":      base + "log: {fields: {FirstName: raw}}\n",
 	} {
 		if err := s.Validate(yamlToJSON(t, []byte(y))); err == nil {
 			t.Errorf("%s: schema accepted it", name)

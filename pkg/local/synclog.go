@@ -1,0 +1,108 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/delivery"
+)
+
+// SyncLog is the per-record sync log in the local database: the twin of
+// the DynamoDB SyncLogTable (pkg/awsadapter.SyncLog). Entries carry ids,
+// outcomes and the field diff in the form the mapping's log settings
+// allow, never raw profile data; they expire after the retention.
+type SyncLog struct {
+	db        *DB
+	retention time.Duration
+	now       func() time.Time
+}
+
+var _ delivery.Journal = (*SyncLog)(nil)
+
+// NewSyncLog returns the sync log of db, keeping entries for retention
+// (0: delivery.DefaultLogRetention).
+func NewSyncLog(db *DB, retention time.Duration) *SyncLog {
+	if retention <= 0 {
+		retention = delivery.DefaultLogRetention
+	}
+	return &SyncLog{db: db, retention: retention, now: time.Now}
+}
+
+// expireBatch bounds the expired rows one Record deletes: the local TTL
+// runs a little with every write, as DynamoDB's runs in the background.
+const expireBatch = 500
+
+// Record implements delivery.Journal: the batch's entries in one
+// transaction, each kept for the retention from now, with expired rows
+// pruned on the way.
+func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	now := l.now()
+	return l.db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, e := range es {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("sync log entry: %w", err)
+			}
+			at := e.At
+			if at.IsZero() {
+				at = now
+			}
+			if _, err := tx.ExecContext(ctx, `insert into sync_log (subject, target, at, expires_at, entry) values (?, ?, ?, ?, ?)`,
+				e.Subject, e.Target, at.UnixNano(), now.Add(l.retention).UnixNano(), string(b)); err != nil {
+				return fmt.Errorf("record sync log: %w", err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `delete from sync_log where seq in (select seq from sync_log where expires_at < ? limit ?)`,
+			now.UnixNano(), expireBatch)
+		if err != nil {
+			return fmt.Errorf("expire sync log: %w", err)
+		}
+		return nil
+	})
+}
+
+// List returns subject's last limit entries (0: all), for one target or
+// (target "") all, oldest first. Expired entries not yet pruned are left
+// out.
+func (l *SyncLog) List(ctx context.Context, subject, target string, limit int) ([]delivery.Entry, error) {
+	q := `select entry from sync_log where subject = ? and expires_at >= ?`
+	args := []any{subject, l.now().UnixNano()}
+	if target != "" {
+		q += ` and target = ?`
+		args = append(args, target)
+	}
+	q += ` order by at desc, seq desc`
+	if limit > 0 {
+		q += ` limit ?`
+		args = append(args, limit)
+	}
+	rows, err := l.db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list sync log: %w", err)
+	}
+	defer rows.Close()
+	var out []delivery.Entry
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("list sync log: %w", err)
+		}
+		var e delivery.Entry
+		if err := json.Unmarshal([]byte(s), &e); err != nil {
+			return nil, fmt.Errorf("list sync log: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sync log: %w", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profilesync/profilesync/pkg/delivery"
+)
+
+func TestSyncLogListsASubjectsStory(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	l := NewSyncLog(db, 0)
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Second)
+	entry := func(target, subject, id string, at time.Duration, out delivery.Outcome) delivery.Entry {
+		return delivery.Entry{Target: target, Subject: subject, EventID: id, Outcome: out, At: t0.Add(at),
+			Changes: []delivery.Change{{Field: "Email", Old: "h:3fa29c0e1b2d", New: "h:91bc00aa11ff"}}}
+	}
+	if err := l.Record(ctx, []delivery.Entry{
+		entry("crm", "u-1", "e1", 0, delivery.Delivered),
+		entry("crm", "u-2", "e2", 0, delivery.Delivered),
+		entry("mailer", "u-1", "e3", time.Second, delivery.Retrying),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Record(ctx, []delivery.Entry{entry("crm", "u-1", "e4", 2*time.Second, delivery.Unchanged)}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(es []delivery.Entry) string {
+		var s []string
+		for _, e := range es {
+			s = append(s, e.EventID)
+		}
+		return strings.Join(s, ",")
+	}
+	for _, tt := range []struct {
+		target string
+		limit  int
+		want   string
+	}{
+		{"", 0, "e1,e3,e4"},
+		{"crm", 0, "e1,e4"},
+		{"", 2, "e3,e4"}, // the last two, oldest first
+		{"hubspot", 0, ""},
+	} {
+		got, err := l.List(ctx, "u-1", tt.target, tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids(got) != tt.want {
+			t.Errorf("List(u-1, %q, %d) = %s, want %s", tt.target, tt.limit, ids(got), tt.want)
+		}
+	}
+	got, _ := l.List(ctx, "u-1", "crm", 1)
+	if len(got) != 1 || len(got[0].Changes) != 1 || got[0].Changes[0].New != "h:91bc00aa11ff" || !got[0].At.Equal(t0.Add(2*time.Second)) {
+		t.Errorf("entry did not round-trip: %+v", got)
+	}
+}
+
+// Entries past the retention are not listed, and go: with the next batch
+// recorded, or with the clean-up's ExpireSyncLog.
+func TestSyncLogExpires(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	l := NewSyncLog(db, time.Hour)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	l.now = func() time.Time { return now }
+	old := delivery.Entry{Target: "crm", Subject: "u-1", EventID: "old", Outcome: delivery.Delivered, At: now.Add(-2 * time.Hour)}
+	recent := delivery.Entry{Target: "crm", Subject: "u-1", EventID: "recent", Outcome: delivery.Delivered, At: now.Add(-time.Minute)}
+	s := NewState(db)
+	if err := l.Record(ctx, []delivery.Entry{recent}); err != nil {
+		t.Fatal(err)
+	}
+	l.now = func() time.Time { return old.At }
+	if err := l.Record(ctx, []delivery.Entry{old}); err != nil {
+		t.Fatal(err)
+	}
+	l.now = func() time.Time { return now }
+	if got, _ := l.List(ctx, "u-1", "", 0); len(got) != 1 || got[0].EventID != "recent" {
+		t.Errorf("listed %+v, want only the recent entry", got)
+	}
+	if n, err := s.ExpireSyncLog(ctx, now, true); err != nil || n != 1 {
+		t.Fatalf("dry run = %d, %v; want 1", n, err)
+	}
+	if n, err := s.ExpireSyncLog(ctx, now, false); err != nil || n != 1 {
+		t.Fatalf("expire = %d, %v; want 1", n, err)
+	}
+	l.now = func() time.Time { return old.At }
+	if err := l.Record(ctx, []delivery.Entry{old}); err != nil {
+		t.Fatal(err)
+	}
+	l.now = func() time.Time { return now }
+	if err := l.Record(ctx, []delivery.Entry{recent}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `select count(*) from sync_log where expires_at < ?`, now.UnixNano()).Scan(&n); err != nil || n != 0 {
+		t.Errorf("expired rows after a Record: %d, %v", n, err)
+	}
+}
+
+// A version 6 database gains sync_state.fields and the sync log, and keeps
+// its state.
+func TestMigrateFromVersion6(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, q := range []string{
+		goqiteSchema,
+		`create table sync_state (target text not null, subject text not null, last_event_at integer,
+			last_event_id text not null default '', record_id text not null default '', hash text not null default '',
+			deleted integer not null default 0, updated_at integer not null, primary key (target, subject)) strict, without rowid`,
+		`insert into sync_state (target, subject, last_event_at, last_event_id, record_id, hash, updated_at) values ('crm', 'u-1', 1, 'e1', 'r1', 'h1', 1)`,
+		`pragma user_version = 6`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db := openDB(t, dir)
+	s := NewState(db)
+	st, found, err := s.Get(ctx, "crm", "u-1")
+	if err != nil || !found || st.RecordID != "r1" || st.Fields != nil {
+		t.Fatalf("Get after migration = %+v, %v, %v", st, found, err)
+	}
+	st.LastEventAt, st.Fields = st.LastEventAt.Add(time.Second), map[string]string{"Email": "3fa29c0e1b2d"}
+	if err := s.Put(ctx, "crm", "u-1", st); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.Get(ctx, "crm", "u-1"); got.Fields["Email"] != "3fa29c0e1b2d" {
+		t.Errorf("fields after migration: %+v", got)
+	}
+	if err := NewSyncLog(db, 0).Record(ctx, []delivery.Entry{{Target: "crm", Subject: "u-1", Outcome: delivery.Delivered}}); err != nil {
+		t.Errorf("no sync log after migration: %v", err)
+	}
+}
+
+// The key is made once and read back the same; a damaged file is an
+// error, not a new key (which would make every field look changed).
+func TestLogKey(t *testing.T) {
+	dir := t.TempDir()
+	a, err := LogKey(dir)
+	if err != nil || len(a) != 32 {
+		t.Fatalf("LogKey = %x, %v", a, err)
+	}
+	b, err := LogKey(dir)
+	if err != nil || string(a) != string(b) {
+		t.Fatalf("second LogKey = %x, %v; want %x", b, err, a)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, LogKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, %v", fi.Mode(), err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, LogKeyFile), []byte("nothex"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LogKey(dir); err == nil {
+		t.Error("damaged key accepted")
+	}
+}
