@@ -33,8 +33,8 @@ const (
 // Blocks lists every block the generator renders; a template must have each
 // marker pair exactly once.
 var Blocks = []string{
-	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
+	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockSyncLogParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockSyncLog, BlockTargets, BlockClaims, BlockJobs, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`
@@ -86,6 +86,9 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSyncLogSecret(set); err != nil {
+		return nil, err
+	}
 	cv, err := claimsViewOf(opts.Claims, targets, env)
 	if err != nil {
 		return nil, err
@@ -98,7 +101,10 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 	for _, r := range regions {
 		_, claim := claimTemplates[r.name]
 		_, job := jobTemplates[r.name]
+		_, syncLog := syncLogTemplates[r.name]
 		switch {
+		case syncLog:
+			blocks[r.name], err = renderSyncLog(r.name)
 		case claim:
 			blocks[r.name], err = renderClaims(r.name, cv)
 		case job:

@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,6 +43,48 @@ type SyncPorts struct {
 	// Bodies reads the envelopes the ingress stored aside for their size
 	// (IngressPorts.Bodies). Optional.
 	Bodies delivery.StoredBodies
+	// SyncLog keeps every message's decision with its field diff: the
+	// DynamoDB SyncLogTable on AWS, SQLite locally. Optional.
+	SyncLog delivery.Journal
+	// LogKey keys the sync log's fingerprints (delivery.Handler.LogKey):
+	// the local stack's generated key file. Nil with a SyncLog: the
+	// SyncLogSecret is read through Secrets, as on AWS.
+	LogKey []byte
+}
+
+// SyncLogSecret names the secret with the deployment's sync-log key,
+// {"key": "..."} (the template generates it once, at the first deploy).
+const SyncLogSecret = "sync-log"
+
+// syncLogKey is p.LogKey, else the SyncLogSecret's key. Without it the
+// log still records every decision, with no field diff: a log is never a
+// reason to stop delivering.
+func (p SyncPorts) syncLogKey(ctx context.Context) []byte {
+	if p.SyncLog == nil || p.LogKey != nil {
+		return p.LogKey
+	}
+	key, err := LogKeyOf(ctx, p.Secrets)
+	if err != nil {
+		p.log().Warn("sync log without field diff: no key", "target", p.Target, "error", err.Error())
+		return nil
+	}
+	return key
+}
+
+// LogKeyOf reads the sync-log key from the SyncLogSecret: its "key"
+// string, at least 16 bytes.
+func LogKeyOf(ctx context.Context, secrets Secrets) ([]byte, error) {
+	b, err := secrets.Secret(ctx, SyncLogSecret)
+	if err != nil {
+		return nil, err
+	}
+	var s struct {
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Key) < 16 {
+		return nil, fmt.Errorf("secret %s: want {\"key\": \"...\"} with at least 16 characters", SyncLogSecret)
+	}
+	return []byte(s.Key), nil
 }
 
 // Sync builds the delivery handler of p.Target. Its connector is built
@@ -85,6 +128,8 @@ func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
 		Abandoned:   p.Abandoned,
 		Notifier:    p.Notifier,
 		Retries:     p.Retries,
+		Journal:     p.SyncLog,
+		LogKey:      p.syncLogKey(ctx),
 		Guard:       guard,
 		Now:         p.now(),
 	}, nil
