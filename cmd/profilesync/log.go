@@ -24,7 +24,8 @@ Usage: profilesync log SUBJECT [--target T] [--output text|json] [--limit N] [fl
 The story of one subject at every target: each delivery decision, oldest
 first (created, updated, deleted, skipped with its reason, retrying,
 dead-lettered), with the mapped fields that changed against the last record
-pushed. Values show as each mapping's log: block says: a keyed hash
+pushed; then the erasure ledger: each delete per target, pending,
+confirmed, failed (with the reason) or skipped. Values show as each mapping's log: block says: a keyed hash
 (h:3fa29c0e1b2d; equal values hash alike), a mask (j***@e***.com), nothing
 (omit), or, where the mapping says plain, the value. The log never holds
 raw personal data otherwise.
@@ -40,6 +41,13 @@ const defaultLogLimit = 50
 // awsadapter.SyncLog.
 type logReader interface {
 	List(ctx context.Context, subject, target string, limit int) ([]delivery.Entry, error)
+	Erasures(ctx context.Context, subject, target string) ([]delivery.Erasure, error)
+}
+
+// logJSON is `log --output json`: the entries, and the erasure ledger.
+type logJSON struct {
+	Entries  []delivery.Entry   `json:"entries"`
+	Erasures []delivery.Erasure `json:"erasures"`
 }
 
 func runLog(ctx context.Context, c *cli, args []string) error {
@@ -68,13 +76,39 @@ func runLog(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *output == "json" {
-		if es == nil {
-			es = []delivery.Entry{}
-		}
-		return printJSONValue(c, es)
+	ers, err := r.Erasures(ctx, pos[0], *target)
+	if err != nil {
+		return err
 	}
-	return printStory(c.stdout, pos[0], *target, es)
+	if *output == "json" {
+		out := logJSON{Entries: es, Erasures: ers}
+		if out.Entries == nil {
+			out.Entries = []delivery.Entry{}
+		}
+		if out.Erasures == nil {
+			out.Erasures = []delivery.Erasure{}
+		}
+		return printJSONValue(c, out)
+	}
+	if err := printStory(c.stdout, pos[0], *target, es); err != nil {
+		return err
+	}
+	return printLedger(c.stdout, ers)
+}
+
+// printLedger writes the erasure ledger: per delete and target, when it
+// was asked for and where it stands.
+func printLedger(w io.Writer, ers []delivery.Erasure) error {
+	if len(ers) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\nerasures:\n")
+	for _, x := range ers {
+		fmt.Fprintf(&b, "  %s  %-12s %s  (event %s)\n", x.RequestedAt.UTC().Format(time.RFC3339), x.Target, erasureLine(x), x.EventID)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // openLog opens the sync log of the local stack in data, or the DynamoDB

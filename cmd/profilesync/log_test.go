@@ -36,9 +36,16 @@ func TestLogTellsTheQuickstartStory(t *testing.T) {
 	}
 
 	only := mustRun(t, "log", jane, "--data", dir, "--target", "webhook", "--limit", "2", "--output", "json")
-	var es []map[string]any
-	if err := json.Unmarshal([]byte(only), &es); err != nil || len(es) != 2 {
+	var doc struct {
+		Entries  []map[string]any `json:"entries"`
+		Erasures []map[string]any `json:"erasures"`
+	}
+	if err := json.Unmarshal([]byte(only), &doc); err != nil || len(doc.Entries) != 2 {
 		t.Fatalf("log --output json: %v\n%s", err, only)
+	}
+	es := doc.Entries
+	if len(doc.Erasures) != 1 || doc.Erasures[0]["status"] != "confirmed" || doc.Erasures[0]["target"] != "webhook" {
+		t.Errorf("the webhook's erasure: %v", doc.Erasures)
 	}
 	if es[0]["target"] != "webhook" || es[0]["outcome"] != "skipped_unchanged" || es[1]["outcome"] != "deleted" || es[1]["event_type"] != "deleted" {
 		t.Errorf("the last two webhook entries: %v", es)

@@ -62,6 +62,7 @@ func commands() []command {
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
 		{"status", "where the local stack's queues stand per target, and their last failures", runStatus},
 		{"log", "one subject's sync log: every delivery decision and the fields it changed", runLog},
+		{"erase", "queue a delete of a subject at every target and record it in the erasure ledger", runErase},
 		{"claims", "verify, list and approve claims with the local stack's verifier", runClaims},
 		{"job", "list the scheduled jobs, or run one now against the local stack", runJob},
 		{"reconcile", "compare a target with the CIAM: plan (and --apply) creates, updates, deletes", runReconcile},
