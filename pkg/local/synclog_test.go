@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +216,29 @@ func TestErasureLedger(t *testing.T) {
 	}
 	if only, _ := l.Erasures(ctx, "u-1", "mailer"); len(only) != 1 {
 		t.Errorf("Erasures(mailer) = %+v", only)
+	}
+}
+
+// BenchmarkSyncLogRecord is one batch of ten entries, each with three
+// changes, into SQLite.
+func BenchmarkSyncLogRecord(b *testing.B) {
+	db, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	l := NewSyncLog(db, 0)
+	es := make([]delivery.Entry, 10)
+	for i := range es {
+		es[i] = delivery.Entry{Target: "crm", Subject: "u-" + strconv.Itoa(i), EventID: "e", EventType: "updated",
+			Outcome: delivery.Delivered, At: time.Now(), Changes: []delivery.Change{{Field: "Email", Old: "j***@e***.com", New: "j***@e***.org"},
+				{Field: "FirstName", Old: "h:3fa29c0e1b2d", New: "h:91bc00aa11ff"}, {Field: "Opt", Old: "false", New: "true"}}}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Record(ctx, es); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
