@@ -5,6 +5,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/profilesync/profilesync/internal/moto"
+	"github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/delivery"
 )
 
 const jane = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b" // the cidaas samples' subject
@@ -55,5 +64,51 @@ func TestLogTellsTheQuickstartStory(t *testing.T) {
 	}
 	if out := mustRun(t, "log", "nobody", "--data", dir); out != "no sync log entries for nobody\n" {
 		t.Errorf("unknown subject: %q", out)
+	}
+}
+
+// With --table, log reads the deployed SyncLogTable (moto here) with the
+// operator's credentials: entries and the erasure ledger.
+func TestLogOnDynamoDB(t *testing.T) {
+	srv := moto.Start(t)
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	ctx := t.Context()
+	client := dynamodb.NewFromConfig(srv.AWSConfig(ctx))
+	table := "cli-synclog"
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: awssdk.String(table), BillingMode: dbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dbtypes.AttributeDefinition{
+			{AttributeName: awssdk.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS},
+			{AttributeName: awssdk.String("sk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
+		KeySchema: []dbtypes.KeySchemaElement{
+			{AttributeName: awssdk.String("pk"), KeyType: dbtypes.KeyTypeHash},
+			{AttributeName: awssdk.String("sk"), KeyType: dbtypes.KeyTypeRange}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	err = awsadapter.NewSyncLog(awsadapter.DynamoDBOf(client), table, 0).Record(ctx, []delivery.Entry{
+		{Target: "salesforce", Subject: jane, EventID: "e1", EventType: "updated", Outcome: delivery.Delivered, RecordID: "003x", At: now,
+			Changes: []delivery.Change{{Field: "Email", Old: "j***@e***.com", New: "j***@e***.org"}}},
+		{Target: "salesforce", Subject: jane, EventID: "e2", EventType: "deleted", Outcome: delivery.Deleted, RecordID: "003x", At: now.Add(time.Second), EventAt: now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "log", jane, "--table", table)
+	for _, re := range []string{
+		`(?m)^\S+Z  salesforce +updated +updated, record 003x\n    Email: j\*\*\*@e\*\*\*\.com → j\*\*\*@e\*\*\*\.org$`,
+		`(?m)^\S+Z  salesforce +deleted +deleted, record 003x$`,
+		`(?m)^  \S+Z  salesforce +confirmed \S+Z  \(event e2\)$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("no match for %s in:\n%s", re, out)
+		}
 	}
 }
