@@ -61,6 +61,8 @@ func commands() []command {
 		{"mapping", "dry-run a mapping on a profile: decision, record, HTTP request", runMapping},
 		{"dlq", "list or redrive a target's local dead-letter queue", runDLQ},
 		{"status", "where the local stack's queues stand per target, and their last failures", runStatus},
+		{"log", "one subject's sync log: every delivery decision and the fields it changed", runLog},
+		{"erase", "queue a delete of a subject at every target and record it in the erasure ledger", runErase},
 		{"claims", "verify, list and approve claims with the local stack's verifier", runClaims},
 		{"job", "list the scheduled jobs, or run one now against the local stack", runJob},
 		{"sync", "provision one subject now: its decision and differences (--dry-run), then the delivery", runSync},

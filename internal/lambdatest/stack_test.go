@@ -128,6 +128,24 @@ func (s *stack) createSecrets(t *testing.T) {
 	}
 }
 
+// createGeneratedSecret creates a secret the template has CloudFormation
+// generate (the sync-log key): {"<GenerateStringKey>": random}.
+func (s *stack) createGeneratedSecret(t *testing.T, id string, gen map[string]any) {
+	t.Helper()
+	key, _ := gen["GenerateStringKey"].(string)
+	if key == "" {
+		t.Fatalf("secret %s: only generated secrets (GenerateSecretString.GenerateStringKey) are supported here", id)
+	}
+	value, _ := json.Marshal(map[string]string{key: randomHex(32)})
+	out, err := secretsmanager.NewFromConfig(s.aws).CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{
+		Name: awssdk.String(s.prefix + "/" + id), SecretString: awssdk.String(string(value)),
+	})
+	if err != nil {
+		t.Fatalf("create secret %s: %v", id, err)
+	}
+	s.refs[id] = *out.ARN
+}
+
 // createResources creates the template's queues (dead-letter queues first,
 // so redrive policies can name them) and tables.
 func (s *stack) createResources(t *testing.T) {
@@ -149,6 +167,8 @@ func (s *stack) createResources(t *testing.T) {
 			buses = append(buses, id)
 		case "AWS::S3::Bucket":
 			buckets = append(buckets, id)
+		case "AWS::SecretsManager::Secret":
+			s.createGeneratedSecret(t, id, mapOf(mapOf(r["Properties"])["GenerateSecretString"]))
 		}
 	}
 	for _, id := range buses {

@@ -45,6 +45,29 @@ func TestSync(t *testing.T) {
 			t.Errorf("state record_id = %v, want the contact's Id %v", st["record_id"], c["Id"])
 		}
 	})
+	t.Run("the sync log tells it, with no raw value", func(t *testing.T) {
+		out, err := s.dynamo.Query(t.Context(), &dynamodb.QueryInput{
+			TableName:                 awssdk.String(s.refs["SyncLogTable"]),
+			KeyConditionExpression:    awssdk.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":pk": &dbtypes.AttributeValueMemberS{Value: demoSubject}},
+		})
+		if err != nil || len(out.Items) != 1 {
+			t.Fatalf("sync log items %v, %v; want one", out, err)
+		}
+		entry := out.Items[0]["entry"].(*dbtypes.AttributeValueMemberS).Value
+		if !strings.Contains(entry, `"outcome":"delivered"`) || !strings.Contains(entry, `"created":true`) ||
+			!strings.Contains(entry, `{"field":"Email","new":"j***@e***.com"}`) {
+			t.Errorf("entry %s", entry)
+		}
+		for _, pii := range []string{"jane.doe@example.com", "+4915112345678", "Hauptstr"} {
+			if strings.Contains(entry, pii) {
+				t.Errorf("sync log entry holds %q: %s", pii, entry)
+			}
+		}
+		if l := syncFn.logs(); strings.Contains(l, "sync log not written") || strings.Contains(l, "without field diff") {
+			t.Errorf("the sync log or its key failed:\n%s", l)
+		}
+	})
 	t.Run("garbage body goes to the DLQ with its reason", func(t *testing.T) {
 		garbage := record
 		garbage.MessageId, garbage.Body = newRequestID(), "this is not an envelope"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -32,6 +33,9 @@ const (
 	syncLogNoSubject = "-"
 	// syncLogTime sorts as text in time order (fixed width, UTC).
 	syncLogTime = "2006-01-02T15:04:05.000000000Z"
+	// syncLogLedger prefixes the erasure ledger's items beside a subject's
+	// entries (sorting after every time); they have no expires_at.
+	syncLogLedger = "~erasure#"
 	// syncLogBatch is BatchWriteItem's limit of items per call.
 	syncLogBatch = 25
 	// syncLogRounds bounds the retries of unprocessed items per chunk.
@@ -41,6 +45,7 @@ const (
 // SyncLogAPI is the part of *dynamodb.Client that SyncLog uses: the sync
 // functions write (BatchWriteItem), the CLI reads (Query).
 type SyncLogAPI interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
@@ -99,15 +104,27 @@ func backoffPause(ctx context.Context, round int) error {
 func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 	expires := strconv.FormatInt(l.now().Add(l.retention).Unix(), 10)
 	var errs []error
-	for from := 0; from < len(es); from += syncLogBatch {
-		chunk := es[from:min(from+syncLogBatch, len(es))]
-		reqs := make([]types.WriteRequest, 0, len(chunk))
-		for _, e := range chunk {
-			item, err := syncLogItem(e, expires)
-			if err != nil {
+	var items []map[string]types.AttributeValue
+	for _, e := range es {
+		item, err := syncLogItem(e, expires)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		items = append(items, item)
+		if er, ok := delivery.ErasureOf(e); ok {
+			if item, err = erasureItem(er); err != nil {
 				errs = append(errs, err)
 				continue
 			}
+			items = append(items, item)
+		}
+	}
+	items = lastPerKey(items)
+	for from := 0; from < len(items); from += syncLogBatch {
+		chunk := items[from:min(from+syncLogBatch, len(items))]
+		reqs := make([]types.WriteRequest, 0, len(chunk))
+		for _, item := range chunk {
 			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 		}
 		if err := l.write(ctx, reqs); err != nil {
@@ -115,6 +132,98 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// lastPerKey keeps the last item of each key: BatchWriteItem refuses a
+// request that names one key twice.
+func lastPerKey(items []map[string]types.AttributeValue) []map[string]types.AttributeValue {
+	key := func(item map[string]types.AttributeValue) string {
+		return item[syncLogAttrPK].(*types.AttributeValueMemberS).Value + "\x00" + item[syncLogAttrSK].(*types.AttributeValueMemberS).Value
+	}
+	last := make(map[string]int, len(items))
+	for i, item := range items {
+		last[key(item)] = i
+	}
+	out := items[:0:0]
+	for i, item := range items {
+		if last[key(item)] == i {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// erasureItem is a ledger item: the subject's partition, no expiry.
+func erasureItem(e delivery.Erasure) (map[string]types.AttributeValue, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("erasure: %w", err)
+	}
+	return map[string]types.AttributeValue{
+		syncLogAttrPK:     &types.AttributeValueMemberS{Value: e.Subject},
+		syncLogAttrSK:     &types.AttributeValueMemberS{Value: syncLogLedger + e.Target + "#" + e.EventID},
+		syncLogAttrTarget: &types.AttributeValueMemberS{Value: e.Target},
+		syncLogAttrEntry:  &types.AttributeValueMemberS{Value: string(b)},
+	}, nil
+}
+
+var _ delivery.ErasureLedger = (*SyncLog)(nil)
+
+// Open records erasures asked for as pending, leaving any already there.
+func (l *SyncLog) Open(ctx context.Context, es []delivery.Erasure) error {
+	for _, e := range es {
+		e.Status = delivery.ErasurePending
+		item, err := erasureItem(e)
+		if err != nil {
+			return err
+		}
+		_, err = l.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: awssdk.String(l.table), Item: item,
+			ConditionExpression: awssdk.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": syncLogAttrPK}})
+		var ccf *types.ConditionalCheckFailedException
+		if err != nil && !errors.As(err, &ccf) {
+			return fmt.Errorf("open erasure %s/%s: %w", e.Target, e.EventID, err)
+		}
+	}
+	return nil
+}
+
+// Erasures returns subject's erasures, oldest request first, for one
+// target or (target "") all.
+func (l *SyncLog) Erasures(ctx context.Context, subject, target string) ([]delivery.Erasure, error) {
+	prefix := syncLogLedger
+	if target != "" {
+		prefix += target + "#"
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 awssdk.String(l.table),
+		KeyConditionExpression:    awssdk.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": syncLogAttrPK, "#sk": syncLogAttrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: subject}, ":prefix": &types.AttributeValueMemberS{Value: prefix}},
+	}
+	var out []delivery.Erasure
+	for {
+		res, err := l.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list erasures: %w", err)
+		}
+		for _, item := range res.Items {
+			s, ok := item[syncLogAttrEntry].(*types.AttributeValueMemberS)
+			if !ok {
+				continue
+			}
+			var e delivery.Erasure
+			if err := json.Unmarshal([]byte(s.Value), &e); err != nil {
+				return nil, fmt.Errorf("list erasures: %w", err)
+			}
+			out = append(out, e)
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].RequestedAt.Before(out[j].RequestedAt) })
+	return out, nil
 }
 
 // write sends one chunk, then what came back unprocessed, a few rounds.
@@ -153,8 +262,9 @@ func syncLogItem(e delivery.Entry, expires string) (map[string]types.AttributeVa
 		id = "message-" + e.MessageID
 	}
 	return map[string]types.AttributeValue{
-		syncLogAttrPK:      &types.AttributeValueMemberS{Value: pk},
-		syncLogAttrSK:      &types.AttributeValueMemberS{Value: e.At.UTC().Format(syncLogTime) + "#" + e.Target + "#" + id},
+		syncLogAttrPK: &types.AttributeValueMemberS{Value: pk},
+		// The message id keeps two receives of one event apart.
+		syncLogAttrSK:      &types.AttributeValueMemberS{Value: e.At.UTC().Format(syncLogTime) + "#" + e.Target + "#" + id + "#" + e.MessageID},
 		syncLogAttrTarget:  &types.AttributeValueMemberS{Value: e.Target},
 		syncLogAttrEntry:   &types.AttributeValueMemberS{Value: string(b)},
 		syncLogAttrExpires: &types.AttributeValueMemberN{Value: expires},
@@ -166,12 +276,13 @@ func syncLogItem(e delivery.Entry, expires string) (map[string]types.AttributeVa
 // expiry, so entries past it are left out here.
 func (l *SyncLog) List(ctx context.Context, subject, target string, limit int) ([]delivery.Entry, error) {
 	in := &dynamodb.QueryInput{
-		TableName:                 awssdk.String(l.table),
-		KeyConditionExpression:    awssdk.String("#pk = :pk"),
-		FilterExpression:          awssdk.String("#exp >= :now"),
-		ExpressionAttributeNames:  map[string]string{"#pk": syncLogAttrPK, "#exp": syncLogAttrExpires},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: subject}, ":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(l.now().Unix(), 10)}},
-		ScanIndexForward:          awssdk.Bool(false), // newest first, so a limit keeps the last ones
+		TableName:                awssdk.String(l.table),
+		KeyConditionExpression:   awssdk.String("#pk = :pk AND #sk < :ledger"),
+		FilterExpression:         awssdk.String("#exp >= :now"),
+		ExpressionAttributeNames: map[string]string{"#pk": syncLogAttrPK, "#sk": syncLogAttrSK, "#exp": syncLogAttrExpires},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: subject},
+			":ledger": &types.AttributeValueMemberS{Value: syncLogLedger}, ":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(l.now().Unix(), 10)}},
+		ScanIndexForward: awssdk.Bool(false), // newest first, so a limit keeps the last ones
 	}
 	if target != "" {
 		*in.FilterExpression += " AND #t = :t"

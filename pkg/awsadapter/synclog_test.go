@@ -163,3 +163,47 @@ func TestSyncLogGivesUpOnUnprocessed(t *testing.T) {
 		t.Errorf("Record = %v", err)
 	}
 }
+
+// The ledger beside the entries: not listed as entries, kept without
+// expiry, settled by the delete's entries.
+func TestErasureLedgerOnMoto(t *testing.T) {
+	client, table := newSyncLogTable(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	l := paws.NewSyncLog(paws.DynamoDBOf(client), table, 0, paws.WithSyncLogClock(func() time.Time { return now }))
+	ctx := ctxFor(t)
+	if err := l.Open(ctx, []delivery.Erasure{{Subject: "u-1", Target: "crm", EventID: "erase-1", RequestedAt: now},
+		{Subject: "u-1", Target: "mailer", EventID: "erase-1", RequestedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	err := l.Record(ctx, []delivery.Entry{
+		{Target: "crm", Subject: "u-1", EventID: "erase-1", EventType: "deleted", MessageID: "m1", Outcome: delivery.Deleted, EventAt: now, At: now.Add(time.Second)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Open(ctx, []delivery.Erasure{{Subject: "u-1", Target: "crm", EventID: "erase-1", RequestedAt: now}}); err != nil {
+		t.Fatal(err) // asked again: the confirmed one stays
+	}
+	got, err := l.Erasures(ctx, "u-1", "")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Erasures = %+v, %v", got, err)
+	}
+	by := map[string]delivery.Erasure{got[0].Target: got[0], got[1].Target: got[1]}
+	if by["crm"].Status != delivery.ErasureConfirmed || by["mailer"].Status != delivery.ErasurePending {
+		t.Errorf("ledger %+v", got)
+	}
+	if es, err := l.List(ctx, "u-1", "", 0); err != nil || len(es) != 1 || es[0].EventID != "erase-1" {
+		t.Errorf("entries %+v, %v: want the delete's only", es, err)
+	}
+	out, err := client.Query(ctx, &dynamodb.QueryInput{TableName: awssdk.String(table),
+		KeyConditionExpression:    awssdk.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "u-1"}, ":p": &types.AttributeValueMemberS{Value: "~erasure#"}}})
+	if err != nil || len(out.Items) != 2 {
+		t.Fatalf("raw ledger items: %v %v", out, err)
+	}
+	for _, item := range out.Items {
+		if _, ok := item["expires_at"]; ok {
+			t.Errorf("ledger item expires: %v", item)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -35,8 +36,9 @@ func (h *Handler) fieldPrints(fields map[string]any) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
+	mac := hmac.New(sha256.New, h.LogKey) // Reset between values keeps the keyed state
 	flatten("", fields, func(path string, v any) {
-		out[path] = printOf(h.LogKey, h.Mapping.Log.For(path), v)
+		out[path] = printWith(mac, h.Mapping.Log.For(path), v)
 	})
 	return out
 }
@@ -59,11 +61,16 @@ func flatten(prefix string, m map[string]any, leaf func(string, any)) {
 
 // printOf is one value's print under mode.
 func printOf(key []byte, mode mapping.LogValues, v any) string {
+	return printWith(hmac.New(sha256.New, key), mode, v)
+}
+
+// printWith is printOf with a keyed MAC to reuse.
+func printWith(mac hash.Hash, mode mapping.LogValues, v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		b = []byte("?")
 	}
-	mac := hmac.New(sha256.New, key)
+	mac.Reset()
 	mac.Write(b)
 	fp := hex.EncodeToString(mac.Sum(nil))[:fingerprintLen]
 	switch mode {

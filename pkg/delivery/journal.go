@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -81,4 +82,19 @@ func (n Notice) outcome(retry bool) Outcome {
 		return Retrying
 	}
 	return Abandon
+}
+
+// Journals hands every batch to each of its journals (the sync log, the
+// metrics): one failing does not keep the others from recording.
+type Journals []Journal
+
+// Record implements Journal.
+func (js Journals) Record(ctx context.Context, es []Entry) error {
+	var errs []error
+	for _, j := range js {
+		if j != nil {
+			errs = append(errs, j.Record(ctx, es))
+		}
+	}
+	return errors.Join(errs...)
 }

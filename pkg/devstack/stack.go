@@ -77,6 +77,7 @@ type Stack struct {
 	JobRunner *jobsfn.Runner
 
 	sync   map[string]*delivery.Handler
+	logKey []byte // the sync log's key (local.LogKey)
 	srv    *http.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -157,9 +158,14 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 		return nil, err
 	}
 	queues.SetLogger(o.Log)
+	logKey, err := local.LogKey(o.DataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	fn := wiring.Function{Mappings: ms, Sources: o.Sources, Secrets: secrets, HTTP: egress.Client(egress.Local, wiring.HTTPTimeout), Log: o.Log}
 	s := &Stack{URL: url, DB: db, Queues: queues, Sandbox: sb, Notices: local.NewNotices(db), Function: fn,
-		Rules: rules, Claims: local.NewClaimStore(db), Jobs: js, sync: map[string]*delivery.Handler{}}
+		Rules: rules, Claims: local.NewClaimStore(db), Jobs: js, sync: map[string]*delivery.Handler{}, logKey: logKey}
 	if err := s.startRuntime(ctx, o); err != nil {
 		db.Close()
 		return nil, err
@@ -221,7 +227,8 @@ func (s *Stack) syncPorts(o Options, target string) wiring.SyncPorts {
 	state := local.NewState(s.DB)
 	p := wiring.SyncPorts{Function: s.Function, Plugins: plugins.All, Target: target,
 		State: state, Queue: local.RetryQueue{Queues: s.Queues, Target: target}, Abandoned: state,
-		Notifier: s.Notices, Retries: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir)}
+		Notifier: s.Notices, Retries: s.Notices, Policy: o.Policy, Bodies: bodies(o.DataDir),
+		SyncLog: local.NewSyncLog(s.DB, 0), LogKey: s.logKey}
 	if o.Guard != nil {
 		p.Guard = o.Guard(target)
 	}

@@ -14,6 +14,9 @@
 //	QUEUE_URL, DLQ_URL  sync: the function's own queue and dead-letter queue
 //	EVENT_BUS    sync, optional: the EventBridge bus for ProfileSynced and
 //	             SyncAbandoned notices
+//	SYNC_LOG_TABLE  sync, optional: the DynamoDB table of the per-record
+//	             sync log; its key is the secret "sync-log" in SECRET_ARNS
+//	SYNC_LOG_RETENTION_DAYS  sync, optional: days an entry is kept (30)
 //	BODY_BUCKET  optional: the S3 bucket of envelopes too large for a queue
 //	             message; the ingress writes them, the sync functions read
 //	             them. Unset, such an envelope that cannot go thin is
@@ -40,7 +43,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -181,7 +186,27 @@ func Sync(log *slog.Logger, p wiring.Plugins) (wiring.SyncPorts, error) {
 	if bus := os.Getenv("EVENT_BUS"); bus != "" {
 		ports.Notifier = awsadapter.NewNotices(awsadapter.EventBridgeOf(eventbridge.NewFromConfig(cfg)), bus)
 	}
+	if t := os.Getenv("SYNC_LOG_TABLE"); t != "" {
+		days, err := optionalInt("SYNC_LOG_RETENTION_DAYS")
+		if err != nil {
+			return wiring.SyncPorts{}, err
+		}
+		ports.SyncLog = awsadapter.NewSyncLog(ddb, t, time.Duration(days)*24*time.Hour)
+	}
 	return ports, nil
+}
+
+// optionalInt reads a positive whole number from name; 0 when unset.
+func optionalInt(name string) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s: want a positive whole number, got %q", name, v)
+	}
+	return n, nil
 }
 
 func splitList(s string) []string {

@@ -8,8 +8,10 @@
 // handler the way the Lambda event source mapping does (Poller), an adapter
 // that turns net/http requests into API Gateway HTTP API v2 events
 // (APIGatewayHandler), a SQLite state store and abandoned log (State), and
-// the notices table (Notices), the local twin of the EventBridge bus, and
-// the archive of accepted events (Archive), the S3 archive's twin.
+// the notices table (Notices), the local twin of the EventBridge bus, the
+// archive of accepted events (Archive), the S3 archive's twin, and the
+// per-record sync log with its erasure ledger and key (SyncLog, LogKey),
+// the twin of the DynamoDB SyncLogTable.
 //
 // What does not: business logic, and anything a Lambda binary needs. Lambda
 // binaries never import this package, so SQLite is never linked into them.

@@ -135,3 +135,20 @@ create table if not exists sync_log (
 ) strict;
 create index if not exists sync_log_subject on sync_log (subject, target, at);
 create index if not exists sync_log_expiry on sync_log (expires_at);
+
+-- The erasure ledger: per (subject, target, delete event) pending, then
+-- confirmed, failed or skipped (delivery.Erasure), from the sync log's
+-- entries and `profilesync erase`; kept past the log's retention, as the
+-- proof of a data-subject request (since version 7). Ids only.
+create table if not exists erasure (
+  subject text not null,
+  target text not null,
+  event_id text not null,
+  status text not null,
+  requested_at integer not null,
+  settled_at integer,
+  outcome text not null default '',
+  reason text not null default '',
+  attempts integer not null default 0,
+  primary key (subject, target, event_id)
+) strict, without rowid;

@@ -59,6 +59,9 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 				return fmt.Errorf("record sync log: %w", err)
 			}
 		}
+		if err := settleErasures(ctx, tx, es); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `delete from sync_log where seq in (select seq from sync_log where expires_at < ? limit ?)`,
 			now.UnixNano(), expireBatch)
 		if err != nil {

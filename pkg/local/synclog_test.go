@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,80 @@ func TestLogKey(t *testing.T) {
 	}
 	if _, err := LogKey(dir); err == nil {
 		t.Error("damaged key accepted")
+	}
+}
+
+// The ledger: pending when asked for, then what the delete's entries made
+// of it per target; a late retry entry does not reopen a confirmed one,
+// and other events leave it alone.
+func TestErasureLedger(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	l := NewSyncLog(db, 0)
+	ctx := context.Background()
+	asked := time.Now().UTC().Truncate(time.Millisecond)
+	if err := l.Open(ctx, []delivery.Erasure{
+		{Subject: "u-1", Target: "crm", EventID: "erase-1", RequestedAt: asked},
+		{Subject: "u-1", Target: "mailer", EventID: "erase-1", RequestedAt: asked},
+		{Subject: "u-1", Target: "ldap", EventID: "erase-1", RequestedAt: asked},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	del := func(target string, out delivery.Outcome, reason string, at time.Duration) delivery.Entry {
+		return delivery.Entry{Target: target, Subject: "u-1", EventID: "erase-1", EventType: "deleted", Outcome: out,
+			Reason: reason, Attempts: 1, EventAt: asked, At: asked.Add(at)}
+	}
+	for _, batch := range [][]delivery.Entry{
+		{del("crm", delivery.Retrying, "transient 503", time.Second), del("mailer", delivery.Abandon, "permanent 400 bad", time.Second),
+			{Target: "crm", Subject: "u-1", EventID: "e9", EventType: "updated", Outcome: delivery.Delivered, At: asked}},
+		{del("crm", delivery.Deleted, "", 2*time.Second)},
+		{del("crm", delivery.Retrying, "transient 503", 3*time.Second)}, // a late redelivery's failure
+	} {
+		if err := l.Record(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := l.Erasures(ctx, "u-1", "")
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Erasures = %+v, %v", got, err)
+	}
+	by := map[string]delivery.Erasure{}
+	for _, e := range got {
+		by[e.Target] = e
+	}
+	if e := by["crm"]; e.Status != delivery.ErasureConfirmed || !e.SettledAt.Equal(asked.Add(2*time.Second)) || !e.RequestedAt.Equal(asked) {
+		t.Errorf("crm: %+v, want confirmed at +2s, asked at %v", e, asked)
+	}
+	if e := by["mailer"]; e.Status != delivery.ErasureFailed || e.Reason != "permanent 400 bad" {
+		t.Errorf("mailer: %+v, want failed with the reason", e)
+	}
+	if e := by["ldap"]; e.Status != delivery.ErasurePending || !e.SettledAt.IsZero() {
+		t.Errorf("ldap: %+v, want pending", e)
+	}
+	if only, _ := l.Erasures(ctx, "u-1", "mailer"); len(only) != 1 {
+		t.Errorf("Erasures(mailer) = %+v", only)
+	}
+}
+
+// BenchmarkSyncLogRecord is one batch of ten entries, each with three
+// changes, into SQLite.
+func BenchmarkSyncLogRecord(b *testing.B) {
+	db, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	l := NewSyncLog(db, 0)
+	es := make([]delivery.Entry, 10)
+	for i := range es {
+		es[i] = delivery.Entry{Target: "crm", Subject: "u-" + strconv.Itoa(i), EventID: "e", EventType: "updated",
+			Outcome: delivery.Delivered, At: time.Now(), Changes: []delivery.Change{{Field: "Email", Old: "j***@e***.com", New: "j***@e***.org"},
+				{Field: "FirstName", Old: "h:3fa29c0e1b2d", New: "h:91bc00aa11ff"}, {Field: "Opt", Old: "false", New: "true"}}}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Record(ctx, es); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 
@@ -158,31 +157,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// Journals hands every batch to each journal in turn: the per-record sync
-// log and the metrics, say. A nil element is skipped; every journal hears
-// the batch even when one fails, and the errors are joined.
-type Journals []delivery.Journal
-
-var _ delivery.Journal = Journals{}
-
-// Record implements delivery.Journal.
-func (js Journals) Record(ctx context.Context, es []delivery.Entry) error {
-	var errs []error
-	for _, j := range js {
-		if j == nil {
-			continue
-		}
-		if err := j.Record(ctx, es); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // Join is the journal of the non-nil js: nil for none, the one itself
-// for one, Journals otherwise.
+// for one, delivery.Journals otherwise (every journal hears every batch,
+// the errors joined).
 func Join(js ...delivery.Journal) delivery.Journal {
-	var out Journals
+	var out delivery.Journals
 	for _, j := range js {
 		if j != nil {
 			out = append(out, j)

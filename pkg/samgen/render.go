@@ -57,6 +57,8 @@ var blockTemplates = map[string]string{
         DLQ_URL: !Ref {{.ID}}DeadLetterQueue
         STATE_TABLE: !Ref StateTable
         EVENT_BUS: !Ref EventBusName
+        SYNC_LOG_TABLE: !Ref SyncLogTable
+        SYNC_LOG_RETENTION_DAYS: !Ref SyncLogRetentionDays
         SECRET_ARNS: !Sub '{{secretARNs .}}'
     Policies:
       # Receive, delete and change visibility on its own queue.
@@ -83,6 +85,14 @@ var blockTemplates = map[string]string{
             Condition:
               StringLike:
                 s3:prefix: "{{.Name}}/*"
+      # Write its decisions to the sync log, with the log's key; reading
+      # the log (Query) is the operator's.
+      - Statement:
+          - Effect: Allow
+            Action: [dynamodb:BatchWriteItem, dynamodb:PutItem]
+            Resource: !GetAtt SyncLogTable.Arn
+      - AWSSecretsManagerGetSecretValuePolicy:
+          SecretArn: !Ref SyncLogKeySecret
       - AWSSecretsManagerGetSecretValuePolicy:
           SecretArn: !Ref {{.ID}}SecretArn
 {{- range .Sources}}
@@ -197,11 +207,13 @@ func render(block string, targets []target) ([]string, error) {
 }
 
 // secretARNs is the sync function's SECRET_ARNS (an Fn::Sub string inside
-// single quotes): its target's secret, then every source's.
+// single quotes): its target's secret, every source's, then the sync
+// log's key.
 func secretARNs(t target) string {
 	parts := []string{fmt.Sprintf(`"%s":"${%sSecretArn}"`, t.Secret, t.ID)}
 	for _, s := range t.Sources {
 		parts = append(parts, fmt.Sprintf(`"%s":"${%sSecretArn}"`, s.Name, s.ID))
 	}
+	parts = append(parts, fmt.Sprintf(`"%s":"${SyncLogKeySecret}"`, SyncLogSecret))
 	return "{" + strings.Join(parts, ",") + "}"
 }

@@ -34,8 +34,8 @@ const (
 // Blocks lists every block the generator renders; a template must have each
 // marker pair exactly once.
 var Blocks = []string{
-	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
+	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockSyncLogParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockSyncLog, BlockTargets, BlockClaims, BlockJobs, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`
@@ -92,6 +92,9 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSyncLogSecret(set); err != nil {
+		return nil, err
+	}
 	cv, err := claimsViewOf(opts.Claims, targets, env)
 	if err != nil {
 		return nil, err
@@ -107,9 +110,12 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 	for _, r := range regions {
 		_, claim := claimTemplates[r.name]
 		_, job := jobTemplates[r.name]
+		_, syncLog := syncLogTemplates[r.name]
 		switch {
 		case r.name == BlockMetrics:
 			blocks[r.name], err = renderMetrics(targets, sourcesOf(env), queuesOf(targets, cv != nil, jv != nil))
+		case syncLog:
+			blocks[r.name], err = renderSyncLog(r.name)
 		case claim:
 			blocks[r.name], err = renderClaims(r.name, cv)
 		case job:

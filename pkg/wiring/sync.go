@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -44,8 +45,50 @@ type SyncPorts struct {
 	// (IngressPorts.Bodies). Optional.
 	Bodies delivery.StoredBodies
 	// Journal hears of every message's decision besides the metrics
-	// (Function.Metrics): the per-record sync log. Optional.
+	// (Function.Metrics) and the sync log. Optional.
 	Journal delivery.Journal
+	// SyncLog keeps every message's decision with its field diff: the
+	// DynamoDB SyncLogTable on AWS, SQLite locally. Optional.
+	SyncLog delivery.Journal
+	// LogKey keys the sync log's fingerprints (delivery.Handler.LogKey):
+	// the local stack's generated key file. Nil with a SyncLog: the
+	// SyncLogSecret is read through Secrets, as on AWS.
+	LogKey []byte
+}
+
+// SyncLogSecret names the secret with the deployment's sync-log key,
+// {"key": "..."} (the template generates it once, at the first deploy).
+const SyncLogSecret = "sync-log"
+
+// syncLogKey is p.LogKey, else the SyncLogSecret's key. Without it the
+// log still records every decision, with no field diff: a log is never a
+// reason to stop delivering.
+func (p SyncPorts) syncLogKey(ctx context.Context) []byte {
+	if p.SyncLog == nil || p.LogKey != nil {
+		return p.LogKey
+	}
+	key, err := LogKeyOf(ctx, p.Secrets)
+	if err != nil {
+		p.log().Warn("sync log without field diff: no key", "target", p.Target, "error", err.Error())
+		return nil
+	}
+	return key
+}
+
+// LogKeyOf reads the sync-log key from the SyncLogSecret: its "key"
+// string, at least 16 bytes.
+func LogKeyOf(ctx context.Context, secrets Secrets) ([]byte, error) {
+	b, err := secrets.Secret(ctx, SyncLogSecret)
+	if err != nil {
+		return nil, err
+	}
+	var s struct {
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Key) < 16 {
+		return nil, fmt.Errorf("secret %s: want {\"key\": \"...\"} with at least 16 characters", SyncLogSecret)
+	}
+	return []byte(s.Key), nil
 }
 
 // Sync builds the delivery handler of p.Target. Its connector is built
@@ -89,19 +132,20 @@ func Sync(ctx context.Context, p SyncPorts) (*delivery.Handler, error) {
 		Abandoned:   p.Abandoned,
 		Notifier:    p.Notifier,
 		Retries:     p.Retries,
+		LogKey:      p.syncLogKey(ctx),
 		Guard:       guard,
 		Journal:     p.journal(),
 		Now:         p.now(),
 	}, nil
 }
 
-// journal is p.Journal and the metrics, either or both or nil.
+// journal is p.Journal, the sync log and the metrics: any of them, or nil.
 func (p SyncPorts) journal() delivery.Journal {
 	var m delivery.Journal
 	if e := p.emitter(); e != nil {
 		m = metrics.Journal{Emitter: e}
 	}
-	return metrics.Join(p.Journal, m)
+	return metrics.Join(p.Journal, p.SyncLog, m)
 }
 
 func closeConnector(c connector.Connector) error {
