@@ -3,7 +3,7 @@ package phone
 import (
 	"regexp"
 	"slices"
-	"strings"
+	"sort"
 	"sync"
 )
 
@@ -49,8 +49,10 @@ type callingCode struct {
 // regionFor returns the metadata of a supported region, nil for an
 // unknown one (and for "001", as libphonenumber's getMetadataForRegion).
 func regionFor(id string) *region {
-	i, ok := slices.BinarySearchFunc(regions[:], id, func(r region, id string) int { return strings.Compare(r.id, id) })
-	if !ok {
+	// sort.Search rather than slices.BinarySearchFunc, which would copy
+	// each region it compares.
+	i := sort.Search(len(regions), func(i int) bool { return regions[i].id >= id })
+	if i == len(regions) || regions[i].id != id {
 		return nil
 	}
 	return &regions[i]
@@ -59,8 +61,8 @@ func regionFor(id string) *region {
 // nonGeoFor returns the metadata of a non-geographical calling code
 // (+800, +882, ...), nil for another code.
 func nonGeoFor(cc int) *region {
-	i, ok := slices.BinarySearchFunc(nonGeo[:], cc, func(r region, cc int) int { return r.cc - cc })
-	if !ok {
+	i := sort.Search(len(nonGeo), func(i int) bool { return nonGeo[i].cc >= cc })
+	if i == len(nonGeo) || nonGeo[i].cc != cc {
 		return nil
 	}
 	return &nonGeo[i]
