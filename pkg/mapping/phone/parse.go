@@ -1,12 +1,14 @@
 package phone
 
-// This file ports the part of github.com/nyaruka/phonenumbers (MIT licence,
+// This file, prefix.go, normalize.go and valid.go port the part of
+// github.com/nyaruka/phonenumbers (MIT licence, LICENSE.phonenumbers;
 // itself a port of Google's libphonenumber, Apache 2.0) that Parse,
 // IsValidNumber and Format(E164) run, onto the tables in metadata_gen.go:
-// the same steps in the same order, so that E164 answers as the library
-// does. What the library does beyond that (formatting, geocoding, carrier
-// and time zone data, the protobuf types) is not here; its package-level
-// patterns are compiled on first use instead of at start.
+// the same steps in the same order, with the library's names, so that
+// E164 answers as the library does. What the library does beyond that
+// (formatting, geocoding, carrier and time zone data, the protobuf types)
+// is not here; its package-level patterns are compiled on first use
+// instead of at start.
 
 import (
 	"errors"
@@ -14,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 )
 
 const (
@@ -47,16 +48,16 @@ const (
 	rfc3966TopLabel    = "[" + validAlpha + "]+((\\-)*[" + alphanum + "])*"
 )
 
-// patterns are the library's package-level expressions, compiled on the
-// first parse rather than at every cold start.
-var patterns = sync.OnceValue(func() *struct {
+// sharedPatterns are the library's package-level expressions.
+type sharedPatterns struct {
 	plusChars, capturingDigit, validStartChar, secondNumberStart, unwantedEndChar,
 	validAlphaPhone, extn, validPhoneNumber, rfc3966GlobalNumberDigits, rfc3966DomainName *regexp.Regexp
-} {
-	return &struct {
-		plusChars, capturingDigit, validStartChar, secondNumberStart, unwantedEndChar,
-		validAlphaPhone, extn, validPhoneNumber, rfc3966GlobalNumberDigits, rfc3966DomainName *regexp.Regexp
-	}{
+}
+
+// patterns compiles them on the first parse rather than at every cold
+// start.
+var patterns = sync.OnceValue(func() *sharedPatterns {
+	return &sharedPatterns{
 		plusChars:                 regexp.MustCompile("[" + plusChars + "]+"),
 		capturingDigit:            regexp.MustCompile("(" + digits + ")"),
 		validStartChar:            regexp.MustCompile("[" + plusChars + digits + "]"),
@@ -267,185 +268,4 @@ func stripExtension(s string) string {
 		}
 	}
 	return s
-}
-
-// maybeExtractCountryCode returns the calling code found (0 for none) and
-// the national number after it ("" when none was found).
-func maybeExtractCountryCode(s string, meta *region) (int, string, error) {
-	if s == "" {
-		return 0, "", nil
-	}
-	idd := "NonMatch" // never matches
-	if meta != nil {
-		idd = meta.intlPrefix
-	}
-	full, fromDefault := maybeStripInternationalPrefixAndNormalize(s, idd)
-	if !fromDefault {
-		if len(full) <= minLengthForNSN {
-			return 0, "", errTooShortAfterIDD
-		}
-		if cc, rest := extractCountryCode(full); cc != 0 {
-			return cc, rest, nil
-		}
-		return 0, "", errInvalidCountryCode
-	}
-	if meta != nil {
-		// A number starting with the default region's calling code
-		// (without + or IDD) loses it when that makes it valid, or when
-		// it was too long with it.
-		ccs := strconv.Itoa(meta.cc)
-		if rest, ok := strings.CutPrefix(full, ccs); ok {
-			valid := regexFor("^(?:" + meta.general.pattern + ")$")
-			potential, _ := maybeStripNationalPrefix(rest, meta)
-			if (!valid.MatchString(full) && valid.MatchString(potential)) || testNumberLength(full, meta) == tooLong {
-				return meta.cc, potential, nil
-			}
-		}
-	}
-	return 0, "", nil
-}
-
-// maybeStripInternationalPrefixAndNormalize removes a leading + or the
-// region's IDD and normalises; fromDefault is false when one was there.
-func maybeStripInternationalPrefixAndNormalize(s, iddPattern string) (_ string, fromDefault bool) {
-	if s == "" {
-		return s, true
-	}
-	if ind := patterns().plusChars.FindStringIndex(s); ind != nil && ind[0] == 0 {
-		return normalize(s[ind[1]:]), false
-	}
-	s = normalize(s)
-	ind := regexFor(iddPattern).FindStringIndex(s)
-	if ind == nil || ind[0] != 0 {
-		return s, true
-	}
-	// Only an IDD followed by something other than 0: calling codes do
-	// not start with 0.
-	if d := patterns().capturingDigit.FindString(s[ind[1]:]); d != "" && normalizeDigitsOnly(d) == "0" {
-		return s, true
-	}
-	return s[ind[1]:], false
-}
-
-func extractCountryCode(full string) (int, string) {
-	if full == "" || full[0] == '0' {
-		return 0, ""
-	}
-	for i := 1; i <= maxLengthCountryCode && i <= len(full); i++ {
-		cc, _ := strconv.Atoi(full[:i])
-		if regionsFor(cc) != nil {
-			return cc, full[i:]
-		}
-	}
-	return 0, ""
-}
-
-// maybeStripNationalPrefix is maybeStripNationalPrefixAndCarrierCode
-// without the carrier code, which E.164 does not keep.
-func maybeStripNationalPrefix(s string, meta *region) (string, bool) {
-	if s == "" || meta.npParsing == "" {
-		return s, false
-	}
-	prefix := regexFor("^(?:" + meta.npParsing + ")")
-	if !prefix.MatchString(s) {
-		return s, false
-	}
-	rule := regexFor("^(?:" + meta.general.pattern + ")$")
-	viable := rule.MatchString(s)
-	groups := prefix.FindStringSubmatchIndex(s)
-	last := len(groups)/2 - 1
-	if meta.npTransform == "" || groups[last*2] < 0 {
-		if viable && !rule.MatchString(s[groups[1]:]) {
-			return s, false
-		}
-		return s[groups[1]:], true
-	}
-	transformed := prefix.ReplaceAllString(s, meta.npTransform)
-	if viable && !rule.MatchString(transformed) {
-		return s, false
-	}
-	return transformed, true
-}
-
-type lengthResult int
-
-const (
-	isPossible lengthResult = iota
-	possibleLocalOnly
-	tooShort
-	invalidLength
-	tooLong
-)
-
-// testNumberLength is the library's for the UNKNOWN type: the general
-// description's lengths.
-func testNumberLength(s string, meta *region) lengthResult {
-	possible := meta.general.lengths
-	if possible[0] == -1 {
-		return invalidLength
-	}
-	n := len(s)
-	for _, l := range meta.general.localOnly {
-		if int(l) == n {
-			return possibleLocalOnly
-		}
-	}
-	switch {
-	case int(possible[0]) == n:
-		return isPossible
-	case int(possible[0]) > n:
-		return tooShort
-	case int(possible[len(possible)-1]) < n:
-		return tooLong
-	}
-	for _, l := range possible[1:] {
-		if int(l) == n {
-			return isPossible
-		}
-	}
-	return invalidLength
-}
-
-// normalize converts a vanity number's letters to digits (three or more
-// letters) or else keeps only the digits, as ASCII.
-func normalize(s string) string {
-	if patterns().validAlphaPhone.MatchString(s) {
-		var b strings.Builder
-		for _, c := range s {
-			c = unicode.ToUpper(c)
-			switch {
-			case c >= '0' && c <= '9', c == '+', c == '*':
-				b.WriteRune(c)
-			case c >= 'A' && c <= 'Z':
-				b.WriteByte(alphaKeys[c-'A'])
-			}
-		}
-		return b.String()
-	}
-	return normalizeDigitsOnly(s)
-}
-
-// alphaKeys are the E.161 keypad digits of A to Z.
-const alphaKeys = "22233344455566677778889999"
-
-// normalizeDigitsOnly keeps the decimal digits, converting the
-// Arabic-Indic, extended Arabic-Indic and full-width ones to ASCII (other
-// scripts' digits are kept as they are, as the library does).
-func normalizeDigitsOnly(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if !unicode.IsDigit(c) {
-			continue
-		}
-		switch {
-		case c >= '\u0660' && c <= '\u0669':
-			c = '0' + c - '\u0660'
-		case c >= '\u06F0' && c <= '\u06F9':
-			c = '0' + c - '\u06F0'
-		case c >= '\uFF10' && c <= '\uFF19':
-			c = '0' + c - '\uFF10'
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
