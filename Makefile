@@ -40,8 +40,12 @@ build:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/jobs/bootstrap ./functions/jobs
 	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB (%d bytes)\n", $$9, $$5/1e6, $$5}'
 
+# The packages' benchmarks, then the Lambdas' cold start: package
+# initialisation (GODEBUG=inittrace=1, summed) and linux/arm64 size per
+# function (BenchmarkColdStart).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	$(GO) test -run '^$$' -bench ColdStart ./internal/lambdatest/
 
 # The delivery-guarantee harness: CHAOS_EVENTS changes (default 10000)
 # through the local runtime, SIGKILLed twice, into a failing target.

@@ -42,7 +42,7 @@ var hostBuild struct {
 // hostBootstraps builds every function for this machine (so the tests can
 // run them) with the shipping flags, once per test binary, and returns
 // each bootstrap's path by function name. It skips under -short.
-func hostBootstraps(t *testing.T) map[string]string {
+func hostBootstraps(t testing.TB) map[string]string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the Lambda binaries; skipped under -short")

@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 )
@@ -29,7 +29,7 @@ const MaxStoredBody = 16 << 20
 // bodyKeyRE is the key the ingress makes: <target>/<sha256 hex of the
 // body>. The target is the object's prefix, so a sync function's policy
 // can name its own target's objects only.
-var bodyKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]+/([0-9a-f]{64})$`)
+var bodyKeyRE = lazyregexp.New(`^[A-Za-z0-9_-]+/([0-9a-f]{64})$`)
 
 // Bodies keeps the envelopes too large for an SQS message as objects of one
 // S3 bucket, under the key the ingress gives (<target>/<digest>): Put for

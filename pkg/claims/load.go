@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/spec"
@@ -66,10 +66,10 @@ func (l Loader) Parse(filename string, data []byte) (*Rule, error) {
 }
 
 var (
-	ruleNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	identRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
-	attrRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,99}$`)
-	overrideRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
+	ruleNameRE = lazyregexp.New(`^[a-z][a-z0-9-]{0,39}$`)
+	identRE    = lazyregexp.New(`^[a-z][a-z0-9_]{0,39}$`)
+	attrRE     = lazyregexp.New(`^[A-Za-z][A-Za-z0-9_.-]{0,99}$`)
+	overrideRE = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
 )
 
 var (

@@ -2,12 +2,13 @@ package jobs
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 )
 
 // Cleanup is what a cleanup job removes. Every part is optional; a job
@@ -53,9 +54,9 @@ const Day = 24 * time.Hour
 
 var (
 	cleanupKeys = []string{"state_older_than", "abandoned_older_than", "lapsed_consents", "inactive"}
-	daysRE      = regexp.MustCompile(`^([1-9][0-9]{0,4})(d|y)$`)
-	purposeRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-	customRE    = regexp.MustCompile(`^custom\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$`)
+	daysRE      = lazyregexp.New(`^([1-9][0-9]{0,4})(d|y)$`)
+	purposeRE   = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	customRE    = lazyregexp.New(`^custom\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$`)
 )
 
 // ParseDays reads a cleanup duration: whole days ("400d") or years

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +24,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/mapping"
 )
 
@@ -197,11 +197,11 @@ func (l Loader) Parse(filename string, data []byte) (*Job, error) {
 }
 
 var (
-	nameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	overrideRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
-	rateRE     = regexp.MustCompile(`^[1-9][0-9]* (minute|minutes|hour|hours|day|days)$`)
-	cronRE     = regexp.MustCompile(`^\S+ \S+ \S+ \S+ \S+ \S+$`)
-	bucketRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	nameRE     = lazyregexp.New(`^[a-z][a-z0-9-]{0,39}$`)
+	overrideRE = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
+	rateRE     = lazyregexp.New(`^[1-9][0-9]* (minute|minutes|hour|hours|day|days)$`)
+	cronRE     = lazyregexp.New(`^\S+ \S+ \S+ \S+ \S+ \S+$`)
+	bucketRE   = lazyregexp.New(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
 var (

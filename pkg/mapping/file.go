@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 )
 
 // SettingsChecker validates a connector's settings block when a mapping
@@ -20,8 +21,8 @@ import (
 type SettingsChecker func(connector string, settings map[string]any) error
 
 var (
-	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	levelRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
+	nameRE    = lazyregexp.New(`^[a-z][a-z0-9-]{0,39}$`)
+	levelRE   = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
 	topKeys   = append([]string{"version", "connector", "secret", "settings", "delivery", "key", "lookups", "log", "environments", "clients"}, layerKeys...)
 	levelKeys = layerKeys
 )
@@ -344,7 +345,7 @@ func colOf(n *yaml.Node) int {
 	return n.Column
 }
 
-var yamlLineRE = regexp.MustCompile(`^line (\d+)(?::(\d+))?: `)
+var yamlLineRE = lazyregexp.New(`^line (\d+)(?::(\d+))?: `)
 
 // yamlError turns a YAML syntax error into an Error at FILE:LINE:COLUMN,
 // the line said once. yaml.v3 reports the line (none on line 1) but not

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 )
 
-var segmentRE = regexp.MustCompile(`^[A-Za-z0-9_$@-]+$`)
+var segmentRE = lazyregexp.New(`^[A-Za-z0-9_$@-]+$`)
 
 // checkPath validates a dotted path: non-empty segments of letters, digits,
 // '_', '-', '$' and '@'.

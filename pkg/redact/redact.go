@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 )
 
 // Back-ends quote the values they refused ("invalid email: jane@…"), often
@@ -49,11 +51,11 @@ func SentValues(fields map[string]any, extra ...string) []string {
 
 // emailRE matches any e-mail-shaped token, sent or not: a back-end may
 // quote an address from its own records.
-var emailRE = regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
+var emailRE = lazyregexp.New(`(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
 
 // digitRunRE matches a run of digits in phone formatting: spaces, dashes,
 // dots, slashes and parentheses between them, an optional + in front.
-var digitRunRE = regexp.MustCompile(`\+?\(?\d[\d\s().\-/]*\d`)
+var digitRunRE = lazyregexp.New(`\+?\(?\d[\d\s().\-/]*\d`)
 
 // phoneTail is how many trailing digits identify a phone number: enough
 // to be that number, few enough that +49 151… and 0151… agree.

@@ -177,7 +177,7 @@ func (h *handler) page(w http.ResponseWriter, status int, p page) {
 func (h *handler) render(w http.ResponseWriter, status int, v view) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := pages.Execute(w, v); err != nil {
+	if err := pages().Execute(w, v); err != nil {
 		h.log.Error("approval page", "error", err.Error())
 	}
 }

@@ -3,6 +3,7 @@ package approval
 import (
 	"html/template"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -53,7 +54,10 @@ func when(t time.Time) string {
 }
 
 // pages has no script and no external resource: the CSP forbids both.
-var pages = template.Must(template.New("page").Parse(`<!doctype html>
+// It is parsed on the first page served, not at every cold start.
+var pages = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageHTML)) })
+
+const pageHTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -110,4 +114,4 @@ button.reject{background:#b42318}
 </main>
 </body>
 </html>
-`))
+`

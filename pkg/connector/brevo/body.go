@@ -3,11 +3,11 @@ package brevo
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
@@ -22,7 +22,7 @@ const (
 )
 
 // attributeRE is an attribute name once upper-cased.
-var attributeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,99}$`)
+var attributeRE = lazyregexp.New(`^[A-Z][A-Z0-9_]{0,99}$`)
 
 // contact is a record's fields sorted into what Brevo takes.
 type contact struct {

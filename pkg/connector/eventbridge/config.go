@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -64,8 +64,8 @@ var (
 	// buses (aws.partner/…).
 	// The name's 256-character limit is checked apart (validBus): a
 	// {1,256} repetition here took 2.6 ms to compile at every cold start.
-	busRE    = regexp.MustCompile(`^(arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/)?([/.\-_A-Za-z0-9]+)$`)
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	busRE    = lazyregexp.New(`^(arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/)?([/.\-_A-Za-z0-9]+)$`)
+	regionRE = lazyregexp.New(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
 // DecodeSettings reads a mapping's settings as Spec says, and then checks

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
@@ -94,8 +94,8 @@ type Credentials struct {
 
 var (
 	placeholders = []string{"key", "event_id", "event_type", "source"}
-	placeholdRE  = regexp.MustCompile(`\{([^{}]*)\}`)
-	headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+	placeholdRE  = lazyregexp.New(`\{([^{}]*)\}`)
+	headerNameRE = lazyregexp.New("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 	// managed headers are set by the connector and cannot be configured.
 	managed = []string{"Authorization", "Content-Type", "Content-Length", "Host", "Idempotency-Key"}
 )

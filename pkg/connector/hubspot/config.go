@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -68,8 +68,8 @@ type Credentials struct {
 var (
 	// Property internal names: lower-case letters, digits and underscores,
 	// starting with a letter.
-	propertyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
-	digitsRE   = regexp.MustCompile(`^[1-9][0-9]{0,19}$`)
+	propertyRE = lazyregexp.New(`^[a-z][a-z0-9_]{0,99}$`)
+	digitsRE   = lazyregexp.New(`^[1-9][0-9]{0,19}$`)
 )
 
 // DecodeSettings reads a mapping's settings as Spec says, and then checks

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -104,7 +104,7 @@ type Credentials struct {
 
 var (
 	// attrNameRE is an attribute description: a name (or OID) with options.
-	attrNameRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
+	attrNameRE = lazyregexp.New(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
 )
 
 // DecodeSettings reads a mapping's settings as Spec says, fills in the

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -73,9 +73,9 @@ type Credentials struct {
 
 var (
 	statuses   = []string{"subscribed", "pending", "unsubscribed", "transactional"}
-	listIDRE   = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
-	mergeTagRE = regexp.MustCompile(`^[A-Z0-9_]{1,10}$`)
-	dcRE       = regexp.MustCompile(`^[a-z]+[0-9]+$`)
+	listIDRE   = lazyregexp.New(`^[A-Za-z0-9]{1,32}$`)
+	mergeTagRE = lazyregexp.New(`^[A-Z0-9_]{1,10}$`)
+	dcRE       = lazyregexp.New(`^[a-z]+[0-9]+$`)
 )
 
 // DecodeSettings reads a mapping's settings as Spec says, and then checks

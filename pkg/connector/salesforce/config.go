@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -56,8 +56,8 @@ type Credentials struct {
 var (
 	// API names: a letter, then letters, digits and single underscores
 	// (custom ones end in __c, which the pattern admits).
-	apiNameRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,79}$`)
-	apiVersionRE = regexp.MustCompile(`^v[1-9][0-9]*\.[0-9]$`)
+	apiNameRE    = lazyregexp.New(`^[A-Za-z][A-Za-z0-9_]{0,79}$`)
+	apiVersionRE = lazyregexp.New(`^v[1-9][0-9]*\.[0-9]$`)
 )
 
 // DecodeSettings reads a mapping's settings as Spec says, and then checks

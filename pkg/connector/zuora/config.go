@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
 
@@ -67,8 +67,8 @@ type Credentials struct {
 }
 
 var (
-	customRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,60}__c$`)
-	idRE     = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	customRE = lazyregexp.New(`^[A-Za-z][A-Za-z0-9_]{0,60}__c$`)
+	idRE     = lazyregexp.New(`^[A-Za-z0-9-]{1,64}$`)
 )
 
 // DecodeSettings reads a mapping's settings as Spec says, and then checks

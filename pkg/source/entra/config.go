@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"regexp"
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
@@ -87,9 +87,9 @@ func ParseConfig(raw []byte) (Config, error) {
 }
 
 var (
-	tenantRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$`)
-	appIDRE     = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
-	attributeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
+	tenantRE    = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$`)
+	appIDRE     = lazyregexp.New(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+	attributeRE = lazyregexp.New(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
 )
 
 // normalize fills defaults, validates and digests the clientStates. It is

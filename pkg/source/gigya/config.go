@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"strings"
 
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
@@ -77,7 +77,7 @@ func ParseConfig(raw []byte) (Config, error) {
 	return c, nil
 }
 
-var dataCenter = regexp.MustCompile(`^[a-z]{2}[0-9]$`)
+var dataCenter = lazyregexp.New(`^[a-z]{2}[0-9]$`)
 
 // normalize fills defaults, validates and decodes the HMAC keys. It is
 // idempotent.

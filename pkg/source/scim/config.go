@@ -3,10 +3,10 @@ package scim
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 	"github.com/profilesync/profilesync/pkg/source/webhook"
 	"github.com/profilesync/profilesync/pkg/spec"
@@ -124,12 +124,12 @@ func (c *Config) normalize() error {
 
 // urnPattern is RFC 8141's shape, loosely: urn:NID:NSS without spaces,
 // which is all a PATCH path prefix needs.
-var urnPattern = regexp.MustCompile(`^(?i:urn):[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$`)
+var urnPattern = lazyregexp.New(`^(?i:urn):[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$`)
 
 func validURN(s string) bool { return urnPattern.MatchString(s) }
 
 // attrName is RFC 7643 §2.1's ATTRNAME: ALPHA *(nameChar).
-var attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+var attrName = lazyregexp.New(`^[A-Za-z][A-Za-z0-9_-]*$`)
 
 // reserved are the Custom keys Fetch fills from outside the extension.
 var reserved = []string{"active", "enterprise"}

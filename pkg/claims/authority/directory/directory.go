@@ -20,12 +20,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/claims/authority/internal/lookup"
 	ldapconn "github.com/profilesync/profilesync/pkg/connector/ldap"
@@ -68,7 +68,7 @@ type Settings struct {
 }
 
 // attrRE is an attribute description: a name or OID, with options.
-var attrRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
+var attrRE = lazyregexp.New(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
 
 // DecodeSettings reads settings as Spec says and checks the DNs, the
 // filter and the attribute names; errors are *spec.Error.

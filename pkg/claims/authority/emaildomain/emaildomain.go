@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/spec"
@@ -151,9 +152,9 @@ func allowed(entries []allowEntry, d string) bool {
 // refused returns the reason s refuses d for, or "".
 func refused(s Settings, d string) string {
 	switch {
-	case s.RefuseDisposable && listed(disposable, d):
+	case s.RefuseDisposable && listed(disposable(), d):
 		return ReasonDisposable
-	case s.RefuseFreeMail && listed(freeMail, d):
+	case s.RefuseFreeMail && listed(freeMail(), d):
 		return ReasonFreeMail
 	}
 	return ""
@@ -165,9 +166,11 @@ var freeMailTxt string
 //go:embed disposable.txt
 var disposableTxt string
 
+// The lists are parsed when a rule first checks one, not at every cold
+// start of the verifier.
 var (
-	freeMail   = parseList(freeMailTxt)
-	disposable = parseList(disposableTxt)
+	freeMail   = sync.OnceValue(func() list { return parseList(freeMailTxt) })
+	disposable = sync.OnceValue(func() list { return parseList(disposableTxt) })
 )
 
 // list is a parsed domain list: exact domains (which also cover their

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 )
 
 // placeholderRE finds {name} and {secret.name} in templates.
-var placeholderRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}`)
+var placeholderRE = lazyregexp.New(`\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}`)
 
 // secretPrefix marks a placeholder filled from the secret's fields.
 const secretPrefix = "secret."

@@ -16,11 +16,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/claims/authority/internal/lookup"
 	hsconn "github.com/profilesync/profilesync/pkg/connector/hubspot"
@@ -75,8 +75,8 @@ type Settings struct {
 }
 
 var (
-	propertyRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
-	objectTypeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+	propertyRE   = lazyregexp.New(`^[a-z][a-z0-9_]{0,99}$`)
+	objectTypeRE = lazyregexp.New(`^[A-Za-z0-9_-]{1,100}$`)
 )
 
 // DecodeSettings reads settings as Spec says and checks names and

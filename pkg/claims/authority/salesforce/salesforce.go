@@ -18,10 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/claims/authority/internal/lookup"
 	sfconn "github.com/profilesync/profilesync/pkg/connector/salesforce"
@@ -74,11 +74,11 @@ type Settings struct {
 }
 
 var (
-	fieldRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$`)
-	versionRE = regexp.MustCompile(`^v[1-9][0-9]*\.[0-9]$`)
-	selectRE  = regexp.MustCompile(`(?is)^\s*SELECT\s.+\sFROM\s`)
+	fieldRE   = lazyregexp.New(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$`)
+	versionRE = lazyregexp.New(`^v[1-9][0-9]*\.[0-9]$`)
+	selectRE  = lazyregexp.New(`(?is)^\s*SELECT\s.+\sFROM\s`)
 	// selectListRE captures the field list of the outer SELECT.
-	selectListRE = regexp.MustCompile(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s`)
+	selectListRE = lazyregexp.New(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s`)
 )
 
 // DecodeSettings reads settings as Spec says and checks the query

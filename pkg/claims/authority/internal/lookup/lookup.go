@@ -8,17 +8,17 @@ package lookup
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/fault"
 )
 
 // placeholderRE is an evidence placeholder: {name}, name as the rule's
 // evidence names are spelled.
-var placeholderRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var placeholderRE = lazyregexp.New(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Placeholder is one {name} in a template, at byte offsets [Start, End).
 type Placeholder struct {
