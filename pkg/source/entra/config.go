@@ -4,9 +4,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"strings"
 
+	"github.com/profilesync/profilesync/internal/lazyregexp"
 	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 	"github.com/profilesync/profilesync/pkg/spec"
 )
