@@ -37,8 +37,13 @@ import (
 // reconciliation reads (pkg/connector/readers: salesforce, scim, hubspot,
 // ldap with go-ldap, brevo, mailchimp), and no authority (24.7 MB). S3
 // uploads go through ObjectStore's signed calls, as for the body store.
+//
+// The Cognito trigger is the ingress's routing behind another event type:
+// the same links, so the same cap. The Cognito source calls its API with
+// signed requests (pkg/source/cognito/api.go) for the same reason as S3.
 var maxBytes = map[string]int64{
 	"ingress":  15_000_000,
+	"cognito":  15_000_000,
 	"sync":     18_000_000,
 	"verifier": 16_000_000,
 	"jobs":     25_000_000,
@@ -84,6 +89,15 @@ var forbiddenIn = map[string][]string{
 	},
 	"sync": {
 		module + "/pkg/claims/authority",
+	},
+	"cognito": {
+		module + "/pkg/wiring/plugins",
+		module + "/pkg/connector/registry",
+		module + "/pkg/mapping/phone",
+		module + "/pkg/claims/authority",
+		"github.com/nyaruka/phonenumbers",
+		"google.golang.org/protobuf",
+		"github.com/go-ldap/ldap/v3",
 	},
 	"verifier": {
 		module + "/pkg/wiring/plugins",

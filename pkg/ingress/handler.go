@@ -81,25 +81,19 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not verified", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), nil
 	}
-	batches, routed, n, err := h.route(ctx, log, evs, now)
-	if errors.Is(err, errUnavailable) {
+	acc, err := h.enqueue(ctx, log, evs, now)
+	if errors.Is(err, ErrUnavailable) {
 		log.Error("webhook not enqueued", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
 	}
 	if err != nil {
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
-		return rejected(parser, fmt.Errorf("%w: %w", source.ErrMalformed, err), http.StatusBadRequest, "malformed body"), nil
-	}
-	for target, msgs := range batches {
-		if err := h.Queue.SendBatch(ctx, target, msgs); err != nil {
-			log.Error("enqueue failed", "target", target, "messages", len(msgs), "error", err.Error())
-			return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), nil
-		}
+		return rejected(parser, err, http.StatusBadRequest, "malformed body"), nil
 	}
 	for _, e := range evs {
 		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType)
 	}
-	return jsonReply(acceptedStatus(parser), Accepted{Enqueued: n, Events: len(evs), Routed: routed}), nil
+	return jsonReply(acceptedStatus(parser), acc), nil
 }
 
 // Accepted is the body of a 200: how many events the webhook carried, how

@@ -21,7 +21,8 @@
 //	BODY_KMS_KEY optional: a KMS key for those objects, when the bucket's
 //	             default encryption is not to be used
 //
-// The claim verifier's own variables are listed at Verifier.
+// The claim verifier's own variables are listed at Verifier; the Cognito
+// trigger's at Cognito.
 //
 // plus AWS_REGION, the role's credentials and the endpoint variables that
 // awsadapter.ConfigFromEnv reads, so the same binaries run against local
@@ -46,6 +47,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/source/cognito"
 	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
@@ -114,6 +116,23 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 		ports.Bodies = b
 	}
 	return ports, nil
+}
+
+// Cognito reads the Cognito trigger function's environment: the
+// ingress's (QUEUE_URLS, BODY_BUCKET; SOURCES is ignored: the trigger
+// reads no webhook source's secret) and COGNITO_USER_POOL_ID, the pool
+// whose events it takes, with COGNITO_ENVIRONMENT tagging them.
+func Cognito(log *slog.Logger) (wiring.IngressPorts, cognito.Config, error) {
+	ports, err := Ingress(log)
+	if err != nil {
+		return wiring.IngressPorts{}, cognito.Config{}, err
+	}
+	ports.Sources = nil
+	cfg := cognito.Config{UserPoolID: os.Getenv("COGNITO_USER_POOL_ID"), Environment: os.Getenv("COGNITO_ENVIRONMENT")}
+	if cfg.UserPoolID == "" {
+		return wiring.IngressPorts{}, cognito.Config{}, fmt.Errorf("COGNITO_USER_POOL_ID: required")
+	}
+	return ports, cfg, nil
 }
 
 // bodies is the S3 store named by BODY_BUCKET, or nil when it is unset.

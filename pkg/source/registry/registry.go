@@ -15,6 +15,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/cognito"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
@@ -52,6 +53,7 @@ var kinds = map[string]Kind{
 	fusionauth.Kind:       kind(fusionauth.Spec, fusionauth.ParseConfig, fusionauth.New),
 	ssf.Kind:              kind(ssf.Spec, ssf.ParseConfig, ssf.New),
 	scim.Kind:             kind(scim.Spec, scim.ParseConfig, scim.New),
+	cognito.Kind:          kind(cognito.Spec, cognito.ParseConfig, cognito.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil

@@ -24,6 +24,7 @@ func TestFetchersThatUpdateAndList(t *testing.T) {
 		{"logto", `{"kind":"logto","signing_key":"k","endpoint":"https://abc.logto.app","client_id":"c","client_secret":"s"}`, true, false},
 		{"fusionauth", `{"kind":"fusionauth","hmac_keys":["0123456789abcdef0123456789abcdef"],"api_url":"https://auth.acme.com","api_key":"k"}`, true, false},
 		{"scim", `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`, true, true},
+		{"cognito", `{"kind":"cognito","user_pool_id":"eu-central-1_AbCdEfGhI"}`, true, true},
 		// Fetch puts no custom attributes in the profile, so nothing could
 		// read a write-back.
 		{"zitadel", `{"kind":"zitadel","signing_key":"k","api_url":"https://acme.zitadel.cloud","token":"t"}`, false, false},
