@@ -34,7 +34,7 @@ const (
 // marker pair exactly once.
 var Blocks = []string{
 	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockTargets, BlockClaims, BlockJobs, BlockCognito, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`
@@ -103,6 +103,8 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 			blocks[r.name], err = renderClaims(r.name, cv)
 		case job:
 			blocks[r.name], err = renderJobs(r.name, jv)
+		case r.name == BlockCognito:
+			blocks[r.name], err = renderCognito(targets, cv)
 		default:
 			blocks[r.name], err = render(r.name, targets)
 		}
