@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -141,6 +140,3 @@ func apiError(status int, h http.Header, body []byte) error {
 	}
 	return fe
 }
-
-// errEmptySubject is the answer to a call about no one.
-var errEmptySubject = errors.New("empty subject")

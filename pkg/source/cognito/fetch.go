@@ -77,10 +77,13 @@ func (f *Fetcher) Fetch(ctx context.Context, subject string) (*profile.Profile, 
 
 // bySub finds the user whose sub is subject.
 func (f *Fetcher) bySub(ctx context.Context, subject string) (*user, error) {
-	if subject == "" || strings.ContainsAny(subject, "\"\\") {
-		// A sub is a UUID: one with a quote cannot exist, and must not
-		// reach the filter expression.
-		return nil, fault.Wrap(fault.Permanent, fmt.Errorf("cognito fetch: %w", errEmptySubjectOr(subject)))
+	switch {
+	case subject == "":
+		return nil, fault.New(fault.Permanent, 0, "", "cognito fetch: empty subject")
+	case strings.ContainsAny(subject, "\"\\"):
+		// A sub is a UUID: one with a quote or backslash cannot exist,
+		// and must not reach the filter expression.
+		return nil, fmt.Errorf("cognito user: subject is not a sub: %w", source.ErrNotFound)
 	}
 	var out struct {
 		Users []user `json:"Users"`
@@ -93,11 +96,4 @@ func (f *Fetcher) bySub(ctx context.Context, subject string) (*user, error) {
 		return nil, fmt.Errorf("cognito user %s: %w", subject, source.ErrNotFound)
 	}
 	return &out.Users[0], nil
-}
-
-func errEmptySubjectOr(subject string) error {
-	if subject == "" {
-		return errEmptySubject
-	}
-	return fmt.Errorf("subject is not a sub: %w", source.ErrNotFound)
 }
