@@ -12,7 +12,9 @@ import (
 // failingQueue refuses every batch.
 type failingQueue struct{}
 
-func (failingQueue) SendBatch(context.Context, string, []Message) error { return errors.New("sqs down") }
+func (failingQueue) SendBatch(context.Context, string, []Message) error {
+	return errors.New("sqs down")
+}
 
 // Enqueue routes decoded events as a webhook's are, and says which
 // failures a retry may cure.
