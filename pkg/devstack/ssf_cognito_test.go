@@ -3,13 +3,17 @@ package devstack
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/registry"
 )
 
 // purgeSET is a RISC account-purged SET's claims for sub, as `profilesync
@@ -113,4 +117,34 @@ func TestCognitoEndToEnd(t *testing.T) {
 		}
 	}
 	eventually(t, "queues drained", func() bool { return s.totalDepth(t) == 0 })
+}
+
+// events/webhooks/ssf-account-purged.json, as `profilesync send ssf` signs
+// it, decodes to the deletion of the demo Max.
+func TestRawSSFSample(t *testing.T) {
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	dev := sandbox.DevSecrets(srv.URL)
+	body, err := os.ReadFile(eventsDir + "/webhooks/ssf-account-purged.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	hc := egress.Client(egress.Local, 10*time.Second)
+	w, err := Sign(dev["ssf"], body, now, SandboxSETSigner(context.Background(), hc, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := registry.New("ssf", dev["ssf"], hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := p.Parse(context.Background(), source.Request{Header: w.Header, Body: w.Body, Now: now})
+	if err != nil || len(evs) != 1 || evs[0].Type != profile.Deleted || evs[0].Subject != maxSub {
+		t.Fatalf("%+v %v, want Max deleted", evs, err)
+	}
 }
