@@ -21,9 +21,9 @@
 // custom:<name> → Custom[<name>]. The subject is the sub attribute (the
 // userName may be an alias or e-mail and can change in some pools). The
 // event has no id: the dedupe key is the SHA-256 of (userPoolId,
-// userName, triggerSource, sub), as the note advises — one confirmation
-// per user and trigger, so Cognito's own retries of one invocation
-// collapse into one event.
+// userName, triggerSource) as the note advises, and of the attributes (sub
+// among them), so Cognito's own retries of one invocation collapse into
+// one event while a later password reset of a changed profile does not.
 //
 // The Fetcher (also Lister and Updater) calls the Cognito Identity
 // Provider JSON 1.1 API (X-Amz-Target AWSCognitoIdentityProviderService.*)

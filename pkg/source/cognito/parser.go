@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -106,7 +108,7 @@ func (p *Parser) Decode(raw []byte, now time.Time) ([]profile.Event, error) {
 		prof.PreferredUsername = ev.UserName
 	}
 	return []profile.Event{{
-		ID:          dedupeKey(ev.UserPoolID, ev.UserName, ev.TriggerSource, sub),
+		ID:          dedupeKey(ev.UserPoolID, ev.UserName, ev.TriggerSource, attrs),
 		Source:      p.name,
 		Type:        typ,
 		Subject:     sub,
@@ -119,12 +121,21 @@ func (p *Parser) Decode(raw []byte, now time.Time) ([]profile.Event, error) {
 	}}, nil
 }
 
-// dedupeKey hashes the fields that name one trigger of one user; the
-// parts are length-prefixed so no two tuples share a key.
-func dedupeKey(parts ...string) string {
+// dedupeKey hashes what names one trigger of one user: the pool, the user
+// name, the trigger and the attributes (sub among them), every part
+// length-prefixed so no two tuples share a key. Cognito's retries of an
+// invocation carry the same attributes and collapse into one event; a
+// second password reset after a change of the profile is a new event, one
+// without a change a duplicate that would sync nothing new.
+func dedupeKey(pool, userName, trigger string, attrs map[string]string) string {
 	h := sha256.New()
-	for _, s := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	part := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	part(pool)
+	part(userName)
+	part(trigger)
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		part(k)
+		part(attrs[k])
 	}
 	return "cognito-" + hex.EncodeToString(h.Sum(nil))
 }

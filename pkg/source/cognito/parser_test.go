@@ -142,7 +142,11 @@ func TestDedupeKey(t *testing.T) {
 	if c[0].ID == a[0].ID {
 		t.Error("another user name has the same dedupe key")
 	}
-	if dedupeKey("ab", "c") == dedupeKey("a", "bc") {
+	d, _ := p.Decode(withSample(t, map[string]any{"attr:given_name": "Janet"}), time.Unix(1, 0))
+	if d[0].ID == a[0].ID {
+		t.Error("the same trigger of a changed profile has the same dedupe key")
+	}
+	if dedupeKey("ab", "c", "t", nil) == dedupeKey("a", "bc", "t", nil) {
 		t.Error("dedupe key parts run into each other")
 	}
 }
