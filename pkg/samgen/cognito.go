@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+
+	"github.com/profilesync/profilesync/pkg/source/cognito"
 )
 
 // BlockCognito is the optional Amazon Cognito trigger: a function Cognito
@@ -23,14 +25,26 @@ const cognitoTimeout = 5
 
 // cognitoView is the Cognito block's data.
 type cognitoView struct {
-	Targets []target
-	Claims  bool
-	Timeout int
+	Targets       []target
+	Claims        bool
+	Timeout       int
+	FilterPattern string
 }
+
+// cognitoFilterPattern matches the trigger's JSON log lines of an event
+// it did not enqueue (cognito.Log*).
+var cognitoFilterPattern = fmt.Sprintf(`{ $.msg = %q || $.msg = %q || $.msg = %q }`,
+	cognito.LogNotEnqueued, cognito.LogNotDecoded, cognito.LogOtherPool)
 
 var cognitoTemplate = template.Must(template.New(BlockCognito).Parse(strings.TrimPrefix(`
 # --- Amazon Cognito trigger (optional: set CognitoUserPoolId, then pick
 # CognitoTriggerFunction as the pool's Post confirmation trigger) ---
+CognitoTriggerLogs:
+  Type: AWS::Logs::LogGroup
+  Condition: HasCognitoUserPool
+  Properties:
+    RetentionInDays: 30
+
 CognitoTriggerFunction:
   Type: AWS::Serverless::Function
   Condition: HasCognitoUserPool
@@ -40,6 +54,9 @@ CognitoTriggerFunction:
     Description: Amazon Cognito Post confirmation trigger; enqueues the confirmed user's profile for every target.
     CodeUri: .
     Timeout: {{.Timeout}} # Cognito waits 5 s for a trigger
+    LoggingConfig:
+      LogFormat: JSON
+      LogGroup: !Ref CognitoTriggerLogs
     Environment:
       Variables:
         COGNITO_USER_POOL_ID: !Ref CognitoUserPoolId
@@ -87,6 +104,34 @@ CognitoTriggerPermission:
     SourceAccount: !Ref AWS::AccountId
     SourceArn: !Sub arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${CognitoUserPoolId}
 
+# The trigger never fails Cognito's call (the user is already confirmed):
+# an event it could not enqueue is an ERROR line, counted here.
+CognitoNotEnqueuedMetric:
+  Type: AWS::Logs::MetricFilter
+  Condition: HasCognitoUserPool
+  Properties:
+    LogGroupName: !Ref CognitoTriggerLogs
+    FilterPattern: '{{.FilterPattern}}'
+    MetricTransformations:
+      - MetricNamespace: ProfileSync
+        MetricName: CognitoEventsNotEnqueued
+        MetricValue: "1"
+
+CognitoNotEnqueuedAlarm:
+  Type: AWS::CloudWatch::Alarm
+  Condition: HasCognitoUserPool
+  Properties:
+    AlarmDescription: Confirmed Cognito users' profiles were not enqueued (queues down, or the trigger is attached to another pool); a reconciliation reading the pool repairs them.
+    Namespace: ProfileSync
+    MetricName: CognitoEventsNotEnqueued
+    Statistic: Sum
+    Period: 300
+    EvaluationPeriods: 1
+    Threshold: 0
+    ComparisonOperator: GreaterThanThreshold
+    TreatMissingData: notBreaching
+    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+
 CognitoTriggerFunctionErrorsAlarm:
   Type: AWS::CloudWatch::Alarm
   Condition: HasCognitoUserPool
@@ -109,7 +154,7 @@ CognitoTriggerFunctionErrorsAlarm:
 // renderCognito returns the Cognito block's lines.
 func renderCognito(targets []target, cv *claimsView) ([]string, error) {
 	var buf bytes.Buffer
-	if err := cognitoTemplate.Execute(&buf, cognitoView{Targets: targets, Claims: cv != nil, Timeout: cognitoTimeout}); err != nil {
+	if err := cognitoTemplate.Execute(&buf, cognitoView{Targets: targets, Claims: cv != nil, Timeout: cognitoTimeout, FilterPattern: cognitoFilterPattern}); err != nil {
 		return nil, fmt.Errorf("render %s: %w", BlockCognito, err)
 	}
 	return strings.Split(strings.Trim(buf.String(), "\n"), "\n"), nil

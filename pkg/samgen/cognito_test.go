@@ -20,7 +20,8 @@ func TestCognitoTriggerBlock(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, tpl := generateChecked(t, opts)
 			res := tpl["Resources"].(map[string]any)
-			for _, id := range []string{"CognitoTriggerFunction", "CognitoTriggerPermission", "CognitoTriggerFunctionErrorsAlarm"} {
+			for _, id := range []string{"CognitoTriggerFunction", "CognitoTriggerPermission", "CognitoTriggerFunctionErrorsAlarm",
+				"CognitoTriggerLogs", "CognitoNotEnqueuedMetric", "CognitoNotEnqueuedAlarm"} {
 				r, _ := res[id].(map[string]any)
 				if r == nil || r["Condition"] != "HasCognitoUserPool" {
 					t.Errorf("%s: %v, want a resource with Condition HasCognitoUserPool", id, r)

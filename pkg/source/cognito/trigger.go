@@ -27,6 +27,14 @@ const Budget = 4 * time.Second
 // maxAttempts bounds the enqueue retries within Budget.
 const maxAttempts = 3
 
+// The messages of the trigger's ERROR lines: the template's metric filter
+// counts them (pkg/samgen), so an alarm fires when an event is lost.
+const (
+	LogNotEnqueued = "cognito event not enqueued"
+	LogNotDecoded  = "cognito event not decoded"
+	LogOtherPool   = "cognito event refused: the trigger is attached to a pool this source is not configured for"
+)
+
 // Trigger is the Lambda handler of the user pool's Post confirmation
 // trigger. It never fails Cognito's call and always answers the event
 // unchanged, byte for byte, as Cognito requires.
@@ -63,10 +71,10 @@ func (t *Trigger) Handle(ctx context.Context, event json.RawMessage) (json.RawMe
 	evs, err := t.Parser.Decode(event, now)
 	switch {
 	case errors.Is(err, source.ErrUnauthenticated):
-		log.Error("cognito event refused: the trigger is attached to a pool this source is not configured for", "reason", err.Error())
+		log.Error(LogOtherPool, "reason", err.Error())
 		return event, nil
 	case err != nil:
-		log.Error("cognito event not decoded", "reason", err.Error())
+		log.Error(LogNotDecoded, "reason", err.Error())
 		return event, nil
 	case len(evs) == 0:
 		return event, nil
@@ -76,7 +84,7 @@ func (t *Trigger) Handle(ctx context.Context, event json.RawMessage) (json.RawMe
 	err = enqueue(ctx, t.Queue, evs)
 	for _, e := range evs {
 		if err != nil {
-			log.Error("cognito event not enqueued", "event_id", e.ID, "subject", e.Subject, "source_type", e.SourceType, "error", err.Error())
+			log.Error(LogNotEnqueued, "event_id", e.ID, "subject", e.Subject, "source_type", e.SourceType, "error", err.Error())
 			continue
 		}
 		log.Info("cognito event accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType)
