@@ -33,11 +33,12 @@ vet:
 
 # Every Lambda binary for provided.al2023 on arm64, and their sizes.
 build:
-	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync $(BUILD_DIR)/verifier $(BUILD_DIR)/jobs
+	@mkdir -p $(BUILD_DIR)/ingress $(BUILD_DIR)/sync $(BUILD_DIR)/verifier $(BUILD_DIR)/jobs $(BUILD_DIR)/cognito
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/ingress/bootstrap ./functions/ingress
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/sync/bootstrap ./functions/sync
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/verifier/bootstrap ./functions/verifier
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/jobs/bootstrap ./functions/jobs
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/cognito/bootstrap ./functions/cognito
 	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB (%d bytes)\n", $$9, $$5/1e6, $$5}'
 
 # The packages' benchmarks, then the Lambdas' cold start: package
@@ -65,6 +66,9 @@ build-%SyncFunction:
 
 build-VerifierFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/verifier
+
+build-CognitoTriggerFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/cognito
 
 build-JobsFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/jobs

@@ -83,6 +83,10 @@ func printStack(c *cli, s *devstack.Stack, data, mappingsDir string) {
 	printMappingWarnings(c, s, mappingsDir)
 	fmt.Fprintln(w, "Webhooks:")
 	for _, src := range s.Function.Sources {
+		if src == "cognito" { // no webhook: Cognito invokes its trigger function
+			fmt.Fprintf(w, "  %-10s profilesync invoke %s -e events/cognito-post-confirmation.json\n", src, devstack.CognitoFunctionID)
+			continue
+		}
 		fmt.Fprintf(w, "  %-10s POST %s/webhooks/%s\n", src, s.URL, src)
 	}
 	fmt.Fprintf(w, "\nSandbox fakes (under %s%s/<name>/):\n", s.URL, sandbox.Prefix)

@@ -30,7 +30,11 @@ WebhookSyncFunction, ...: <Target>SyncFunction for every mapping file), or
            it. Use --now for samples signed at a fixed time.
   sync     FILE is an SQS event. It is delivered to a fresh in-process
            sandbox (development secrets, in-memory sync state), whose
-           records for the target are printed after the response.`
+           records for the target are printed after the response.
+  CognitoTriggerFunction
+           FILE is a Cognito trigger event (events/cognito-post-confirmation.json)
+           of the "cognito" secret's user pool; its events are enqueued as the
+           ingress's are, and the event is printed back as Cognito gets it.`
 
 func runInvoke(ctx context.Context, c *cli, args []string) error {
 	f := newFlags("invoke", invokeHelp)

@@ -45,8 +45,13 @@ import (
 // (pkg/connector/readers: salesforce, scim, hubspot, ldap with go-ldap,
 // brevo, mailchimp), and no authority. S3 uploads go through ObjectStore's
 // signed calls, as for the body store.
+//
+// The Cognito trigger is the ingress's routing behind another event type:
+// the same links, so the same cap. The Cognito source calls its API with
+// signed requests (pkg/source/cognito/api.go) for the same reason as S3.
 var maxBytes = map[string]int64{
 	"ingress":  13_000_000,
+	"cognito":  13_000_000,
 	"sync":     15_000_000,
 	"verifier": 15_000_000,
 	"jobs":     23_000_000,
@@ -127,6 +132,15 @@ var forbiddenIn = map[string][]string{
 	"sync": {
 		module + "/pkg/claims/authority",
 		"google.golang.org/protobuf",
+	},
+	"cognito": {
+		module + "/pkg/wiring/plugins",
+		module + "/pkg/connector/registry",
+		module + "/pkg/mapping/phone",
+		module + "/pkg/claims/authority",
+		"github.com/nyaruka/phonenumbers",
+		"google.golang.org/protobuf",
+		"github.com/go-ldap/ldap/v3",
 	},
 	"verifier": {
 		module + "/pkg/connector/registry",

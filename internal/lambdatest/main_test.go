@@ -15,7 +15,7 @@ import (
 )
 
 // functions are the Lambda main packages, by directory under functions/.
-var functions = []string{"ingress", "sync", "verifier", "jobs"}
+var functions = []string{"ingress", "sync", "verifier", "jobs", "cognito"}
 
 // lambdaBuildFlags are the Makefile's LAMBDA_FLAGS: what `make build` and
 // `sam build` ship.

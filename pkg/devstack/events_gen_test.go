@@ -128,6 +128,31 @@ func writeSamples(t *testing.T) {
 	write("ingress-gigya-bad-signature.json", apiRequest("gigya", map[string]string{"content-type": "application/json",
 		"x-gigya-sig-hmac-sha1": gigya.Signature(ggKey, []byte(gg))}, strings.Replace(gg, "accountUpdated", "accountDeleted", 1)))
 
+	// An SSF transmitter's RISC account-purged SET (the research sample's
+	// shape), signed with the sandbox's transmitter key; and the same SET
+	// with its payload changed after signing.
+	purged, err := sb.Akamai.Sign(map[string]any{
+		"iss": sandbox.SSFIssuer, "aud": devURL + "/webhooks/ssf", "iat": fixtureTime.Unix(), "jti": "9f0e1d2c3b4a5968",
+		"sub_id": map[string]any{"format": "iss_sub", "iss": sandbox.SSFIssuer, "sub": maxSub},
+		"events": map[string]any{"https://schemas.openid.net/secevent/risc/event-type/account-purged": map[string]any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssfHeaders := map[string]string{"content-type": "application/secevent+jwt", "accept": "application/json", "authorization": sandbox.DevSSFAuthorization}
+	write("ingress-ssf-account-purged.json", apiRequest("ssf", ssfHeaders, string(purged)))
+	write("ingress-ssf-bad-signature.json", apiRequest("ssf", ssfHeaders, tamperedSET(t, string(purged))))
+
+	// Cognito's Post confirmation trigger event is the research sample
+	// itself: the trigger function takes it as Cognito sends it.
+	cog, err := os.ReadFile("../source/cognito/testdata/cognito-PostConfirmation_ConfirmSignUp.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(eventsDir, "cognito-post-confirmation.json"), cog, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	snap := &profile.Profile{Sub: "user_2rX8kLmN4pQ6rS8uV0wX1yZ3aB5", GivenName: "Erika", FamilyName: "Musterfrau",
 		Email: "erika@example.com", EmailVerified: true, Locale: "de-DE"}
 	created := profile.Event{ID: "msg_2rXAbCdEfGhIjKlMnOpQrStUv", Source: "clerk", Type: profile.Created, Subject: snap.Sub,
@@ -143,17 +168,17 @@ func writeSamples(t *testing.T) {
 	arns := `{"cidaas":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/cidaas","akamai":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/akamai","clerk":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/clerk","okta":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/okta","auth0":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/auth0","keycloak":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/keycloak","zitadel":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/zitadel","logto":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/logto","generic":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/generic","fusionauth":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/fusionauth","gigya":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/gigya"`
 	queue := "https://sqs.eu-central-1.amazonaws.com/123456789012/profilesync-dev-"
 	env := map[string]map[string]string{
-		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya", "SECRET_ARNS": arns + "}",
+		"IngressFunction": {"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya,ssf,entra", "SECRET_ARNS": arns + "}",
 			"BODY_BUCKET": "profilesync-dev-bodies", "ARCHIVE_BUCKET": "profilesync-dev-archive",
 			"QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`},
 	}
 	for _, target := range []string{"salesforce", "webhook"} {
-		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya", "TARGET": target,
+		env[SyncFunctionID(target)] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya,ssf,entra", "TARGET": target,
 			"SECRET_ARNS": arns + `,"` + target + `":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/` + target + `"}`,
 			"STATE_TABLE": "profilesync-dev-state", "QUEUE_URL": queue + target, "DLQ_URL": queue + target + "-dlq",
 			"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
 	}
-	env["VerifierFunction"] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya",
+	env["VerifierFunction"] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya,ssf,entra",
 		"SECRET_ARNS": arns + `,"claims-api":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/claims-api",` +
 			`"npi-registry":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/npi-registry",` +
 			`"salesforce":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/salesforce",` +
@@ -161,11 +186,25 @@ func writeSamples(t *testing.T) {
 		"CLAIMS_TABLE": "profilesync-dev-claims", "QUEUE_URL": queue + "claims", "DLQ_URL": queue + "claims-dlq",
 		"EVENT_BUS": "profilesync-dev", "BODY_BUCKET": "profilesync-dev-bodies"}
 	env["IngressFunction"]["QUEUE_URLS"] = `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook","claims":"` + queue + `claims"}`
-	env[JobsFunctionID] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya",
+	env[JobsFunctionID] = map[string]string{"STAGE": "dev", "SOURCES": "cidaas,akamai,clerk,okta,auth0,keycloak,zitadel,logto,generic,fusionauth,gigya,ssf,entra",
 		"SECRET_ARNS": arns + `,"salesforce":"arn:aws:secretsmanager:eu-central-1:123456789012:secret:profilesync/salesforce"}`,
 		"JOBS_TABLE":  "profilesync-dev-jobs", "JOBS_QUEUE_URL": queue + "jobs", "EXPORT_BUCKET": "profilesync-dev-exports",
 		"ENVIRONMENT": "dev", "QUEUE_URLS": `{"salesforce":"` + queue + `salesforce","webhook":"` + queue + `webhook"}`}
+	env["CognitoTriggerFunction"] = map[string]string{"STAGE": "dev", "COGNITO_USER_POOL_ID": sandbox.DevCognitoUserPoolID,
+		"COGNITO_ENVIRONMENT": "dev", "BODY_BUCKET": "profilesync-dev-bodies", "QUEUE_URLS": env["IngressFunction"]["QUEUE_URLS"]}
 	write("env.json", env)
+}
+
+// tamperedSET changes a signed SET's payload (its jti) after signing.
+func tamperedSET(t *testing.T, set string) string {
+	t.Helper()
+	parts := strings.Split(set, ".")
+	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || len(parts) != 3 {
+		t.Fatalf("not a compact JWS: %v", err)
+	}
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(claims), "9f0e1d2c3b4a5968", "9f0e1d2c3b4a5969", 1)))
+	return strings.Join(parts, ".")
 }
 
 func apiRequest(src string, header map[string]string, body string) map[string]any {

@@ -22,6 +22,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/sandbox"
+	"github.com/profilesync/profilesync/pkg/source/cognito"
 	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
@@ -72,6 +73,9 @@ var expectations = map[string]want{
 	"ingress-entra-validation.json":              {status: 200},
 	"ingress-gigya-account-updated.json":         {status: 200, enqueued: 3},
 	"ingress-gigya-bad-signature.json":           {status: 401},
+	"ingress-ssf-account-purged.json":            {status: 202, enqueued: 2},
+	"ingress-ssf-bad-signature.json":             {status: 400},
+	"cognito-post-confirmation.json":             {enqueued: 2},
 	"ingress-generic-wrong-api-key.json":         {status: 401},
 	"ingress-cidaas-bad-api-key.json":            {status: 401},
 	"ingress-clerk-bad-signature.json":           {status: 401},
@@ -115,9 +119,12 @@ func TestEventSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(name, func(t *testing.T) {
-			if strings.HasPrefix(name, "ingress-") {
+			switch {
+			case strings.HasPrefix(name, "cognito-"):
+				runCognitoSample(t, raw, w)
+			case strings.HasPrefix(name, "ingress-"):
 				runIngressSample(t, raw, w)
-			} else {
+			default:
 				runSyncSample(t, strings.TrimSuffix(strings.TrimPrefix(name, "sync-"), ".json"), raw, w)
 			}
 		})
@@ -143,6 +150,10 @@ func sampleSecrets(sbURL string) MemorySecrets {
 	_ = json.Unmarshal(secrets["akamai"], &ak)
 	ak["audience"] = devURL + "/webhooks/akamai"
 	secrets["akamai"], _ = json.Marshal(ak)
+	var sf map[string]any
+	_ = json.Unmarshal(secrets["ssf"], &sf)
+	sf["audience"] = devURL + "/webhooks/ssf"
+	secrets["ssf"], _ = json.Marshal(sf)
 	return secrets
 }
 
@@ -183,6 +194,35 @@ func runIngressSample(t *testing.T, raw []byte, w want) {
 	}
 	if resp.StatusCode != w.status || q.Len() != w.enqueued {
 		t.Fatalf("status %d (%s), %d enqueued; want %d, %d", resp.StatusCode, resp.Body, q.Len(), w.status, w.enqueued)
+	}
+}
+
+// runCognitoSample runs a trigger event through the Cognito trigger
+// function's handler, built as functions/cognito builds it, with the
+// "cognito" development secret's pool: Cognito must get the event back
+// byte for byte, and its events must be on the queues.
+func runCognitoSample(t *testing.T, raw []byte, w want) {
+	fn, _ := quietConfig(t)
+	fn.Sources = nil
+	cfg, err := cognito.ParseConfig(fn.Secrets.(MemorySecrets)["cognito"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &ingress.MemoryQueue{}
+	rules, err := LoadRules(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := wiring.CognitoTrigger(context.Background(), wiring.IngressPorts{Function: fn, Queue: q, Rules: rules}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tr.Handle(context.Background(), raw)
+	if err != nil || string(out) != string(raw) {
+		t.Fatalf("Handle = %s, %v; want the event unchanged", out, err)
+	}
+	if q.Len() != w.enqueued {
+		t.Fatalf("%d enqueued, want %d", q.Len(), w.enqueued)
 	}
 }
 
@@ -238,8 +278,9 @@ func checkEnvJSON(t *testing.T) {
 		t.Fatalf("env.json: %v", err)
 	}
 	need := map[string][]string{"IngressFunction": {"SOURCES", "SECRET_ARNS", "QUEUE_URLS", "BODY_BUCKET", "ARCHIVE_BUCKET"},
-		"VerifierFunction": {"SOURCES", "SECRET_ARNS", "CLAIMS_TABLE", "QUEUE_URL", "DLQ_URL"},
-		JobsFunctionID:     {"SOURCES", "SECRET_ARNS", "JOBS_TABLE", "JOBS_QUEUE_URL", "EXPORT_BUCKET", "QUEUE_URLS"}}
+		"CognitoTriggerFunction": {"COGNITO_USER_POOL_ID", "QUEUE_URLS", "BODY_BUCKET"},
+		"VerifierFunction":       {"SOURCES", "SECRET_ARNS", "CLAIMS_TABLE", "QUEUE_URL", "DLQ_URL"},
+		JobsFunctionID:           {"SOURCES", "SECRET_ARNS", "JOBS_TABLE", "JOBS_QUEUE_URL", "EXPORT_BUCKET", "QUEUE_URLS"}}
 	ms, _ := loadMappings(nil)
 	for _, m := range ms.All() {
 		need[SyncFunctionID(m.Name)] = []string{"SOURCES", "SECRET_ARNS", "TARGET", "STATE_TABLE", "BODY_BUCKET"}

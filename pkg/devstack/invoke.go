@@ -54,8 +54,12 @@ func Functions(ms *mapping.Set) []Function {
 	for _, m := range ms.All() {
 		fns = append(fns, Function{LogicalID: SyncFunctionID(m.Name), Target: m.Name})
 	}
-	return append(fns, Function{LogicalID: VerifierFunctionID, Target: claims.QueueName}, Function{LogicalID: JobsFunctionID})
+	return append(fns, Function{LogicalID: VerifierFunctionID, Target: claims.QueueName}, Function{LogicalID: JobsFunctionID},
+		Function{LogicalID: CognitoFunctionID})
 }
+
+// CognitoFunctionID is the optional Cognito trigger's logical id.
+const CognitoFunctionID = "CognitoTriggerFunction"
 
 // JobsFunctionID is the scheduled jobs function's logical id.
 const JobsFunctionID = "JobsFunction"
@@ -149,6 +153,8 @@ func Invoke(ctx context.Context, o InvokeOptions) (*InvokeResult, error) {
 		res.Response, res.Records, res.DeadLetters, err = invokeVerifier(ctx, o, ms)
 	case fn.LogicalID == JobsFunctionID:
 		res.Response, res.Records, err = invokeJobs(ctx, o, ms)
+	case fn.LogicalID == CognitoFunctionID:
+		res.Response, err = invokeCognito(ctx, o, ms)
 	case fn.Target == "":
 		res.Response, err = invokeIngress(ctx, o, ms)
 	default:

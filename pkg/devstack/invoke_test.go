@@ -223,3 +223,32 @@ func TestInvokeRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// The Cognito trigger: the events/ sample is enqueued for the targets and
+// handed back unchanged; another pool's event is handed back and
+// enqueues nothing.
+func TestInvokeCognito(t *testing.T) {
+	sample := raw(t, eventsDir+"/cognito-post-confirmation.json")
+	other := []byte(strings.Replace(string(sample), sandbox.DevCognitoUserPoolID, "eu-central-1_Other", 1))
+	for name, tt := range map[string]struct {
+		event     []byte
+		wantQueue int
+	}{"sample": {sample, 1}, "another pool": {other, 0}} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			res, err := Invoke(context.Background(), InvokeOptions{Function: CognitoFunctionID, Event: tt.event, DataDir: dir, Log: invokeLog()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(res.Response) != string(tt.event) {
+				t.Errorf("response %s, want the event unchanged", res.Response)
+			}
+			if got := invokeQueued(t, dir, "salesforce"); got != tt.wantQueue {
+				t.Errorf("salesforce queue holds %d messages, want %d", got, tt.wantQueue)
+			}
+		})
+	}
+	if _, err := Invoke(context.Background(), InvokeOptions{Function: CognitoFunctionID, Event: []byte("{"), DataDir: t.TempDir(), Log: invokeLog()}); err == nil {
+		t.Error("invoke with an event that is not JSON succeeded")
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/keycloak"
 	"github.com/profilesync/profilesync/pkg/source/logto"
 	"github.com/profilesync/profilesync/pkg/source/okta"
+	"github.com/profilesync/profilesync/pkg/source/ssf"
 	"github.com/profilesync/profilesync/pkg/source/standardwebhooks"
 	"github.com/profilesync/profilesync/pkg/source/webhook"
 	"github.com/profilesync/profilesync/pkg/source/zitadel"
@@ -75,6 +76,9 @@ type SETSigner func(claims []byte) ([]byte, error)
 //   - gigya: X-Gigya-Sig-Hmac-Sha1, the base64 HMAC-SHA1 of the body with
 //     the first webhook secret (a jwt source cannot be signed: the key is
 //     SAP's).
+//   - ssf: as akamai (iss and aud from the config, iat now, a fresh jti;
+//     toe kept when the claims have one), signed by signSET, with the
+//     first authorization value as the Authorization header (RFC 8935).
 func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
 	var head struct {
 		Kind string `json:"kind"`
@@ -126,9 +130,11 @@ func Sign(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, erro
 		return jsonWebhook(b), nil
 	case gigya.Kind:
 		return signGigya(secret, body)
+	case ssf.Kind:
+		return signSSF(secret, body, now, signSET)
 	}
 	return nil, fmt.Errorf("source secret: kind %q: no signer (want one of %s)", head.Kind,
-		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind, entra.Kind, gigya.Kind}, ", "))
+		strings.Join([]string{cidaas.Kind, akamai.Kind, standardwebhooks.Kind, okta.Kind, auth0.Kind, keycloak.Kind, zitadel.Kind, logto.Kind, webhook.Kind, fusionauth.Kind, entra.Kind, gigya.Kind, ssf.Kind}, ", "))
 }
 
 func jsonWebhook(body []byte) *Webhook {
@@ -283,21 +289,58 @@ func signAkamai(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook
 	return &Webhook{Header: h, Query: url.Values{}, Body: bytes.TrimSpace(tok)}, nil
 }
 
+func signSSF(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
+	cfg, err := ssf.ParseConfig(secret)
+	if err != nil {
+		return nil, err
+	}
+	if signSET == nil {
+		return nil, errors.New("ssf: no SET signer")
+	}
+	claims, err := setClaims(body)
+	if err != nil {
+		return nil, err
+	}
+	set := func(k string, v any) {
+		b, _ := json.Marshal(v) // strings and integers always marshal
+		claims[k] = b
+	}
+	set("iss", cfg.Issuer)
+	set("aud", cfg.Audience)
+	set("iat", now.Unix())
+	set("jti", newUUID())
+	raw, err := json.Marshal(claims)
+	if err != nil {
+		return nil, fmt.Errorf("ssf claims: %w", err)
+	}
+	tok, err := signSET(raw)
+	if err != nil {
+		return nil, fmt.Errorf("ssf: sign SET: %w", err)
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/secevent+jwt")
+	h.Set("Accept", "application/json")
+	if len(cfg.Authorization) > 0 {
+		h.Set("Authorization", cfg.Authorization[0])
+	}
+	return &Webhook{Header: h, Query: url.Values{}, Body: bytes.TrimSpace(tok)}, nil
+}
+
 // setClaims reads a JSON object of claims, or the "claims" member of a
 // decoded-SET sample ({"header":…, "claims":…}).
 func setClaims(body []byte) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, errors.New("akamai: payload must be a JSON object of SET claims")
+		return nil, errors.New("payload must be a JSON object of SET claims")
 	}
 	if inner, ok := obj["claims"]; ok {
 		obj = nil
 		if err := json.Unmarshal(inner, &obj); err != nil || obj == nil {
-			return nil, errors.New("akamai: \"claims\" must be a JSON object")
+			return nil, errors.New("\"claims\" must be a JSON object")
 		}
 	}
 	if _, ok := obj["events"]; !ok {
-		return nil, errors.New("akamai: claims have no \"events\" member")
+		return nil, errors.New("SET claims have no \"events\" member")
 	}
 	return obj, nil
 }

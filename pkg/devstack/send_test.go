@@ -48,6 +48,10 @@ var (
 	// that Sign must replace.
 	sendAkamaiBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://elsewhere.example.com","aud":["x"],` +
 		`"events":{"entityUpdated":{"id":"c4d5e6f7-a8b9-4c0d-8e1f-2a3b4c5d6e7f","entityType":"user","sub":"` + sendMaxSub + `"}}}}`)
+	// The research sample's claims: send replaces iss, aud, iat and jti.
+	sendSSFBody = []byte(`{"header":{"typ":"secevent+jwt"},"claims":{"iss":"https://idp.example.com/","jti":"9f0e1d2c3b4a5968",` +
+		`"iat":1735815600,"aud":"https://profilesync.example.com/ssf","sub_id":{"format":"iss_sub","iss":"https://idp.example.com/","sub":"` +
+		sendMaxSub + `"},"events":{"https://schemas.openid.net/secevent/risc/event-type/account-purged":{}}}}`)
 	sendOktaBody = []byte(`{"eventType":"com.okta.event_hook","eventTime":"2025-01-01T10:05:01.000Z","data":{"events":[` +
 		`{"uuid":"2f1e3d4c-5b6a-11ef-9a8b-7c6d5e4f3a2b","published":"2025-01-01T10:05:00.700Z","eventType":"user.account.update_profile",` +
 		`"outcome":{"result":"SUCCESS"},"target":[{"id":"` + sendJaneSub + `","type":"User"}]}]}}`)
@@ -187,6 +191,16 @@ func TestSignVerifiesWithTheRealParsers(t *testing.T) {
 			want: profile.Updated, subject: sendMaxSub,
 		},
 		{
+			name: "ssf SET", source: "ssf", secret: dev["ssf"], body: sendSSFBody,
+			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
+			want:   profile.Deleted, subject: sendMaxSub,
+		},
+		{
+			name: "ssf stream authorization", source: "ssf", secret: dev["ssf"], body: sendSSFBody,
+			tamper: func(w *Webhook) { w.Header.Set("Authorization", "Bearer guess-guess-guess-guess") },
+			want:   profile.Deleted, subject: sendMaxSub,
+		},
+		{
 			name: "akamai SET", source: "akamai", secret: dev["akamai"], body: sendAkamaiBody,
 			tamper: func(w *Webhook) { w.Body = tamperJWSPayload(t, w.Body) },
 			want:   profile.Updated, subject: sendMaxSub,
@@ -236,6 +250,8 @@ func TestSignRejectsWhatItCannotSign(t *testing.T) {
 		{"akamai body not an object", dev["akamai"], []byte(`[1]`), never},
 		{"akamai claims without events", dev["akamai"], []byte(`{"claims":{"sub":"x"}}`), never},
 		{"akamai without signer", dev["akamai"], sendAkamaiBody, nil},
+		{"ssf without signer", dev["ssf"], sendSSFBody, nil},
+		{"ssf claims without events", dev["ssf"], []byte(`{"sub_id":{"format":"opaque","id":"x"}}`), never},
 		{"keycloak without secret", []byte(`{"kind":"keycloak","base_url":"https://sso.example.com","realm":"r","client_id":"c","client_secret":"s"}`), sendKeycloakBody, never},
 		{"zitadel without signing key", []byte(`{"kind":"zitadel","api_url":"https://z","token":"t"}`), sendZitadelBody, never},
 		{"fusionauth with only a JWKS", []byte(`{"kind":"fusionauth","jwks_url":"https://a/jwks.json","api_url":"https://a","api_key":"k"}`), sendFusionAuthBody, never},

@@ -34,7 +34,7 @@ import (
 )
 
 // DefaultSources are the webhook sources the shipped configuration has.
-var DefaultSources = []string{"cidaas", "akamai", "clerk", "okta", "auth0", "keycloak", "zitadel", "logto", "generic", "fusionauth", "entra", "gigya"}
+var DefaultSources = []string{"cidaas", "akamai", "clerk", "okta", "auth0", "keycloak", "zitadel", "logto", "generic", "fusionauth", "entra", "gigya", "ssf", "cognito"}
 
 // Options configure a local stack.
 type Options struct {

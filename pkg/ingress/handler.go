@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profilesync/profilesync/pkg/profile"
-	"github.com/profilesync/profilesync/pkg/redact"
 	"github.com/profilesync/profilesync/pkg/source"
 )
 
@@ -102,28 +101,16 @@ func (h *Handler) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not verified", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable"), unavailable(name, ReasonVerifierDown)
 	}
-	batches, routed, archived, n, err := h.route(ctx, log, evs, now)
-	if errors.Is(err, errUnavailable) {
-		log.Error("webhook not enqueued", "error", err.Error())
-		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, ReasonBodyStore)
-	}
-	if err != nil {
+	acc, reason, err := h.enqueue(ctx, log, evs, now)
+	switch {
+	case reason == ReasonInvalidEvent:
 		log.Info("webhook rejected", "status", 400, "reason", err.Error())
-		return rejected(parser, fmt.Errorf("%w: %w", source.ErrMalformed, err), http.StatusBadRequest, "malformed body"), rejectedAs(name, ReasonInvalidEvent)
+		return rejected(parser, err, http.StatusBadRequest, "malformed body"), rejectedAs(name, reason)
+	case err != nil:
+		log.Error("webhook not enqueued", "error", err.Error())
+		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, reason)
 	}
-	for target, msgs := range batches {
-		if err := h.Queue.SendBatch(ctx, target, msgs); err != nil {
-			log.Error("enqueue failed", "target", target, "messages", len(msgs), "error", err.Error())
-			return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, ReasonEnqueueFailed)
-		}
-	}
-	h.archive(ctx, log, archived)
-	for i, e := range evs {
-		log.Info("webhook accepted", "event_id", e.ID, "event_type", string(e.Type), "source_type", e.SourceType,
-			"subject_hash", redact.SubjectHash(e.Subject), "targets", routed[i].Targets)
-	}
-	return jsonReply(acceptedStatus(parser), Accepted{Enqueued: n, Events: len(evs), Routed: routed}),
-		Verdict{Source: name, Accepted: true, Events: len(evs), Enqueued: n}
+	return jsonReply(acceptedStatus(parser), acc), Verdict{Source: name, Accepted: true, Events: len(evs), Enqueued: acc.Enqueued}
 }
 
 // Accepted is the body of a 200: how many events the webhook carried, how

@@ -11,9 +11,9 @@ import (
 	"github.com/profilesync/profilesync/pkg/profile"
 )
 
-// errUnavailable marks a failure the CIAM should retry (503), as opposed
+// ErrUnavailable marks a failure the CIAM should retry (503), as opposed
 // to bad input (400).
-var errUnavailable = errors.New("unavailable")
+var ErrUnavailable = errors.New("unavailable")
 
 // message encodes env as a queue message. A genuine event must not be lost
 // to size: an envelope over the queue limit goes thin when its source's
@@ -38,12 +38,12 @@ func (h *Handler) message(ctx context.Context, log *slog.Logger, env profile.Env
 		}
 	}
 	if h.Bodies == nil {
-		return Message{}, false, fmt.Errorf("envelope of %d bytes over the queue limit and no body store: %w", len(m.Body), errUnavailable)
+		return Message{}, false, fmt.Errorf("envelope of %d bytes over the queue limit and no body store: %w", len(m.Body), ErrUnavailable)
 	}
 	sum := sha256.Sum256(m.Body)
 	key := env.Target + "/" + hex.EncodeToString(sum[:])
 	if err := h.Bodies.Put(ctx, key, m.Body); err != nil {
-		return Message{}, false, fmt.Errorf("store envelope of %d bytes: %w: %w", len(m.Body), errUnavailable, err)
+		return Message{}, false, fmt.Errorf("store envelope of %d bytes: %w: %w", len(m.Body), ErrUnavailable, err)
 	}
 	p, err := encode(env.Pointer(key))
 	if err != nil {

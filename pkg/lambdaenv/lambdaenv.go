@@ -27,7 +27,8 @@
 //	             accepted events (`profilesync replay`); unset, nothing is
 //	             archived
 //
-// The claim verifier's own variables are listed at Verifier.
+// The claim verifier's own variables are listed at Verifier; the Cognito
+// trigger's at Cognito.
 //
 // Every function writes its CloudWatch metrics (pkg/metrics, Embedded
 // Metric Format) to stdout beside its JSON log; nothing to configure.
@@ -57,6 +58,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/egress"
+	"github.com/profilesync/profilesync/pkg/source/cognito"
 	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
@@ -132,6 +134,23 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 		ports.Archive = awsadapter.NewS3Archive(store, bucket)
 	}
 	return ports, nil
+}
+
+// Cognito reads the Cognito trigger function's environment: the
+// ingress's (QUEUE_URLS, BODY_BUCKET; SOURCES is ignored: the trigger
+// reads no webhook source's secret) and COGNITO_USER_POOL_ID, the pool
+// whose events it takes, with COGNITO_ENVIRONMENT tagging them.
+func Cognito(log *slog.Logger) (wiring.IngressPorts, cognito.Config, error) {
+	ports, err := Ingress(log)
+	if err != nil {
+		return wiring.IngressPorts{}, cognito.Config{}, err
+	}
+	ports.Sources = nil
+	cfg := cognito.Config{UserPoolID: os.Getenv("COGNITO_USER_POOL_ID"), Environment: os.Getenv("COGNITO_ENVIRONMENT")}
+	if cfg.UserPoolID == "" {
+		return wiring.IngressPorts{}, cognito.Config{}, fmt.Errorf("COGNITO_USER_POOL_ID: required")
+	}
+	return ports, cfg, nil
 }
 
 // bodies is the S3 store named by BODY_BUCKET, or nil when it is unset.

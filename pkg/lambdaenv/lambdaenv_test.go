@@ -53,3 +53,25 @@ func TestIngressArchivesWhenArchiveBucketIsSet(t *testing.T) {
 		t.Fatalf("with ARCHIVE_BUCKET: archive %v, %v", p.Archive, err)
 	}
 }
+
+// The Cognito trigger takes the ingress's queues, no webhook source, and
+// its pool from COGNITO_USER_POOL_ID (required).
+func TestCognito(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	awsEnv(t)
+	t.Setenv("SOURCES", "cidaas,akamai")
+	t.Setenv("QUEUE_URLS", `{"salesforce":"https://sqs.eu-central-1.amazonaws.com/123456789012/sf","webhook":"https://sqs.eu-central-1.amazonaws.com/123456789012/wh","claims":"https://sqs.eu-central-1.amazonaws.com/123456789012/claims"}`)
+	t.Setenv("COGNITO_USER_POOL_ID", "")
+	if _, _, err := lambdaenv.Cognito(log); err == nil || !strings.Contains(err.Error(), "COGNITO_USER_POOL_ID") {
+		t.Fatalf("without a pool: err = %v, want one naming COGNITO_USER_POOL_ID", err)
+	}
+	t.Setenv("COGNITO_USER_POOL_ID", "eu-central-1_AbCdEfGhI")
+	t.Setenv("COGNITO_ENVIRONMENT", "prod")
+	p, cfg, err := lambdaenv.Cognito(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Sources) != 0 || cfg.UserPoolID != "eu-central-1_AbCdEfGhI" || cfg.Environment != "prod" || p.Queue == nil {
+		t.Errorf("ports %+v, config %v", p.Sources, cfg)
+	}
+}

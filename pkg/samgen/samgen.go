@@ -35,7 +35,7 @@ const (
 // marker pair exactly once.
 var Blocks = []string{
 	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockSyncLogParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockSyncLog, BlockTargets, BlockClaims, BlockJobs, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockSyncLog, BlockTargets, BlockClaims, BlockJobs, BlockCognito, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`
@@ -120,6 +120,8 @@ func Generate(tpl []byte, set *mapping.Set, opts Options) ([]byte, error) {
 			blocks[r.name], err = renderClaims(r.name, cv)
 		case job:
 			blocks[r.name], err = renderJobs(r.name, jv)
+		case r.name == BlockCognito:
+			blocks[r.name], err = renderCognito(targets, cv)
 		default:
 			blocks[r.name], err = render(r.name, targets)
 		}

@@ -104,6 +104,10 @@ const (
 	// DevClaimsAPIKey is a development caller's key of POST /claims/verify
 	// (the claims-api secret's callers.<name>.api_key).
 	DevClaimsAPIKey = "profilesync-dev-claims-api-key"
+	// DevSSFAuthorization is the "ssf" source's stream authorization_header
+	// value. Its SETs are signed with devkey.pem, whose JWKS the Akamai
+	// fake serves: the sandbox's one throwaway transmitter key.
+	DevSSFAuthorization = "Bearer profilesync-dev-ssf-stream-token"
 	// DevAkamaiKID names devkey.pem, a throwaway RSA key (the public
 	// research test vector's) the Akamai fake signs SETs with.
 	DevAkamaiKID = "3f9c2a7d4e1b8c6a0f5d2e9b7a1c4d8e6f0a2b3c"
@@ -332,6 +336,11 @@ func DevSecrets(base string) map[string]json.RawMessage {
 		"logto": enc(map[string]any{"kind": "logto", "signing_key": DevLogtoKey, "endpoint": sb + "/logto", "resource": DevLogtoResource,
 			"client_id": DevClientID, "client_secret": DevClientSecret}),
 		"generic": enc(GenericSecret(DevGenericAPIKey)),
+		"ssf": enc(map[string]any{"kind": "ssf", "jwks_url": sb + "/akamai/login/jwk", "issuer": SSFIssuer,
+			"audience": base + "/webhooks/ssf", "authorization": []string{DevSSFAuthorization}}),
+		// Cognito's events come through the trigger function; the pool is
+		// the research sample's (no call reaches AWS: events carry the profile).
+		"cognito": enc(map[string]any{"kind": "cognito", "user_pool_id": DevCognitoUserPoolID}),
 		"fusionauth": enc(map[string]any{"kind": "fusionauth", "hmac_keys": []string{DevFusionAuthKey},
 			"api_url": sb + "/fusionauth", "api_key": DevFusionAuthAPIKey}),
 		"entra": enc(map[string]any{"kind": "entra", "client_states": []string{DevEntraClientState}, "tenant_id": DevEntraTenant,
@@ -362,6 +371,14 @@ func DevSecrets(base string) map[string]json.RawMessage {
 // DevApprovalLinkKey (base64 of 34 bytes) signs the local stack's
 // approval links.
 const DevApprovalLinkKey = "cHJvZmlsZXN5bmMtZGV2LWFwcHJvdmFsLWxpbmsta2V5IQ=="
+
+// SSFIssuer is the iss of the "ssf" source's SETs (`profilesync send`
+// signs them with the sandbox's transmitter key).
+const SSFIssuer = "https://ssf.sandbox.profilesync.invalid/"
+
+// DevCognitoUserPoolID is the "cognito" source's user pool, the one of
+// events/cognito-post-confirmation.json.
+const DevCognitoUserPoolID = "eu-central-1_AbCdEfGhI"
 
 // AkamaiIssuer is the iss of the sandbox's SETs.
 const AkamaiIssuer = "https://v1.api.us.janrain.com/00000000-0000-0000-0000-000000000000/webhooks"

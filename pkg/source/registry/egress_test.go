@@ -18,6 +18,7 @@ func TestSecretURLsMeetTheEgressPolicy(t *testing.T) {
 		{`{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],"api_url":"%s","api_key":"sk"}`, "api_url"},
 		{`{"kind":"webhook","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"fetch_url":"%s/identities/{subject}","fetch_fields":{"email":"traits.email"}}`, "fetch_url"},
 		{`{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"%s/scim/v2","token":"t"}`, "base_url"},
+		{`{"kind":"cognito","user_pool_id":"eu-central-1_AbCdEfGhI","endpoint":"%s"}`, "endpoint"},
 	}
 	local := egress.Client(egress.Local, time.Second)
 	for _, tt := range tests {

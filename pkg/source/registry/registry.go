@@ -15,6 +15,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/source/akamai"
 	"github.com/profilesync/profilesync/pkg/source/auth0"
 	"github.com/profilesync/profilesync/pkg/source/cidaas"
+	"github.com/profilesync/profilesync/pkg/source/cognito"
 	"github.com/profilesync/profilesync/pkg/source/entra"
 	"github.com/profilesync/profilesync/pkg/source/fusionauth"
 	"github.com/profilesync/profilesync/pkg/source/gigya"
@@ -56,6 +57,7 @@ var kinds = map[string]Kind{
 	scim.Kind:             kind(scim.Spec, scim.ParseConfig, scim.New),
 	entra.Kind:            kind(entra.Spec, entra.ParseConfig, entra.New),
 	gigya.Kind:            kind(gigya.Spec, gigya.ParseConfig, gigya.New),
+	cognito.Kind:          kind(cognito.Spec, cognito.ParseConfig, cognito.New),
 }
 
 // kind makes a platform's entry from its ParseConfig and New. A nil

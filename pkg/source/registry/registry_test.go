@@ -8,7 +8,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "entra", "fusionauth", "gigya", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{"akamai", "auth0", "cidaas", "cognito", "entra", "fusionauth", "gigya", "keycloak", "logto", "okta", "scim", "ssf", "standardwebhooks", "webhook", "zitadel"}) {
 		t.Fatal(got)
 	}
 }
@@ -34,6 +34,7 @@ func TestNew(t *testing.T) {
 		{name: "scim", cfg: `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`, wantFetcher: true},
 		{name: "scim-fetch-url", cfg: `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t","fetch_url":"https://idp.example.com/u/{subject}"}`, wantErr: []string{"source scim-fetch-url: ", `"fetch_url": unknown`}},
 		{name: "scim-page", cfg: `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t","page_size":5000,"extension":"profilesync"}`, wantErr: []string{`"page_size"`, `"extension"`}},
+		{name: "cognito", cfg: `{"kind":"cognito","user_pool_id":"eu-central-1_AbCdEfGhI"}`, wantFetcher: true},
 		{name: "nokind", cfg: `{}`, wantErr: []string{"source nokind: ", `"kind"`}},
 		{name: "okta", cfg: `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`, wantFetcher: true},
 		{name: "auth0", cfg: `{"kind":"auth0","authorization":["0123456789abcdef"],"domain":"https://a.auth0.com","client_id":"c","client_secret":"s"}`, wantFetcher: true},

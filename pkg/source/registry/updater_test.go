@@ -34,6 +34,7 @@ func TestFetchersThatUpdateAndList(t *testing.T) {
 		{"okta-oauth", `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","client_id":"0oa1","private_key":"` + ecKeyPEM + `"}`, true, false},
 		{"scim", `{"kind":"scim","auth":"apikey","secrets":["0123456789abcdef"],"subject_path":"id","type_path":"event","event_types":{"e":"updated"},"base_url":"https://idp.example.com/scim/v2","token":"t"}`, true, true},
 		{"entra", `{"kind":"entra","client_states":["0123456789abcdef"],"tenant_id":"contoso.onmicrosoft.com","client_id":"c","client_secret":"s"}`, true, true},
+		{"cognito", `{"kind":"cognito","user_pool_id":"eu-central-1_AbCdEfGhI"}`, true, true},
 		// Fetch puts no custom attributes in the profile, so nothing could
 		// read a write-back.
 		{"zitadel", `{"kind":"zitadel","signing_key":"k","api_url":"https://acme.zitadel.cloud","token":"t"}`, false, false},
