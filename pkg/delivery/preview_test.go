@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -34,10 +35,10 @@ func TestPreviewEqualsTheDeliveryThatFollows(t *testing.T) {
 			t.Fatalf("%s: preview: %v", s.name, err)
 		}
 		after, foundAfter, _ := r.h.State.Get(ctx, r.h.Target, "u-1")
-		if after != before || found != foundAfter || r.fake.Calls() != calls {
+		if !reflect.DeepEqual(after, before) || found != foundAfter || r.fake.Calls() != calls {
 			t.Fatalf("%s: the preview changed something: state %+v → %+v, calls %+v → %+v", s.name, before, after, calls, r.fake.Calls())
 		}
-		if p.Found != found || p.State != before {
+		if p.Found != found || !reflect.DeepEqual(p.State, before) {
 			t.Errorf("%s: preview state %+v (found %v), want %+v (%v)", s.name, p.State, p.Found, before, found)
 		}
 		got, err := r.h.Deliver(ctx, s.e)
