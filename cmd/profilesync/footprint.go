@@ -33,7 +33,8 @@ and per target whether it holds a record and which fields: read from the
 target where its connector can read one record (salesforce, scim), else
 from the sync state (the last event applied, a delete remembered) and the
 fields the mapping writes for this subject, with the profile attribute
-each comes from.
+each comes from; and the erasure ledger: every delete of the subject per
+target, pending, confirmed (when), failed (why) or skipped.
 
 It names fields, never their values.`
 
@@ -44,6 +45,8 @@ type Footprint struct {
 	InCIAM   bool              `json:"in_ciam"`
 	Consents []ConsentLine     `json:"consents"`
 	Targets  []TargetFootprint `json:"targets"`
+	// Erasures is the erasure ledger of the subject, oldest first.
+	Erasures []delivery.Erasure `json:"erasures"`
 }
 
 // ConsentLine is one consent the CIAM holds for the subject.
@@ -120,6 +123,12 @@ func runFootprint(ctx context.Context, c *cli, args []string) error {
 	fp, err := footprintOf(ctx, fn, local.NewState(db), pos[0], *src)
 	if err != nil {
 		return withStackHint(err, base)
+	}
+	if fp.Erasures, err = local.NewSyncLog(db, 0).Erasures(ctx, fp.Subject, ""); err != nil {
+		return err
+	}
+	if fp.Erasures == nil {
+		fp.Erasures = []delivery.Erasure{}
 	}
 	if *output == "json" {
 		return printJSONValue(c, fp)
@@ -268,6 +277,21 @@ func printFootprint(w io.Writer, fp Footprint) {
 			fl = strings.Join(fields, ", ") + " (from the " + t.FieldsFrom + ")"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", t.Target, t.Holds, dash(t.Key), dash(t.RecordID), last, fl)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "\nerasures")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(fp.Erasures) == 0 {
+		fmt.Fprintln(tw, "  none recorded")
+	} else {
+		fmt.Fprintln(tw, "  TARGET\tSTATUS\tREQUESTED\tSETTLED\tEVENT ID\tREASON")
+		for _, e := range fp.Erasures {
+			settled := "-"
+			if !e.SettledAt.IsZero() {
+				settled = e.SettledAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", e.Target, e.Status, e.RequestedAt.UTC().Format(time.RFC3339), settled, e.EventID, dash(e.Reason))
+		}
 	}
 	_ = tw.Flush()
 }

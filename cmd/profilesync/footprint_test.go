@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/profile"
 )
 
@@ -76,6 +77,16 @@ func TestFootprintLocalStack(t *testing.T) {
 		by["webhook"].Holds != HoldsDeleted || len(by["webhook"].Fields) != 0 {
 		t.Errorf("after the delete: %+v", fp)
 	}
+	// The ledger proves it: both deletes confirmed.
+	confirmed := map[string]bool{}
+	for _, e := range fp.Erasures {
+		if e.Subject == sub && e.Status == delivery.ErasureConfirmed && !e.SettledAt.IsZero() {
+			confirmed[e.Target] = true
+		}
+	}
+	if !confirmed["salesforce"] || !confirmed["webhook"] {
+		t.Errorf("erasures %+v, want both targets confirmed", fp.Erasures)
+	}
 }
 
 func footprintJSON(t *testing.T, url, dir, sub string) Footprint {
@@ -99,6 +110,10 @@ func TestFootprintText(t *testing.T) {
 				FieldsFrom: FieldsFromTarget, Fields: []FieldLine{{"Email", "email | trim | lower"}, {"LeadSource", "constant"}}},
 			{Target: "webhook", Connector: "http", Key: "sub-1", Holds: HoldsDeleted, LastEvent: &last, Fields: []FieldLine{}},
 			{Target: "mailchimp", Connector: "mailchimp", Key: "sub-1", Holds: HoldsNever, Fields: []FieldLine{}},
+		},
+		Erasures: []delivery.Erasure{
+			{Subject: "sub-1", Target: "webhook", EventID: "evt-9", Status: delivery.ErasureConfirmed, RequestedAt: last.Add(-time.Minute), SettledAt: last},
+			{Subject: "sub-1", Target: "salesforce", EventID: "evt-9", Status: delivery.ErasureFailed, RequestedAt: last.Add(-time.Minute), SettledAt: last, Reason: "permanent (status 400) ENTITY_IS_DELETED"},
 		}}
 	var b bytes.Buffer
 	printFootprint(&b, fp)

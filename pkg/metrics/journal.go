@@ -25,6 +25,11 @@ const (
 	Skipped      = "Skipped"      // nothing to send: stale, unchanged, not subscribed, ...
 	Retried      = "Retried"      // failed and scheduled again
 	DeadLettered = "DeadLettered" // abandoned to the dead-letter queue
+	// ErasureFailed counts deletes (a subject's erasure at a target,
+	// delivery.ErasureOf) abandoned to the dead-letter queue: an erasure
+	// the target did not confirm within its outage budget. Its alarm is
+	// the erasure ledger's deadline on AWS.
+	ErasureFailed = "ErasureFailed"
 	// EventToDeliveryLatency is the time from the change at the source to
 	// its delivery (Entry.At - Entry.EventAt), for each message that wrote
 	// to the target; reconciliation's repairs are left out, their event
@@ -57,12 +62,15 @@ func TargetSets(es []delivery.Entry) []*Set {
 		s := byTarget[t]
 		if s == nil {
 			s = NewSet(Dimension{DimTarget, t})
-			for _, n := range []string{Received, Delivered, Deleted, Skipped, Retried, DeadLettered} {
+			for _, n := range []string{Received, Delivered, Deleted, Skipped, Retried, DeadLettered, ErasureFailed} {
 				s.Count(n, 0) // zeros too: a quiet outcome graphs as 0, not as a gap
 			}
 			byTarget[t] = s
 		}
 		s.Count(Received, 1)
+		if er, ok := delivery.ErasureOf(e); ok && er.Status == delivery.ErasureFailed {
+			s.Count(ErasureFailed, 1)
+		}
 		name, reason := classify(e)
 		if name == "" {
 			continue

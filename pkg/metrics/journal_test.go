@@ -158,7 +158,7 @@ func TestJournalCountsARealBatchPerTarget(t *testing.T) {
 		t.Fatalf("lines %v: want one for the target and one per failure class", keys(docs))
 	}
 	tgt := docs["salesforce"]
-	wantCounts(t, tgt, map[string]float64{"Received": 4, "Delivered": 2, "Deleted": 0, "Skipped": 0, "Retried": 1, "DeadLettered": 1})
+	wantCounts(t, tgt, map[string]float64{"Received": 4, "Delivered": 2, "Deleted": 0, "Skipped": 0, "Retried": 1, "DeadLettered": 1, "ErasureFailed": 0})
 	lat := slices.Sorted(slices.Values(tgt.Metrics["EventToDeliveryLatency"]))
 	if !slices.Equal(lat, []float64{60000, 90000}) || tgt.Units["EventToDeliveryLatency"] != "Milliseconds" {
 		t.Errorf("latency %v %s, want [60000 90000] ms (the two deliveries only)", lat, tgt.Units["EventToDeliveryLatency"])
@@ -272,4 +272,24 @@ func TestTargetSetsEdgeCases(t *testing.T) {
 	if len(docs) != 6 {
 		t.Errorf("lines %v", keys(docs))
 	}
+}
+
+// ErasureFailed counts the deletes abandoned to the dead-letter queue, and
+// nothing else: not an abandoned create, not a delete still retrying.
+func TestErasureFailed(t *testing.T) {
+	del := string(profile.Deleted)
+	es := []delivery.Entry{
+		{Target: "crm", Subject: "u-1", EventType: del, Outcome: delivery.Abandon, Reason: delivery.CausePermanent + ": permanent after 1 attempt(s)"},
+		{Target: "crm", Subject: "u-2", EventType: del, Outcome: delivery.Retrying, Reason: "transient"},
+		{Target: "crm", Subject: "u-3", EventType: string(profile.Created), Outcome: delivery.Abandon, Reason: delivery.CausePermanent + ": permanent after 1 attempt(s)"},
+		{Target: "crm", Subject: "u-4", EventType: del, Outcome: delivery.Deleted},
+		{Target: "erp", Subject: "u-1", EventType: del, Outcome: delivery.Deleted},
+	}
+	var buf bytes.Buffer
+	if err := emitter(&buf).Emit(metrics.TargetSets(es)...); err != nil {
+		t.Fatal(err)
+	}
+	docs := byDims(t, parseEMF(t, buf.Bytes()))
+	wantCounts(t, docs["crm"], map[string]float64{"ErasureFailed": 1, "DeadLettered": 2, "Deleted": 1})
+	wantCounts(t, docs["erp"], map[string]float64{"ErasureFailed": 0, "Deleted": 1})
 }

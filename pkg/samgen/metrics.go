@@ -40,7 +40,7 @@ type metricsView struct {
 	Body      string // the dashboard's JSON, with ${...} for Fn::Sub
 	Latency   string // the latency parameter
 	// The metric names, so the block and pkg/metrics cannot drift apart.
-	DeadLettered, LatencyMetric, Accepted, Rejected string
+	DeadLettered, ErasureFailed, LatencyMetric, Accepted, Rejected string
 	DimTarget, DimSource, DimReason, BadSignature   string
 	SigPercent, SigPeriod, SigMin                   int
 }
@@ -60,6 +60,23 @@ var metricsTemplate = template.Must(template.New(BlockMetrics).Funcs(template.Fu
     AlarmDescription: The {{.Name}} sync function abandoned changes to its dead-letter queue (the dashboard shows the failure class; the DLQ messages and the log say why).
     Namespace: {{$.Namespace}}
     MetricName: {{$.DeadLettered}}
+    Dimensions:
+      - Name: {{$.DimTarget}}
+        Value: {{yaml .Name}}
+    Statistic: Sum
+    Period: 300
+    EvaluationPeriods: 1
+    Threshold: 0
+    ComparisonOperator: GreaterThanThreshold
+    TreatMissingData: notBreaching
+    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+
+{{.ID}}ErasureFailedAlarm:
+  Type: AWS::CloudWatch::Alarm
+  Properties:
+    AlarmDescription: A subject's erasure at {{.Name}} was not confirmed within its outage budget and went to the dead-letter queue (profilesync log SUBJECT shows the ledger; redrive the DLQ once {{.Name}} accepts deletes again).
+    Namespace: {{$.Namespace}}
+    MetricName: {{$.ErasureFailed}}
     Dimensions:
       - Name: {{$.DimTarget}}
         Value: {{yaml .Name}}
@@ -132,7 +149,7 @@ func renderMetrics(targets []target, sources []source, queues []queue) ([]string
 		return nil, err
 	}
 	v := metricsView{Targets: targets, Sources: sources, Namespace: metrics.Namespace, Latency: LatencyParameter,
-		DeadLettered: metrics.DeadLettered, LatencyMetric: metrics.EventToDeliveryLatency,
+		DeadLettered: metrics.DeadLettered, ErasureFailed: metrics.ErasureFailed, LatencyMetric: metrics.EventToDeliveryLatency,
 		Accepted: metrics.Accepted, Rejected: metrics.Rejected,
 		DimTarget: metrics.DimTarget, DimSource: metrics.DimSource, DimReason: metrics.DimReason,
 		BadSignature: ingress.ReasonBadSignature,

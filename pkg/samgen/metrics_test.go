@@ -159,6 +159,13 @@ func TestDashboardAndAlarmsForEveryTargetAndSource(t *testing.T) {
 				t.Errorf("%sDeadLetteredAlarm lacks %s: %s", tc.id, w, dl)
 			}
 		}
+		ef := alarm(tc.id + "ErasureFailedAlarm")
+		for _, w := range []string{`"MetricName":"ErasureFailed"`, `{"Name":"Target","Value":"` + tc.target + `"}`,
+			`"Threshold":0`, `"ComparisonOperator":"GreaterThanThreshold"`, `"Statistic":"Sum"`} {
+			if !strings.Contains(ef, w) {
+				t.Errorf("%sErasureFailedAlarm lacks %s: %s", tc.id, w, ef)
+			}
+		}
 		lat := alarm(tc.id + "DeliveryLatencyAlarm")
 		for _, w := range []string{`"MetricName":"EventToDeliveryLatency"`, `"ExtendedStatistic":"p99"`,
 			`"Threshold":{"Ref":"` + samgen.LatencyParameter + `"}`, `{"Name":"Target","Value":"` + tc.target + `"}`} {
