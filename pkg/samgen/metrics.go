@@ -41,8 +41,8 @@ type metricsView struct {
 	Latency   string // the latency parameter
 	// The metric names, so the block and pkg/metrics cannot drift apart.
 	DeadLettered, ErasureFailed, LatencyMetric, Accepted, Rejected string
-	DimTarget, DimSource, DimReason, BadSignature   string
-	SigPercent, SigPeriod, SigMin                   int
+	DimTarget, DimSource, DimReason, BadSignature                  string
+	SigPercent, SigPeriod, SigMin                                  int
 }
 
 var metricsTemplate = template.Must(template.New(BlockMetrics).Funcs(template.FuncMap{"yaml": yamlScalar}).Parse(strings.TrimPrefix(`
