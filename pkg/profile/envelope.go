@@ -118,13 +118,14 @@ type eventWire struct {
 	ClientID    string    `json:"client_id,omitempty"`
 	Purpose     string    `json:"purpose,omitempty"`
 	SourceType  string    `json:"source_type,omitempty"`
+	Replay      bool      `json:"replay,omitempty"`
 	Profile     *Profile  `json:"profile,omitempty"`
 }
 
 func wireOf(e Event) eventWire {
 	return eventWire{ID: e.ID, Source: e.Source, Type: e.Type, Subject: e.Subject,
 		OccurredAt: wireTime(e.OccurredAt), ReceivedAt: wireTime(e.ReceivedAt), Environment: e.Environment,
-		ClientID: e.ClientID, Purpose: e.Purpose, SourceType: e.SourceType, Profile: e.Profile}
+		ClientID: e.ClientID, Purpose: e.Purpose, SourceType: e.SourceType, Replay: e.Replay, Profile: e.Profile}
 }
 
 // wireTime is a time.Time written as time.Time's MarshalJSON writes it

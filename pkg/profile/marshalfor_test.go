@@ -10,7 +10,7 @@ import (
 // MarshalFor writes exactly what Marshal writes, for every target.
 func TestMarshalForEqualsMarshal(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	e := Event{ID: "e<1>&", Source: "cidaas", Type: Updated, Subject: "sub-1", OccurredAt: at, ReceivedAt: at,
+	e := Event{ID: "e<1>&", Source: "cidaas", Type: Updated, Subject: "sub-1", OccurredAt: at, ReceivedAt: at, Replay: true,
 		Profile: &Profile{Sub: "sub-1", GivenName: "Zoë <b>", Email: "a&b@example.com",
 			Custom: map[string]any{"z": 1, "a": []any{"x", 2.5}}}}
 	targets := []string{"salesforce", "crm-eu", "we<ird>&\"name\u2028"}
