@@ -12,7 +12,8 @@ import (
 )
 
 // deliverBatch applies a queue batch and returns one result per message.
-// The batch's subjects stay locked throughout. When the connector is a
+// The batch's subjects stay locked throughout, and their states are read
+// in one request when the store can (BatchStateReader). When the connector is a
 // connector.Batcher, the first upsert of each subject goes out in calls of at
 // most MaxBatch records and each record's own error settles its message;
 // deletes and any later event of a subject already in the batch follow
@@ -27,6 +28,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		}
 	}
 	defer h.locks.lock(subjects...)()
+	ctx = h.prefetch(ctx, h.stateReads(res))
 	b, ok := h.Connector.(connector.Batcher)
 	if !ok || b.MaxBatch() < 2 {
 		for i := range res {
@@ -75,6 +77,19 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
 	}
 	return res
+}
+
+// stateReads are the subjects whose state the batch's decoded events will
+// read: those the mapping subscribes to (prepare reads no state for the
+// rest).
+func (h *Handler) stateReads(res []result) []string {
+	out := make([]string, 0, len(res))
+	for _, r := range res {
+		if r.err == nil && h.Mapping.RulesFor(r.env.Event).Subscribes(r.env.Event) {
+			out = append(out, r.env.Event.Subject)
+		}
+	}
+	return out
 }
 
 // prepareWorkers bounds the state reads and profile fetches a large batch
