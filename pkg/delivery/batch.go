@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -73,6 +74,9 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		chunk := queued[from:min(from+b.MaxBatch(), len(queued))]
 		h.upsertChunk(ctx, b, chunk, plans, res)
 	}
+	// In batch order: a subject's first event may be a delete queued here
+	// after its later events were.
+	slices.Sort(later)
 	for _, i := range later {
 		res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
 	}
