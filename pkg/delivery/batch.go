@@ -44,6 +44,9 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		queued []int
 		plans  = map[int]plan{}
 		seen   = map[string]bool{}
+		// deferred are first events prepared, then left to the one-by-one
+		// pass: their state read serves again (restoreState).
+		deferred = map[int]bool{}
 	)
 	var firsts []int
 	for i := range res {
@@ -65,7 +68,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		case err != nil || pl.decided != "":
 			res[i].out, res[i].recordID, res[i].err = pl.decided, pl.next.RecordID, err
 		case pl.delete || pl.optOut:
-			later = append(later, i)
+			later, deferred[i] = append(later, i), true
 		default:
 			queued, plans[i] = append(queued, i), pl
 		}
@@ -78,6 +81,9 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 	// after its later events were.
 	slices.Sort(later)
 	for _, i := range later {
+		if deferred[i] {
+			restoreState(ctx, res[i].env.Event.Subject)
+		}
 		res[i].out, res[i].recordID, res[i].err = h.deliver(ctx, res[i].env.Event)
 	}
 	return res

@@ -25,6 +25,13 @@ type prefetched struct {
 	target string
 	states map[string]State // found
 	absent map[string]bool  // read, and not found
+	served map[string]servedState
+}
+
+// servedState is a prefetched read served already.
+type servedState struct {
+	st    State
+	found bool
 }
 
 type prefetchKey struct{}
@@ -55,7 +62,8 @@ func (h *Handler) prefetch(ctx context.Context, subjects []string) context.Conte
 			"subjects", len(distinct), "error", err.Error())
 		return ctx
 	}
-	p := &prefetched{target: h.Target, states: states, absent: make(map[string]bool, len(distinct))}
+	p := &prefetched{target: h.Target, states: states, absent: make(map[string]bool, len(distinct)),
+		served: make(map[string]servedState, len(distinct))}
 	for _, s := range distinct {
 		if _, found := states[s]; !found {
 			p.absent[s] = true
@@ -74,13 +82,43 @@ func (p *prefetched) take(target, subject string) (st State, found, ok bool) {
 	defer p.mu.Unlock()
 	if st, found := p.states[subject]; found {
 		delete(p.states, subject)
+		p.served[subject] = servedState{st, true}
 		return st, true, true
 	}
 	if p.absent[subject] {
 		delete(p.absent, subject)
+		p.served[subject] = servedState{}
 		return State{}, false, true
 	}
 	return State{}, false, false
+}
+
+// restore makes subject's served state readable once more. The batch
+// calls it before it prepares again a subject's first event that it
+// prepared and then deferred (a delete or an opt-out): nothing has
+// written that subject since.
+func (p *prefetched) restore(subject string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.served[subject]
+	if !ok {
+		return
+	}
+	delete(p.served, subject)
+	if s.found {
+		p.states[subject] = s.st
+	} else {
+		p.absent[subject] = true
+	}
+}
+
+// restoreState is restore on ctx's prefetched states, if any.
+func restoreState(ctx context.Context, subject string) {
+	p, _ := ctx.Value(prefetchKey{}).(*prefetched)
+	p.restore(subject)
 }
 
 // readState is State.Get, served from the batch's prefetched states when

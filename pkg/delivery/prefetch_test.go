@@ -125,3 +125,33 @@ func TestSingleMessageReadsWithGet(t *testing.T) {
 		t.Errorf("GetMany %v, Get %v: want one Get and no GetMany for a lone message", manys, gets)
 	}
 }
+
+// A delete that opens a batch of a batching connector is prepared with the
+// batched upserts and applied after them: its state is read once.
+func TestBatchedDeleteReadsStateOnce(t *testing.T) {
+	r := newRig(t, nil)
+	st := &countingState{}
+	r.h.State = st
+	r.h.Connector = &sfBatcher{Connector: r.h.Connector, max: 10}
+	ctx := context.Background()
+	if _, err := r.h.Deliver(ctx, event("e0", profile.Created, "u-1", t0, person("u-1", "Ann"))); err != nil {
+		t.Fatal(err)
+	}
+	st.gets = nil
+	resp, err := r.h.Handle(ctx, batch(t,
+		event("e1", profile.Deleted, "u-1", t0.Add(time.Minute), nil),
+		event("e2", profile.Created, "u-2", t0, person("u-2", "Bob")),
+	))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp %+v, err %v", resp, err)
+	}
+	if gets, manys := st.reads(); len(gets) != 0 || len(manys) != 1 {
+		t.Errorf("Get %v, GetMany %v: want the one GetMany only", gets, manys)
+	}
+	if cs := contacts(r); len(cs) != 1 || cs[0]["FirstName"] != "Bob" {
+		t.Errorf("contacts %v, want only Bob (u-1 deleted)", cs)
+	}
+	if got, found, _ := st.MemoryState.Get(ctx, "salesforce", "u-1"); !found || !got.Deleted {
+		t.Errorf("u-1 state %+v (found %v), want a tombstone", got, found)
+	}
+}
