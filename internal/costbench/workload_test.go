@@ -24,6 +24,8 @@ func scale() int {
 type phase struct {
 	name    string
 	changes int
+	// extra phases run after the mix and are reported apart from it.
+	extra bool
 	// body is the i-th change's webhook (Clerk, a full profile), for
 	// subjects named by sub.
 	body func(sub func(int) string, i int) []byte
@@ -35,17 +37,21 @@ func phases(base time.Time) []phase {
 	at := func(d time.Duration) int64 { return base.Add(d).UnixMilli() }
 	n := scale()
 	return []phase{
-		{"created", 4 * n, func(sub func(int) string, i int) []byte {
+		{name: "created", changes: 4 * n, body: func(sub func(int) string, i int) []byte {
 			return clerkUser("user.created", sub(i), "Ann", at(0))
 		}},
-		{"updated", 4 * n, func(sub func(int) string, i int) []byte {
+		{name: "updated", changes: 4 * n, body: func(sub func(int) string, i int) []byte {
 			return clerkUser("user.updated", sub(i), "Anne", at(time.Minute))
 		}},
-		{"unchanged", n, func(sub func(int) string, i int) []byte {
+		{name: "unchanged", changes: n, body: func(sub func(int) string, i int) []byte {
 			return clerkUser("user.updated", sub(i), "Anne", at(2*time.Minute))
 		}},
-		{"stale", n, func(sub func(int) string, i int) []byte {
+		{name: "stale", changes: n, body: func(sub func(int) string, i int) []byte {
 			return clerkUser("user.updated", sub(n+i), "Older", at(30*time.Second))
+		}},
+		// Outside the mix: deletes of delivered subjects.
+		{name: "deleted", changes: n, extra: true, body: func(sub func(int) string, i int) []byte {
+			return clerkDeleted(sub(2*n+i), at(3*time.Minute))
 		}},
 	}
 }
@@ -66,6 +72,13 @@ func clerkUser(typ, id, given string, updatedAt int64) []byte {
 			"created_at":      updatedAt, "updated_at": updatedAt,
 		},
 	})
+	return body
+}
+
+// clerkDeleted is Clerk's user.deleted webhook (the deleted object only).
+func clerkDeleted(id string, at int64) []byte {
+	body, _ := json.Marshal(map[string]any{"type": "user.deleted", "object": "event", "timestamp": at,
+		"data": map[string]any{"id": id, "object": "user", "deleted": true}})
 	return body
 }
 
