@@ -41,12 +41,15 @@ build:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/cognito/bootstrap ./functions/cognito
 	@ls -l $(BUILD_DIR)/*/bootstrap | awk '{printf "%-28s %6.1f MB (%d bytes)\n", $$9, $$5/1e6, $$5}'
 
-# The packages' benchmarks, then the Lambdas' cold start: package
+# The packages' benchmarks; the Lambdas' cold start: package
 # initialisation (GODEBUG=inittrace=1, summed) and linux/arm64 size per
-# function (BenchmarkColdStart).
+# function (BenchmarkColdStart); internal/costbench: AWS requests, handler
+# time and GB-seconds per 1,000 changes through the Lambda handlers,
+# moto_server and the sandbox (a minute or two; skipped under -short).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 	$(GO) test -run '^$$' -bench ColdStart ./internal/lambdatest/
+	$(GO) test -run '^$$' -bench . -timeout 30m ./internal/costbench
 
 # The delivery-guarantee harness: CHAOS_EVENTS changes (default 10000)
 # through the local runtime, SIGKILLed twice, into a failing target.

@@ -28,17 +28,20 @@ type DynamoDBMethods struct {
 	QueryFunc   func(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	// BatchWriteItemFunc writes the sync log (SyncLog).
 	BatchWriteItemFunc func(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	// BatchGetItemFunc reads a queue batch's states (StateTable.GetMany).
+	BatchGetItemFunc func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // DynamoDBOf returns c's operations as method values.
 func DynamoDBOf(c *dynamodb.Client) DynamoDBMethods {
-	return DynamoDBMethods{GetItemFunc: c.GetItem, PutItemFunc: c.PutItem, QueryFunc: c.Query, BatchWriteItemFunc: c.BatchWriteItem}
+	return DynamoDBMethods{GetItemFunc: c.GetItem, PutItemFunc: c.PutItem, QueryFunc: c.Query, BatchWriteItemFunc: c.BatchWriteItem, BatchGetItemFunc: c.BatchGetItem}
 }
 
 var (
-	_ DynamoDBAPI  = DynamoDBMethods{}
-	_ AbandonedAPI = DynamoDBMethods{}
-	_ SyncLogAPI   = DynamoDBMethods{}
+	_ DynamoDBAPI         = DynamoDBMethods{}
+	_ DynamoDBBatchGetAPI = DynamoDBMethods{}
+	_ AbandonedAPI        = DynamoDBMethods{}
+	_ SyncLogAPI          = DynamoDBMethods{}
 )
 
 func (m DynamoDBMethods) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
@@ -47,6 +50,10 @@ func (m DynamoDBMethods) GetItem(ctx context.Context, in *dynamodb.GetItemInput,
 
 func (m DynamoDBMethods) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	return m.PutItemFunc(ctx, in, optFns...)
+}
+
+func (m DynamoDBMethods) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	return m.BatchGetItemFunc(ctx, in, optFns...)
 }
 
 func (m DynamoDBMethods) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -12,7 +13,8 @@ import (
 )
 
 // deliverBatch applies a queue batch and returns one result per message.
-// The batch's subjects stay locked throughout. When the connector is a
+// The batch's subjects stay locked throughout, and their states are read
+// in one request when the store can (BatchStateReader). When the connector is a
 // connector.Batcher, the first upsert of each subject goes out in calls of at
 // most MaxBatch records and each record's own error settles its message;
 // deletes and any later event of a subject already in the batch follow
@@ -27,6 +29,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		}
 	}
 	defer h.locks.lock(subjects...)()
+	ctx = h.prefetch(ctx, h.stateReads(res))
 	b, ok := h.Connector.(connector.Batcher)
 	if !ok || b.MaxBatch() < 2 {
 		for i := range res {
@@ -41,6 +44,9 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		queued []int
 		plans  = map[int]plan{}
 		seen   = map[string]bool{}
+		// deferred are first events prepared, then left to the one-by-one
+		// pass: their state read serves again (restoreState).
+		deferred = map[int]bool{}
 	)
 	var firsts []int
 	for i := range res {
@@ -62,7 +68,7 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		case err != nil || pl.decided != "":
 			res[i].take(pl.result(pl.decided, err))
 		case pl.delete || pl.optOut:
-			later = append(later, i)
+			later, deferred[i] = append(later, i), true
 		default:
 			queued, plans[i] = append(queued, i), pl
 		}
@@ -71,7 +77,13 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 		chunk := queued[from:min(from+b.MaxBatch(), len(queued))]
 		h.upsertChunk(ctx, b, chunk, plans, res)
 	}
+	// In batch order: a subject's first event may be a delete queued here
+	// after its later events were.
+	slices.Sort(later)
 	for _, i := range later {
+		if deferred[i] {
+			restoreState(ctx, res[i].env.Event.Subject)
+		}
 		res[i].take(h.deliver(ctx, res[i].env.Event))
 	}
 	return res
@@ -81,6 +93,19 @@ func (h *Handler) deliverBatch(ctx context.Context, msgs []events.SQSMessage) []
 func (r *result) take(o result) {
 	o.env = r.env
 	*r = o
+}
+
+// stateReads are the subjects whose state the batch's decoded events will
+// read: those the mapping subscribes to (prepare reads no state for the
+// rest).
+func (h *Handler) stateReads(res []result) []string {
+	out := make([]string, 0, len(res))
+	for _, r := range res {
+		if r.err == nil && h.Mapping.RulesFor(r.env.Event).Subscribes(r.env.Event) {
+			out = append(out, r.env.Event.Subject)
+		}
+	}
+	return out
 }
 
 // prepareWorkers bounds the state reads and profile fetches a large batch

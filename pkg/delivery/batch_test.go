@@ -129,3 +129,29 @@ func TestBatchFetchesThinProfilesConcurrently(t *testing.T) {
 		t.Fatalf("%d contacts, want 4", n)
 	}
 }
+
+// A subject's delete that opens a batch and its re-creation later in the
+// same batch apply in batch order: the record exists afterwards.
+func TestBatcherAppliesDeleteThenLaterEventInBatchOrder(t *testing.T) {
+	r := newRig(t, nil)
+	r.h.Connector = &sfBatcher{Connector: r.h.Connector, max: 10}
+	ctx := context.Background()
+	if _, err := r.h.Deliver(ctx, event("e0", profile.Created, "u-1", t0, person("u-1", "Ann"))); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := r.h.Handle(ctx, batch(t,
+		event("e1", profile.Deleted, "u-1", t0.Add(time.Minute), nil),
+		event("e2", profile.Created, "u-2", t0, person("u-2", "Bob")),
+		event("e3", profile.Created, "u-1", t0.Add(2*time.Minute), person("u-1", "Anew")),
+	))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp %+v, err %v", resp, err)
+	}
+	names := map[string]bool{}
+	for _, c := range contacts(r) {
+		names[c["FirstName"].(string)] = true
+	}
+	if !names["Anew"] || !names["Bob"] {
+		t.Errorf("contacts %v, want Anew (re-created after its delete) and Bob", names)
+	}
+}

@@ -258,7 +258,7 @@ func (h *Handler) prepare(ctx context.Context, e profile.Event) (plan, error) {
 		pl.decided = NotRouted
 		return pl, nil
 	}
-	st, found, err := h.State.Get(ctx, h.Target, e.Subject)
+	st, found, err := h.readState(ctx, e.Subject)
 	if err != nil {
 		return pl, fmt.Errorf("read state: %w", err)
 	}
