@@ -13,13 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/profile"
-	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const eraseHelp = `
@@ -49,11 +47,7 @@ func runErase(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var mfs fs.FS = mappings.FS
-	if *mappingsDir != "" {
-		mfs = os.DirFS(*mappingsDir)
-	}
-	ms, err := plugins.All.LoadMappings(mfs, ".")
+	mfs, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
 		return err
 	}

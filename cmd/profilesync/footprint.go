@@ -4,24 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/delivery"
-	"github.com/profilesync/profilesync/pkg/devstack"
-	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/wiring"
-	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const footprintHelp = `
@@ -102,19 +95,12 @@ func runFootprint(ctx context.Context, c *cli, args []string) error {
 	if *output != "text" && *output != "json" {
 		return f.usageErr("--output %q: want text or json", *output)
 	}
-	var mfs fs.FS = mappings.FS
-	if *mappingsDir != "" {
-		mfs = os.DirFS(*mappingsDir)
-	}
-	ms, err := plugins.All.LoadMappings(mfs, ".")
+	_, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
 		return err
 	}
 	base := strings.TrimRight(*url, "/")
-	fn := wiring.Function{Mappings: ms, Sources: devstack.DefaultSources,
-		Secrets: devstack.FileSecrets{Dir: filepath.Join(filepath.Clean(*data), "secrets"), BaseURL: base},
-		HTTP:    egress.Client(egress.Local, wiring.HTTPTimeout),
-		Log:     slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	fn := localFunction(c, ms, *data, base)
 	db, err := local.Open(filepath.Clean(*data))
 	if err != nil {
 		return err

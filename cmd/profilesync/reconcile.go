@@ -6,19 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing/fstest"
 
-	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/devstack"
-	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/export"
 	"github.com/profilesync/profilesync/pkg/jobs"
 	"github.com/profilesync/profilesync/pkg/reconcile"
-	"github.com/profilesync/profilesync/pkg/wiring"
 	"github.com/profilesync/profilesync/pkg/wiring/jobsfn"
 	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
@@ -67,31 +62,20 @@ func runReconcile(ctx context.Context, c *cli, args []string) error {
 	if *allow && !*apply {
 		return f.usageErr("--allow-deletes needs --apply")
 	}
-	var mfs fs.FS = mappings.FS
-	if *mappingsDir != "" {
-		mfs = os.DirFS(*mappingsDir)
-	}
-	ms, err := plugins.All.LoadMappings(mfs, ".")
+	mfs, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
 		return err
 	}
 	target := pos[0]
 	if ms.Get(target) == nil {
-		var names []string
-		for _, m := range ms.All() {
-			names = append(names, m.Name)
-		}
-		return f.usageErr("no target %q; targets: %s", target, strings.Join(names, ", "))
+		return f.usageErr("no target %q; targets: %s", target, targetNames(ms))
 	}
 	set, name, err := reconcileJob(mfs, target, *src)
 	if err != nil {
 		return err
 	}
 	base := strings.TrimRight(*url, "/")
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fn := wiring.Function{Mappings: ms, Sources: devstack.DefaultSources,
-		Secrets: devstack.FileSecrets{Dir: filepath.Join(filepath.Clean(*data), "secrets"), BaseURL: base},
-		HTTP:    egress.Client(egress.Local, wiring.HTTPTimeout), Log: log}
+	fn := localFunction(c, ms, *data, base)
 	var plan *reconcile.Plan
 	p := jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: jobs.NewMemoryCheckpoints(),
 		Destinations: func(context.Context, *jobs.Job) (export.Destination, error) {

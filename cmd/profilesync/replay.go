@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/claims"
 	"github.com/profilesync/profilesync/pkg/devstack"
@@ -24,7 +22,6 @@ import (
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/wiring"
-	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const replayHelp = `
@@ -75,11 +72,7 @@ func runReplay(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var mfs fs.FS = mappings.FS
-	if *mappingsDir != "" {
-		mfs = os.DirFS(*mappingsDir)
-	}
-	ms, err := plugins.All.LoadMappings(mfs, ".")
+	mfs, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/devstack"
 	"github.com/profilesync/profilesync/pkg/local"
-	"github.com/profilesync/profilesync/pkg/wiring/plugins"
 )
 
 const statusHelp = `
@@ -52,11 +50,7 @@ func runStatus(ctx context.Context, c *cli, args []string) error {
 	if err := checkOutput(f, *output); err != nil {
 		return err
 	}
-	var mfs fs.FS = mappings.FS
-	if *mappingsDir != "" {
-		mfs = os.DirFS(*mappingsDir)
-	}
-	ms, err := plugins.All.LoadMappings(mfs, ".")
+	mfs, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -19,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/profilesync/profilesync/mappings"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/connector"
 	"github.com/profilesync/profilesync/pkg/delivery"
@@ -106,21 +102,13 @@ func runSync(ctx context.Context, c *cli, args []string) error {
 	case *queueURL != "" && *dry:
 		return f.usageErr("--dry-run needs the local stack; a deployed stack's decision is in its logs")
 	}
-	var mfs fs.FS = mappings.FS
-	if *mappingsDir != "" {
-		mfs = os.DirFS(*mappingsDir)
-	}
-	ms, err := plugins.All.LoadMappings(mfs, ".")
+	mfs, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
 		return err
 	}
 	m := ms.Get(*target)
 	if m == nil {
-		var names []string
-		for _, m := range ms.All() {
-			names = append(names, m.Name)
-		}
-		return f.usageErr("no target %q; targets: %s", *target, strings.Join(names, ", "))
+		return f.usageErr("no target %q; targets: %s", *target, targetNames(ms))
 	}
 	now := time.Now().UTC()
 	e := profile.Event{ID: "ondemand-" + strconv.FormatInt(now.UnixNano(), 36), Source: *src, Type: profile.Updated,
@@ -129,10 +117,7 @@ func runSync(ctx context.Context, c *cli, args []string) error {
 		return syncDeployed(ctx, c, e, *target, *queueURL, *output)
 	}
 	base := strings.TrimRight(*url, "/")
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fn := wiring.Function{Mappings: ms, Sources: devstack.DefaultSources,
-		Secrets: devstack.FileSecrets{Dir: filepath.Join(filepath.Clean(*data), "secrets"), BaseURL: base},
-		HTTP:    egress.Client(egress.Local, wiring.HTTPTimeout), Log: log}
+	fn := localFunction(c, ms, *data, base)
 	rules, err := devstack.LoadRules(mfs)
 	if err != nil {
 		return err
