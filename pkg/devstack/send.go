@@ -259,34 +259,7 @@ func signAkamai(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook
 	if err != nil {
 		return nil, err
 	}
-	if signSET == nil {
-		return nil, errors.New("akamai: no SET signer")
-	}
-	claims, err := setClaims(body)
-	if err != nil {
-		return nil, err
-	}
-	set := func(k string, v any) {
-		b, _ := json.Marshal(v) // strings and integers always marshal
-		claims[k] = b
-	}
-	set("iss", cfg.Issuer)
-	set("aud", cfg.Audience)
-	set("iat", now.Unix())
-	set("toe", now.Unix())
-	set("jti", newUUID())
-	raw, err := json.Marshal(claims)
-	if err != nil {
-		return nil, fmt.Errorf("akamai claims: %w", err)
-	}
-	tok, err := signSET(raw)
-	if err != nil {
-		return nil, fmt.Errorf("akamai: sign SET: %w", err)
-	}
-	h := http.Header{}
-	h.Set("Content-Type", "application/secevent+jwt")
-	h.Set("Accept", "application/json")
-	return &Webhook{Header: h, Query: url.Values{}, Body: bytes.TrimSpace(tok)}, nil
+	return setWebhook("akamai", body, now, signSET, map[string]any{"iss": cfg.Issuer, "aud": cfg.Audience, "toe": now.Unix()})
 }
 
 func signSSF(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, error) {
@@ -294,35 +267,39 @@ func signSSF(secret, body []byte, now time.Time, signSET SETSigner) (*Webhook, e
 	if err != nil {
 		return nil, err
 	}
+	w, err := setWebhook("ssf", body, now, signSET, map[string]any{"iss": cfg.Issuer, "aud": cfg.Audience})
+	if err == nil && len(cfg.Authorization) > 0 {
+		w.Header.Set("Authorization", cfg.Authorization[0])
+	}
+	return w, err
+}
+
+// setWebhook signs body's SET claims with set (and iat now, a fresh jti)
+// put over them, as a transmitter posts a Security Event Token.
+func setWebhook(kind string, body []byte, now time.Time, signSET SETSigner, set map[string]any) (*Webhook, error) {
 	if signSET == nil {
-		return nil, errors.New("ssf: no SET signer")
+		return nil, errors.New(kind + ": no SET signer")
 	}
 	claims, err := setClaims(body)
 	if err != nil {
 		return nil, err
 	}
-	set := func(k string, v any) {
+	set["iat"], set["jti"] = now.Unix(), newUUID()
+	for k, v := range set {
 		b, _ := json.Marshal(v) // strings and integers always marshal
 		claims[k] = b
 	}
-	set("iss", cfg.Issuer)
-	set("aud", cfg.Audience)
-	set("iat", now.Unix())
-	set("jti", newUUID())
 	raw, err := json.Marshal(claims)
 	if err != nil {
-		return nil, fmt.Errorf("ssf claims: %w", err)
+		return nil, fmt.Errorf("%s claims: %w", kind, err)
 	}
 	tok, err := signSET(raw)
 	if err != nil {
-		return nil, fmt.Errorf("ssf: sign SET: %w", err)
+		return nil, fmt.Errorf("%s: sign SET: %w", kind, err)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/secevent+jwt")
 	h.Set("Accept", "application/json")
-	if len(cfg.Authorization) > 0 {
-		h.Set("Authorization", cfg.Authorization[0])
-	}
 	return &Webhook{Header: h, Query: url.Values{}, Body: bytes.TrimSpace(tok)}, nil
 }
 

@@ -33,6 +33,15 @@ const (
 )
 
 // metricsView is what the METRICS block renders.
+// countAlarm is a per-target alarm on a count over 0: <Target><Metric>Alarm.
+// Desc is a format with the target's name as %[1]s.
+type countAlarm struct{ Metric, Desc string }
+
+var countAlarms = []countAlarm{
+	{metrics.DeadLettered, "The %[1]s sync function abandoned changes to its dead-letter queue (the dashboard shows the failure class; the DLQ messages and the log say why)."},
+	{metrics.ErasureFailed, "A subject's erasure at %[1]s was not confirmed within its outage budget and went to the dead-letter queue (profilesync log SUBJECT shows the ledger; redrive the DLQ once %[1]s accepts deletes again)."},
+}
+
 type metricsView struct {
 	Targets   []target
 	Sources   []source
@@ -40,9 +49,11 @@ type metricsView struct {
 	Body      string // the dashboard's JSON, with ${...} for Fn::Sub
 	Latency   string // the latency parameter
 	// The metric names, so the block and pkg/metrics cannot drift apart.
-	DeadLettered, ErasureFailed, LatencyMetric, Accepted, Rejected string
-	DimTarget, DimSource, DimReason, BadSignature                  string
-	SigPercent, SigPeriod, SigMin                                  int
+	// CountAlarms fire per target when a count is over 0 in 5 minutes.
+	CountAlarms                                   []countAlarm
+	LatencyMetric, Accepted, Rejected             string
+	DimTarget, DimSource, DimReason, BadSignature string
+	SigPercent, SigPeriod, SigMin                 int
 }
 
 var metricsTemplate = template.Must(template.New(BlockMetrics).Funcs(template.FuncMap{"yaml": yamlScalar}).Parse(strings.TrimPrefix(`
@@ -52,17 +63,18 @@ var metricsTemplate = template.Must(template.New(BlockMetrics).Funcs(template.Fu
   Properties:
     DashboardBody: !Sub |
 {{.Body}}
-{{- range .Targets}}
+{{- range $t := .Targets}}
+{{- range $.CountAlarms}}
 
-{{.ID}}DeadLetteredAlarm:
+{{$t.ID}}{{.Metric}}Alarm:
   Type: AWS::CloudWatch::Alarm
   Properties:
-    AlarmDescription: The {{.Name}} sync function abandoned changes to its dead-letter queue (the dashboard shows the failure class; the DLQ messages and the log say why).
+    AlarmDescription: {{printf .Desc $t.Name}}
     Namespace: {{$.Namespace}}
-    MetricName: {{$.DeadLettered}}
+    MetricName: {{.Metric}}
     Dimensions:
       - Name: {{$.DimTarget}}
-        Value: {{yaml .Name}}
+        Value: {{yaml $t.Name}}
     Statistic: Sum
     Period: 300
     EvaluationPeriods: 1
@@ -70,23 +82,7 @@ var metricsTemplate = template.Must(template.New(BlockMetrics).Funcs(template.Fu
     ComparisonOperator: GreaterThanThreshold
     TreatMissingData: notBreaching
     AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
-
-{{.ID}}ErasureFailedAlarm:
-  Type: AWS::CloudWatch::Alarm
-  Properties:
-    AlarmDescription: A subject's erasure at {{.Name}} was not confirmed within its outage budget and went to the dead-letter queue (profilesync log SUBJECT shows the ledger; redrive the DLQ once {{.Name}} accepts deletes again).
-    Namespace: {{$.Namespace}}
-    MetricName: {{$.ErasureFailed}}
-    Dimensions:
-      - Name: {{$.DimTarget}}
-        Value: {{yaml .Name}}
-    Statistic: Sum
-    Period: 300
-    EvaluationPeriods: 1
-    Threshold: 0
-    ComparisonOperator: GreaterThanThreshold
-    TreatMissingData: notBreaching
-    AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
+{{- end}}
 
 {{.ID}}DeliveryLatencyAlarm:
   Type: AWS::CloudWatch::Alarm
@@ -149,7 +145,7 @@ func renderMetrics(targets []target, sources []source, queues []queue) ([]string
 		return nil, err
 	}
 	v := metricsView{Targets: targets, Sources: sources, Namespace: metrics.Namespace, Latency: LatencyParameter,
-		DeadLettered: metrics.DeadLettered, ErasureFailed: metrics.ErasureFailed, LatencyMetric: metrics.EventToDeliveryLatency,
+		CountAlarms: countAlarms, LatencyMetric: metrics.EventToDeliveryLatency,
 		Accepted: metrics.Accepted, Rejected: metrics.Rejected,
 		DimTarget: metrics.DimTarget, DimSource: metrics.DimSource, DimReason: metrics.DimReason,
 		BadSignature: ingress.ReasonBadSignature,
