@@ -14,6 +14,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/local"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/profile"
+	"github.com/profilesync/profilesync/pkg/reconcile"
 	"github.com/profilesync/profilesync/pkg/wiring"
 )
 
@@ -87,13 +88,13 @@ func runFootprint(ctx context.Context, c *cli, args []string) error {
 	url := f.String("url", defaultURL, "`URL` of the running stack (profilesync dev)")
 	mappingsDir := f.String("mappings", "", "mapping files `dir`ectory (default: the ones built in)")
 	src := f.String("source", "cidaas", "the CIAM `source` the subject lives in")
-	output := f.String("output", "text", "output `format`: text or json")
+	output := outputFlag(f)
 	pos, err := f.parse(c, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	if *output != "text" && *output != "json" {
-		return f.usageErr("--output %q: want text or json", *output)
+	if err := checkOutput(f, *output); err != nil {
+		return err
 	}
 	_, ms, err := loadMappings(*mappingsDir)
 	if err != nil {
@@ -196,7 +197,7 @@ func targetFootprint(ctx context.Context, fn wiring.Function, state delivery.Sta
 		if d, err := m.Decide(e, e.Profile); err == nil {
 			t.FieldsFrom = FieldsFromMap
 			for _, p := range rules.TargetPaths() {
-				if v := lookupPath(d.Fields, p); v != nil && v != "" {
+				if v := reconcile.Lookup(d.Fields, p); v != nil && v != "" {
 					t.Fields = append(t.Fields, FieldLine{Field: p, From: describe(from, p)})
 				}
 			}
@@ -211,19 +212,6 @@ func describe(from map[string]string, field string) string {
 		return d
 	}
 	return "constant"
-}
-
-// lookupPath reads a '.'-separated path of nested fields.
-func lookupPath(fields map[string]any, path string) any {
-	var cur any = fields
-	for _, seg := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[seg]
-	}
-	return cur
 }
 
 func printFootprint(w io.Writer, fp Footprint) {

@@ -87,7 +87,7 @@ func runSync(ctx context.Context, c *cli, args []string) error {
 	src := f.String("source", "cidaas", "the CIAM `source` the subject lives in")
 	dry := f.Bool("dry-run", false, "show the decision and the differences; enqueue nothing")
 	queueURL := f.String("queue-url", "", "a deployed stack: TARGET's SQS queue `URL`")
-	output := f.String("output", "text", "output `format`: text or json")
+	output := outputFlag(f)
 	wait := f.Duration("wait", 30*time.Second, "how long to follow the delivery (local stack)")
 	pos, err := f.parse(c, args, 1, 1)
 	if err != nil {
@@ -97,8 +97,8 @@ func runSync(ctx context.Context, c *cli, args []string) error {
 	switch {
 	case *target == "":
 		return f.usageErr("--target is required")
-	case *output != "text" && *output != "json":
-		return f.usageErr("--output %q: want text or json", *output)
+	case checkOutput(f, *output) != nil:
+		return checkOutput(f, *output)
 	case *queueURL != "" && *dry:
 		return f.usageErr("--dry-run needs the local stack; a deployed stack's decision is in its logs")
 	}

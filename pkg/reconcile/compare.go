@@ -213,3 +213,7 @@ func diff(target, want map[string]any, paths []string, text bool) []FieldDiff {
 func Diff(target, want map[string]any, paths []string, text bool) []FieldDiff {
 	return diff(target, want, paths, text)
 }
+
+// Lookup reads a '.'-separated path of a mapped record's nested fields
+// (nil when it is not there), as the comparison reads them.
+func Lookup(fields map[string]any, path string) any { return lookup(fields, path) }
