@@ -204,6 +204,11 @@ func (f *flags) parse(c *cli, args []string, min, max int) ([]string, error) {
 		pos, args = append(pos, args[0]), args[1:]
 	}
 	pos = append(pos, rest...)
+	for _, p := range pos {
+		if strings.TrimSpace(p) == "" {
+			return nil, f.usageErr("an empty argument: each must name something (a subject, a target, a file)")
+		}
+	}
 	switch {
 	case len(pos) < min:
 		return nil, f.usageErr("missing arguments")

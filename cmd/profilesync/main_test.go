@@ -37,6 +37,9 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{[]string{"dlq", "purge", "salesforce"}, 2, "", `unknown subcommand "purge"`},
 		{[]string{"dlq", "list", "hubspot"}, 2, "", "targets: salesforce, webhook"},
 		{[]string{"send", "cidaas", "/nonexistent.json"}, 1, "", "no such file"},
+		{[]string{"sync", "", "--target", "salesforce"}, 2, "", "an empty argument"},
+		{[]string{"footprint", " "}, 2, "", "an empty argument"},
+		{[]string{"log", ""}, 2, "", "an empty argument"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
