@@ -167,26 +167,6 @@ func erasureItem(e delivery.Erasure) (map[string]types.AttributeValue, error) {
 	}, nil
 }
 
-var _ delivery.ErasureLedger = (*SyncLog)(nil)
-
-// Open records erasures asked for as pending, leaving any already there.
-func (l *SyncLog) Open(ctx context.Context, es []delivery.Erasure) error {
-	for _, e := range es {
-		e.Status = delivery.ErasurePending
-		item, err := erasureItem(e)
-		if err != nil {
-			return err
-		}
-		_, err = l.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: awssdk.String(l.table), Item: item,
-			ConditionExpression: awssdk.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": syncLogAttrPK}})
-		var ccf *types.ConditionalCheckFailedException
-		if err != nil && !errors.As(err, &ccf) {
-			return fmt.Errorf("open erasure %s/%s: %w", e.Target, e.EventID, err)
-		}
-	}
-	return nil
-}
-
 // Erasures returns subject's erasures, oldest request first, for one
 // target or (target "") all.
 func (l *SyncLog) Erasures(ctx context.Context, subject, target string) ([]delivery.Erasure, error) {

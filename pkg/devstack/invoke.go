@@ -217,7 +217,8 @@ func invokeIngress(ctx context.Context, o InvokeOptions, ms *mapping.Set) (json.
 		Now: func() time.Time { return o.Now }}
 	archive := local.NewArchive(db) // on the invocation's clock, so --now does not expire it at once
 	archive.Now = fn.Now
-	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir), Rules: rules, Archive: archive})
+	h, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: fn, Queue: queues, Bodies: bodies(o.DataDir), Rules: rules, Archive: archive,
+		Erasures: local.NewSyncLog(db, 0)})
 	if err != nil {
 		return nil, err
 	}

@@ -176,7 +176,7 @@ func build(ctx context.Context, o Options, url string) (*Stack, error) {
 // startRuntime builds the handlers, the HTTP routes and the pollers.
 func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 	in, err := wiring.Ingress(ctx, wiring.IngressPorts{Function: s.Function, Queue: s.Queues, Bodies: bodies(o.DataDir), Rules: s.Rules,
-		Archive: local.NewArchive(s.DB)})
+		Archive: local.NewArchive(s.DB), Erasures: local.NewSyncLog(s.DB, 0)})
 	if err != nil {
 		return err
 	}

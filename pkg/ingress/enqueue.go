@@ -26,8 +26,10 @@ func (h *Handler) Enqueue(ctx context.Context, evs []profile.Event) (Accepted, e
 }
 
 // enqueue is Enqueue with the metrics' reason code of a failure:
-// ReasonInvalidEvent, ReasonBodyStore or ReasonEnqueueFailed. The events
-// sent are archived (a failure to archive is logged, not returned).
+// ReasonInvalidEvent, ReasonBodyStore, ReasonErasureLedger or
+// ReasonEnqueueFailed. The deletes' erasures are recorded pending before
+// anything is queued; the events sent are archived (a failure to archive
+// is logged, not returned).
 func (h *Handler) enqueue(ctx context.Context, log *slog.Logger, evs []profile.Event, now time.Time) (Accepted, string, error) {
 	batches, routed, archived, n, err := h.route(ctx, log, evs, now)
 	if errors.Is(err, ErrUnavailable) {
@@ -35,6 +37,10 @@ func (h *Handler) enqueue(ctx context.Context, log *slog.Logger, evs []profile.E
 	}
 	if err != nil {
 		return Accepted{}, ReasonInvalidEvent, fmt.Errorf("%w: %w", source.ErrMalformed, err)
+	}
+	if err := h.openErasures(ctx, evs, routed); err != nil {
+		log.Error("erasure ledger write failed; nothing enqueued", "error", err.Error())
+		return Accepted{}, ReasonErasureLedger, fmt.Errorf("record pending erasures: %w: %w", ErrUnavailable, err)
 	}
 	for target, msgs := range batches {
 		if err := h.Queue.SendBatch(ctx, target, msgs); err != nil {

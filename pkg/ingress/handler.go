@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
 )
@@ -43,8 +44,12 @@ type Handler struct {
 	// Archive keeps every accepted event for `profilesync replay`
 	// (optional; archive.go).
 	Archive Archive
-	Now     func() time.Time // defaults to time.Now
-	Log     *slog.Logger     // defaults to slog.Default()
+	// Erasures is the erasure ledger: every delete is recorded pending
+	// there for each of its targets before it is queued, and a failed
+	// write is a 503 (optional; erasure.go).
+	Erasures delivery.ErasureLedger
+	Now      func() time.Time // defaults to time.Now
+	Log      *slog.Logger     // defaults to slog.Default()
 
 	// Meter hears of every POST's verdict: the per-source metrics
 	// (optional).

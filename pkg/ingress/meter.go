@@ -38,9 +38,10 @@ const (
 	ReasonBadSignature  = "bad_signature"  // 401: signature or token missing or wrong (a secret out of step?)
 	ReasonInvalidEvent  = "invalid_event"  // 400: parsed, but an event failed validation
 	// Unavailable (503).
-	ReasonVerifierDown  = "verification_unavailable" // a key server or similar dependency failed
-	ReasonBodyStore     = "body_store_unavailable"   // an oversized envelope could not be stored aside
-	ReasonEnqueueFailed = "enqueue_failed"           // a queue refused the batch
+	ReasonVerifierDown  = "verification_unavailable"   // a key server or similar dependency failed
+	ReasonBodyStore     = "body_store_unavailable"     // an oversized envelope could not be stored aside
+	ReasonEnqueueFailed = "enqueue_failed"             // a queue refused the batch
+	ReasonErasureLedger = "erasure_ledger_unavailable" // a delete's pending erasures could not be recorded
 )
 
 func rejectedAs(source, reason string) Verdict { return Verdict{Source: source, Reason: reason} }

@@ -15,7 +15,9 @@
 //	EVENT_BUS    sync, optional: the EventBridge bus for ProfileSynced and
 //	             SyncAbandoned notices
 //	SYNC_LOG_TABLE  sync, optional: the DynamoDB table of the per-record
-//	             sync log; its key is the secret "sync-log" in SECRET_ARNS
+//	             sync log; its key is the secret "sync-log" in SECRET_ARNS.
+//	             ingress, optional: the same table, whose erasure ledger
+//	             gets every delete pending before it is queued
 //	SYNC_LOG_RETENTION_DAYS  sync, optional: days an entry is kept (30)
 //	BODY_BUCKET  optional: the S3 bucket of envelopes too large for a queue
 //	             message; the ingress writes them, the sync functions read
@@ -132,6 +134,9 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 			return wiring.IngressPorts{}, err
 		}
 		ports.Archive = awsadapter.NewS3Archive(store, bucket)
+	}
+	if t := os.Getenv("SYNC_LOG_TABLE"); t != "" {
+		ports.Erasures = awsadapter.NewSyncLog(awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg)), t, 0)
 	}
 	return ports, nil
 }

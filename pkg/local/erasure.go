@@ -11,7 +11,8 @@ import (
 
 var _ delivery.ErasureLedger = (*SyncLog)(nil)
 
-// Open records erasures asked for and not yet delivered as pending; one
+// Open records erasures asked for and not yet delivered as pending, in
+// one transaction (the ingress opens a webhook's deletes in one call); one
 // already recorded for the same event stays as it is.
 func (l *SyncLog) Open(ctx context.Context, es []delivery.Erasure) error {
 	return l.db.inTx(ctx, func(tx *sql.Tx) error {
@@ -28,7 +29,9 @@ func (l *SyncLog) Open(ctx context.Context, es []delivery.Erasure) error {
 
 // settleErasures writes what the batch's delete entries made of their
 // erasures. A settled erasure is not made pending again by a late retry
-// entry; its request time stays the first one.
+// entry, and a confirmed one is final: a resent delete's second delivery
+// (skipped: nothing live left) does not take its proof away. Its request
+// time stays the first one.
 func settleErasures(ctx context.Context, tx *sql.Tx, es []delivery.Entry) error {
 	for _, entry := range es {
 		e, ok := delivery.ErasureOf(entry)
@@ -43,7 +46,7 @@ func settleErasures(ctx context.Context, tx *sql.Tx, es []delivery.Entry) error 
 			values (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			on conflict (subject, target, event_id) do update set status = excluded.status, settled_at = excluded.settled_at,
 				outcome = excluded.outcome, reason = excluded.reason, attempts = excluded.attempts
-			where excluded.status != 'pending' or erasure.status = 'pending'`,
+			where erasure.status != 'confirmed' and (excluded.status != 'pending' or erasure.status = 'pending')`,
 			e.Subject, e.Target, e.EventID, string(e.Status), e.RequestedAt.UnixNano(), settled, string(e.Outcome), e.Reason, e.Attempts); err != nil {
 			return fmt.Errorf("settle erasure: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/profilesync/profilesync/pkg/claims"
+	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/mapping"
 	"github.com/profilesync/profilesync/pkg/metrics"
@@ -27,6 +28,10 @@ type IngressPorts struct {
 	// Archive keeps every accepted event for `profilesync replay`: an S3
 	// bucket on AWS (ARCHIVE_BUCKET), SQLite locally. Optional.
 	Archive ingress.Archive
+	// Erasures is the erasure ledger, where every delete is recorded
+	// pending per target before it is queued: the sync log's table on AWS
+	// (SYNC_LOG_TABLE), SQLite locally. Optional.
+	Erasures delivery.ErasureLedger
 }
 
 // Ingress builds the webhook handler: every source from its secret, routing
@@ -50,10 +55,34 @@ func Ingress(ctx context.Context, p IngressPorts) (*ingress.Handler, error) {
 	}
 	h := &ingress.Handler{Sources: parsers, Router: route, Queue: p.Queue, Fetchable: fetchable, Bodies: p.Bodies,
 		Archive: p.Archive, Now: p.now(), Log: p.log()}
+	if p.Erasures != nil {
+		h.Erasures = mappedErasures{ledger: p.Erasures, ms: p.Mappings}
+	}
 	if e := p.emitter(); e != nil {
 		h.Meter = metrics.Ingress{Emitter: e, Log: p.log()}
 	}
 	return h, nil
+}
+
+// mappedErasures opens only the erasures of mapping targets: the claim
+// verifier's queue holds no one's data, and no delivery would ever settle
+// a row of its.
+type mappedErasures struct {
+	ledger delivery.ErasureLedger
+	ms     *mapping.Set
+}
+
+func (m mappedErasures) Open(ctx context.Context, es []delivery.Erasure) error {
+	kept := es[:0:0]
+	for _, e := range es {
+		if m.ms.Get(e.Target) != nil {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return m.ledger.Open(ctx, kept)
 }
 
 // IngressRouter is the routing the ingress uses: the mappings' targets

@@ -1,0 +1,73 @@
+package awsadapter_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	paws "github.com/profilesync/profilesync/pkg/awsadapter"
+	"github.com/profilesync/profilesync/pkg/delivery"
+)
+
+// countingPuts counts PutItem calls and fails those for one target, as a
+// throttled or unreachable table would (moto cannot be made to fail).
+type countingPuts struct {
+	paws.DynamoDBMethods
+	n      atomic.Int32
+	failOn string
+}
+
+func (c *countingPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.n.Add(1)
+	if c.failOn != "" && strings.Contains(fmt.Sprint(in.Item["target"]), c.failOn) {
+		return nil, errors.New("ProvisionedThroughputExceededException")
+	}
+	return c.DynamoDBMethods.PutItem(ctx, in, opts...)
+}
+
+// Open writes one conditional put per row, every row pending, whatever
+// was asked of it; opening again changes nothing; a row the table refuses
+// is an error naming its target and event, not the subject.
+func TestOpenErasuresOnMoto(t *testing.T) {
+	client, table := newSyncLogTable(t)
+	ctx := ctxFor(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	puts := &countingPuts{DynamoDBMethods: paws.DynamoDBOf(client)}
+	l := paws.NewSyncLog(puts, table, 0)
+	var es []delivery.Erasure
+	for i := range 20 {
+		es = append(es, delivery.Erasure{Subject: "u-9", Target: fmt.Sprintf("t%02d", i), EventID: "del-1", RequestedAt: now,
+			Status: delivery.ErasureConfirmed, Reason: "not the opener's to say"})
+	}
+	if err := l.Open(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Open(ctx, es); err != nil {
+		t.Fatalf("opened again: %v", err)
+	}
+	got, err := l.Erasures(ctx, "u-9", "")
+	if err != nil || len(got) != 20 {
+		t.Fatalf("Erasures = %d rows, %v", len(got), err)
+	}
+	for _, e := range got {
+		if e.Status != delivery.ErasurePending || e.Reason != "" || !e.RequestedAt.Equal(now) || e.EventID != "del-1" {
+			t.Errorf("row %+v", e)
+		}
+	}
+	if n := puts.n.Load(); n != 40 {
+		t.Errorf("%d PutItem calls, want 40 (one per row and Open)", n)
+	}
+
+	puts.failOn = "t07"
+	err = l.Open(ctx, []delivery.Erasure{{Subject: "u-10", Target: "t06", EventID: "del-2", RequestedAt: now},
+		{Subject: "u-10", Target: "t07", EventID: "del-2", RequestedAt: now}})
+	if err == nil || !strings.Contains(err.Error(), "open erasure t07/del-2") || strings.Contains(err.Error(), "u-10") {
+		t.Errorf("a refused row: %v", err)
+	}
+}
