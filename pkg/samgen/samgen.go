@@ -35,7 +35,7 @@ const (
 // marker pair exactly once.
 var Blocks = []string{
 	BlockParameters, BlockClaimParameters, BlockJobParameters, BlockSyncLogParameters, BlockJobConditions, BlockQueueURLs, BlockClaimQueueURL,
-	BlockIngressPolicies, BlockClaimIngressPolicy, BlockSyncLog, BlockTargets, BlockClaims, BlockJobs, BlockCognito, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
+	BlockIngressPolicies, BlockClaimIngressPolicy, BlockSyncLogIngressPolicy, BlockSyncLog, BlockTargets, BlockClaims, BlockJobs, BlockCognito, BlockMetrics, BlockOutputs, BlockClaimOutputs, BlockJobOutputs,
 }
 
 // Options adjust rendering. The zero value is what `profilesync template`

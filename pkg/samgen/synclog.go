@@ -13,6 +13,9 @@ import (
 const (
 	BlockSyncLogParameters = "SYNC LOG PARAMETERS"
 	BlockSyncLog           = "SYNC LOG"
+	// BlockSyncLogIngressPolicy lets the ingress open erasures in the
+	// ledger the table keeps (its SYNC_LOG_TABLE; pkg/lambdaenv.Ingress).
+	BlockSyncLogIngressPolicy = "SYNC LOG INGRESS POLICY"
 )
 
 // SyncLogSecret is the SECRET_ARNS name of the sync-log key
@@ -21,6 +24,15 @@ const (
 const SyncLogSecret = "sync-log"
 
 var syncLogTemplates = map[string]string{
+	BlockSyncLogIngressPolicy: `
+# Record every delete pending in the erasure ledger before it is queued:
+# one conditional PutItem per target, no read and no batch (a batch could
+# overwrite a settled row).
+- Statement:
+    - Effect: Allow
+      Action: dynamodb:PutItem
+      Resource: !GetAtt SyncLogTable.Arn
+`,
 	BlockSyncLogParameters: `
 SyncLogRetentionDays:
   Type: Number
