@@ -67,7 +67,56 @@ func TestOpenErasuresOnMoto(t *testing.T) {
 	puts.failOn = "t07"
 	err = l.Open(ctx, []delivery.Erasure{{Subject: "u-10", Target: "t06", EventID: "del-2", RequestedAt: now},
 		{Subject: "u-10", Target: "t07", EventID: "del-2", RequestedAt: now}})
-	if err == nil || !strings.Contains(err.Error(), "open erasure t07/del-2") || strings.Contains(err.Error(), "u-10") {
+	if err == nil || !strings.Contains(err.Error(), "erasure ledger t07/del-2") || strings.Contains(err.Error(), "u-10") {
 		t.Errorf("a refused row: %v", err)
+	}
+}
+
+// As in the local ledger: a confirmed erasure is final (a resent delete's
+// skip, failure or later confirmation leaves the first confirmation), a
+// settled one is not reopened by a late retry, and a failed one is still
+// confirmed by a redrive.
+func TestConfirmedErasureIsFinalOnMoto(t *testing.T) {
+	client, table := newSyncLogTable(t)
+	ctx := ctxFor(t)
+	asked := time.Now().UTC().Truncate(time.Millisecond)
+	l := paws.NewSyncLog(paws.DynamoDBOf(client), table, 0)
+	open := []delivery.Erasure{{Subject: "u-3", Target: "crm", EventID: "del-1", RequestedAt: asked},
+		{Subject: "u-3", Target: "ldap", EventID: "del-1", RequestedAt: asked}}
+	if err := l.Open(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	del := func(target string, out delivery.Outcome, reason string, at time.Duration) delivery.Entry {
+		return delivery.Entry{Target: target, Subject: "u-3", EventID: "del-1", EventType: "deleted", MessageID: fmt.Sprint("m", at),
+			Outcome: out, Reason: reason, Attempts: 1, EventAt: asked, At: asked.Add(at)}
+	}
+	steps := [][]delivery.Entry{
+		{del("crm", delivery.Retrying, "transient 503", time.Second), del("ldap", delivery.Abandon, "permanent 400", time.Second)},
+		{del("crm", delivery.Deleted, "", 2*time.Second), del("ldap", delivery.Retrying, "transient 503", 2*time.Second)},
+		{del("crm", delivery.Ignored, "", 3*time.Second), del("ldap", delivery.Deleted, "", 3*time.Second)},
+		{del("crm", delivery.Abandon, "permanent 400", 4*time.Second), del("crm", delivery.Retrying, "transient 503", 5*time.Second)},
+	}
+	for i, batch := range steps {
+		if err := l.Record(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if err := l.Open(ctx, open); err != nil { // the CIAM's resend
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := l.Erasures(ctx, "u-3", "")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Erasures = %+v, %v", got, err)
+	}
+	for _, e := range got {
+		want := asked.Add(2 * time.Second)
+		if e.Target == "ldap" {
+			want = asked.Add(3 * time.Second) // failed, a retry left it failed, then redriven and confirmed
+		}
+		if e.Status != delivery.ErasureConfirmed || !e.SettledAt.Equal(want) || e.Outcome != delivery.Deleted {
+			t.Errorf("%s: %+v, want confirmed at %v", e.Target, e, want)
+		}
 	}
 }

@@ -105,6 +105,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 	expires := strconv.FormatInt(l.now().Add(l.retention).Unix(), 10)
 	var errs []error
 	var items []map[string]types.AttributeValue
+	var ers []delivery.Erasure
 	for _, e := range es {
 		item, err := syncLogItem(e, expires)
 		if err != nil {
@@ -113,11 +114,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 		}
 		items = append(items, item)
 		if er, ok := delivery.ErasureOf(e); ok {
-			if item, err = erasureItem(er); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			items = append(items, item)
+			ers = append(ers, er)
 		}
 	}
 	items = lastPerKey(items)
@@ -131,6 +128,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, l.settle(ctx, ers)) // erasure.go
 	return errors.Join(errs...)
 }
 
