@@ -12,7 +12,10 @@
 // without enqueuing: Okta's GET (challenge.go), Microsoft Graph's POST
 // ?validationToken= (handshake.go). Every other POST's verdict (accepted,
 // rejected or unavailable, with a reason code) goes to an optional Meter:
-// the per-source metrics of pkg/metrics. Every accepted event is handed
+// the per-source metrics of pkg/metrics. A delete is recorded pending in
+// the optional erasure ledger for each of its targets before anything is
+// queued, and the request fails (503) when it cannot be (erasure.go).
+// Every accepted event is handed
 // to the optional Archive after it is queued; Replayer queues archived
 // events again for `profilesync replay` (archive.go, replay.go).
 package ingress

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -50,6 +51,28 @@ func TestConfirmedErasureIsFinal(t *testing.T) {
 		}
 		if e.Status != delivery.ErasureConfirmed || !e.SettledAt.Equal(want) || e.Outcome != delivery.Deleted {
 			t.Errorf("%s: %+v, want confirmed at %v", e.Target, e, want)
+		}
+	}
+}
+
+// BenchmarkOpenErasures is the local ingress's ledger write for one
+// delete routed to three targets: one transaction.
+func BenchmarkOpenErasures(b *testing.B) {
+	db, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	l := NewSyncLog(db, 0)
+	ctx := context.Background()
+	at := time.Now()
+	i := 0
+	for b.Loop() {
+		id := fmt.Sprint("del-", i)
+		i++
+		if err := l.Open(ctx, []delivery.Erasure{{Subject: "u-1", Target: "crm", EventID: id, RequestedAt: at},
+			{Subject: "u-1", Target: "ldap", EventID: id, RequestedAt: at}, {Subject: "u-1", Target: "mailer", EventID: id, RequestedAt: at}}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
