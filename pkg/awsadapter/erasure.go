@@ -122,3 +122,10 @@ func (l *SyncLog) putLedgerRow(ctx context.Context, e delivery.Erasure, conditio
 	}
 	return nil
 }
+
+// NewIngressLedger is the erasure ledger as the ingress writes it: Open
+// only, over PutItem alone, which is all its IAM statement allows; the
+// rest of the DynamoDB API stays out of its binary (methods.go).
+func NewIngressLedger(c *dynamodb.Client, table string) delivery.ErasureLedger {
+	return NewSyncLog(DynamoDBMethods{PutItemFunc: c.PutItem}, table, 0)
+}

@@ -120,3 +120,17 @@ func TestConfirmedErasureIsFinalOnMoto(t *testing.T) {
 		}
 	}
 }
+
+// The ingress's ledger opens over PutItem alone.
+func TestIngressLedgerOnMoto(t *testing.T) {
+	client, table := newSyncLogTable(t)
+	ctx := ctxFor(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if err := paws.NewIngressLedger(client, table).Open(ctx, []delivery.Erasure{{Subject: "u-4", Target: "crm", EventID: "del-9", RequestedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := paws.NewSyncLog(paws.DynamoDBOf(client), table, 0).Erasures(ctx, "u-4", "crm")
+	if err != nil || len(got) != 1 || got[0].Status != delivery.ErasurePending || got[0].EventID != "del-9" {
+		t.Fatalf("Erasures = %+v, %v", got, err)
+	}
+}

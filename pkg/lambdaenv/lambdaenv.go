@@ -136,7 +136,7 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 		ports.Archive = awsadapter.NewS3Archive(store, bucket)
 	}
 	if t := os.Getenv("SYNC_LOG_TABLE"); t != "" {
-		ports.Erasures = awsadapter.NewSyncLog(awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg)), t, 0)
+		ports.Erasures = awsadapter.NewIngressLedger(dynamodb.NewFromConfig(cfg), t)
 	}
 	return ports, nil
 }
