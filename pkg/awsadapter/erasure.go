@@ -124,8 +124,12 @@ func (l *SyncLog) putLedgerRow(ctx context.Context, e delivery.Erasure, conditio
 }
 
 // NewIngressLedger is the erasure ledger as the ingress writes it: Open
-// only, over PutItem alone, which is all its IAM statement allows; the
-// rest of the DynamoDB API stays out of its binary (methods.go).
-func NewIngressLedger(c *dynamodb.Client, table string) delivery.ErasureLedger {
-	return NewSyncLog(DynamoDBMethods{PutItemFunc: c.PutItem}, table, 0)
+// only, over a signed PutItem (SignedPutItem), which is all its IAM
+// statement allows.
+func NewIngressLedger(cfg awssdk.Config, table string) (delivery.ErasureLedger, error) {
+	put, err := NewSignedPutItem(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return NewSyncLog(DynamoDBMethods{PutItemFunc: put.PutItem}, table, 0), nil
 }

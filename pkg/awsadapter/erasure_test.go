@@ -4,15 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profilesync/profilesync/internal/moto"
 	paws "github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/delivery"
+	"github.com/profilesync/profilesync/pkg/egress"
 )
 
 // countingPuts counts PutItem calls and fails those for one target, as a
@@ -121,16 +130,96 @@ func TestConfirmedErasureIsFinalOnMoto(t *testing.T) {
 	}
 }
 
-// The ingress's ledger opens over PutItem alone.
+// The ingress's ledger opens over the signed PutItem: pending once, the
+// resend changing nothing, a settled row left alone.
 func TestIngressLedgerOnMoto(t *testing.T) {
 	client, table := newSyncLogTable(t)
 	ctx := ctxFor(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	if err := paws.NewIngressLedger(client, table).Open(ctx, []delivery.Erasure{{Subject: "u-4", Target: "crm", EventID: "del-9", RequestedAt: now}}); err != nil {
+	ledger, err := paws.NewIngressLedger(moto.Start(t).AWSConfig(ctx), table)
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := paws.NewSyncLog(paws.DynamoDBOf(client), table, 0).Erasures(ctx, "u-4", "crm")
-	if err != nil || len(got) != 1 || got[0].Status != delivery.ErasurePending || got[0].EventID != "del-9" {
+	open := []delivery.Erasure{{Subject: "u-4", Target: "crm", EventID: "del-9", RequestedAt: now},
+		{Subject: "u-4", Target: "ldap", EventID: "del-9", RequestedAt: now}}
+	if err := ledger.Open(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	l := paws.NewSyncLog(paws.DynamoDBOf(client), table, 0)
+	if err := l.Record(ctx, []delivery.Entry{{Target: "crm", Subject: "u-4", EventID: "del-9", EventType: "deleted", MessageID: "m1",
+		Outcome: delivery.Deleted, EventAt: now, At: now.Add(time.Second)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ledger.Open(ctx, open); err != nil {
+		t.Fatalf("the resend: %v", err)
+	}
+	got, err := l.Erasures(ctx, "u-4", "")
+	if err != nil || len(got) != 2 {
 		t.Fatalf("Erasures = %+v, %v", got, err)
+	}
+	for _, e := range got {
+		want := map[string]delivery.ErasureStatus{"crm": delivery.ErasureConfirmed, "ldap": delivery.ErasurePending}[e.Target]
+		if e.Status != want || !e.RequestedAt.Equal(now) || e.EventID != "del-9" {
+			t.Errorf("%s: %+v, want %s", e.Target, e, want)
+		}
+	}
+}
+
+// The signed PutItem on the wire: a failed condition is the SDK's
+// exception type, a throttled answer is retried, a refused request is
+// not.
+func TestSignedPutItem(t *testing.T) {
+	var calls atomic.Int32
+	answers := []struct {
+		status int
+		body   string
+	}{
+		{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}`},
+		{200, `{}`},
+		{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`},
+		{400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"bad expression"}`},
+	}
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(calls.Add(1)) - 1
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		if r.Header.Get("X-Amz-Target") != "DynamoDB_20120810.PutItem" || !strings.Contains(r.Header.Get("Authorization"), "/dynamodb/aws4_request") {
+			http.Error(w, "unsigned", 403)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(answers[n].status)
+		_, _ = io.WriteString(w, answers[n].body)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", "")
+	cfg := awssdk.Config{Region: "eu-central-1", BaseEndpoint: awssdk.String(srv.URL), HTTPClient: egress.Client(egress.Local, 5*time.Second),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", "")}
+	put, err := paws.NewSignedPutItem(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &dynamodb.PutItemInput{TableName: awssdk.String("t"), ConditionExpression: awssdk.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": "pk"},
+		Item:                     map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "u-1"}, "n": &types.AttributeValueMemberN{Value: "7"}}}
+	if _, err := put.PutItem(ctxFor(t), in); err != nil || calls.Load() != 2 {
+		t.Fatalf("throttled then stored: %v after %d calls", err, calls.Load())
+	}
+	want := `{"TableName":"t","Item":{"n":{"N":"7"},"pk":{"S":"u-1"}},"ConditionExpression":"attribute_not_exists(#pk)","ExpressionAttributeNames":{"#pk":"pk"}}`
+	mu.Lock()
+	if bodies[1] != want {
+		t.Errorf("body %s, want %s", bodies[1], want)
+	}
+	mu.Unlock()
+	var ccf *types.ConditionalCheckFailedException
+	if _, err := put.PutItem(ctxFor(t), in); !errors.As(err, &ccf) {
+		t.Errorf("failed condition: %v", err)
+	}
+	if _, err := put.PutItem(ctxFor(t), in); err == nil || !strings.Contains(err.Error(), "ValidationException: bad expression") || calls.Load() != 4 {
+		t.Errorf("refused: %v after %d calls, want no retry", err, calls.Load())
 	}
 }

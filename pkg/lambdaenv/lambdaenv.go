@@ -136,7 +136,11 @@ func Ingress(log *slog.Logger) (wiring.IngressPorts, error) {
 		ports.Archive = awsadapter.NewS3Archive(store, bucket)
 	}
 	if t := os.Getenv("SYNC_LOG_TABLE"); t != "" {
-		ports.Erasures = awsadapter.NewIngressLedger(dynamodb.NewFromConfig(cfg), t)
+		ledger, err := awsadapter.NewIngressLedger(cfg, t)
+		if err != nil {
+			return wiring.IngressPorts{}, err
+		}
+		ports.Erasures = ledger
 	}
 	return ports, nil
 }
