@@ -121,6 +121,9 @@ type erasure struct {
 	queue  ingress.Queue
 	// idle, when set, says that nothing will deliver the deletes yet.
 	idle string
+	// poll is how often --wait reads the ledger (0: 100 ms, for the local
+	// stack's database; a deployed stack's is read every second).
+	poll time.Duration
 }
 
 // run opens e's erasure at every target, queues each target its delete,
@@ -154,12 +157,15 @@ func (er erasure) run(ctx context.Context, c *cli, e profile.Event, targets []st
 		fmt.Fprintf(c.stdout, "`profilesync log %s` shows the ledger\n", e.Subject)
 		return nil
 	}
-	return waitErasure(ctx, c, er.ledger, e, timeout)
+	if er.poll == 0 {
+		er.poll = 100 * time.Millisecond
+	}
+	return waitErasure(ctx, c, er.ledger, e, timeout, er.poll)
 }
 
 // waitErasure polls the ledger until no target of event e is pending,
 // then prints each target's line.
-func waitErasure(ctx context.Context, c *cli, ledger erasureLedger, e profile.Event, timeout time.Duration) error {
+func waitErasure(ctx context.Context, c *cli, ledger erasureLedger, e profile.Event, timeout, poll time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		all, err := ledger.Erasures(ctx, e.Subject, "")
@@ -188,7 +194,7 @@ func waitErasure(ctx context.Context, c *cli, ledger erasureLedger, e profile.Ev
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(poll):
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -33,5 +34,6 @@ func deployedErasure(ctx context.Context, table, queueURLs string, targets []str
 	return erasure{
 		ledger: awsadapter.NewSyncLog(awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg)), table, 0),
 		queue:  awsadapter.NewQueues(awsadapter.SQSOf(sqs.NewFromConfig(cfg)), urls),
+		poll:   time.Second, // a Query a second while the sync functions deliver
 	}, nil
 }
