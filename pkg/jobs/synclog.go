@@ -18,7 +18,7 @@ import (
 // shape `profilesync log --output json` prints: ids, outcomes and the
 // field diff hashed or masked as the mappings' log settings say, never
 // raw profile data. An hour's file has a fixed name
-// (synclog/2026/12/02/21.ndjson.gz), so a run again, or a backfill with
+// (2026/12/02/21.ndjson.gz under the destination's prefix), so a run again, or a backfill with
 // `profilesync log export`, replaces it instead of adding a copy.
 
 // SyncLogReader reads the sync log by time window (local.SyncLog,
@@ -34,10 +34,10 @@ func SyncLogFormat(gzip bool, recipient string) export.Format {
 	return export.Format{Type: export.NDJSON, Gzip: gzip, Recipient: recipient}
 }
 
-// SyncLogName is the file of the hour starting at hour (UTC):
-// "synclog/2026/12/02/21.ndjson.gz".
+// SyncLogName is the file of the hour starting at hour (UTC), below the
+// destination's prefix: "2026/12/02/21.ndjson.gz".
 func SyncLogName(hour time.Time, f export.Format) string {
-	return "synclog/" + hour.UTC().Format("2006/01/02/15") + f.Extension()
+	return hour.UTC().Format("2006/01/02/15") + f.Extension()
 }
 
 // WriteSyncLog writes the entries of [since, until), of target (""
