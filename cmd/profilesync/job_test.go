@@ -16,8 +16,12 @@ func TestJobList(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^newsletter +export +cron\(0 2 \* \* \? \*\) +Europe/Berlin +\d{4}-\d\d-\d\d 02:00 CE[S]?T +cidaas +s3://<export bucket>/newsletter/$`).MatchString(out) {
 		t.Errorf("job list:\n%s", out)
 	}
+	if !regexp.MustCompile(`(?m)^synclog +synclog +cron\(10 \* \* \* \? \*\) +UTC +\d{4}-\d\d-\d\d \d\d:10 UTC +s3://<export bucket>/synclog/$`).MatchString(out) {
+		t.Errorf("job list, the sync-log export:\n%s", out)
+	}
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 3 || rows[0]["name"] != "cleanup" || rows[1]["name"] != "newsletter" || rows[2]["name"] != "salesforce-reconcile" {
+	if err := json.Unmarshal([]byte(mustRun(t, "job", "list", "--output", "json")), &rows); err != nil || len(rows) != 4 || rows[0]["name"] != "cleanup" || rows[1]["name"] != "newsletter" || rows[2]["name"] != "salesforce-reconcile" ||
+		rows[3]["name"] != "synclog" || rows[3]["kind"] != "synclog" || rows[3]["destination"] != "s3://<export bucket>/synclog/" {
 		t.Errorf("job list --output json: %v %v", rows, err)
 	}
 }

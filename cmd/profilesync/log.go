@@ -20,6 +20,7 @@ import (
 
 const logHelp = `
 Usage: profilesync log SUBJECT [--target T] [--output text|json] [--limit N] [flags]
+       profilesync log export --since T [--until T] [--to FILE|DIR/|s3://BUCKET/PREFIX] (see log export -h)
 
 The story of one subject at every target: each delivery decision, oldest
 first (created, updated, deleted, skipped with its reason, retrying,
@@ -51,6 +52,9 @@ type logJSON struct {
 }
 
 func runLog(ctx context.Context, c *cli, args []string) error {
+	if len(args) > 0 && args[0] == "export" {
+		return runLogExport(ctx, c, args[1:])
+	}
 	f := newFlags("log", logHelp)
 	data := f.String("data", defaultData, "data `dir`ectory of the local stack")
 	table := f.String("table", "", "the deployed stack's sync-log `table` (DynamoDB) instead of --data")

@@ -239,10 +239,12 @@ func syncLogItem(e delivery.Entry, expires string) (map[string]types.AttributeVa
 	if id == "" {
 		id = "message-" + e.MessageID
 	}
+	// The message id keeps two receives of one event apart.
+	sk := e.At.UTC().Format(syncLogTime) + "#" + e.Target + "#" + id + "#" + e.MessageID
 	return map[string]types.AttributeValue{
-		syncLogAttrPK: &types.AttributeValueMemberS{Value: pk},
-		// The message id keeps two receives of one event apart.
-		syncLogAttrSK:      &types.AttributeValueMemberS{Value: e.At.UTC().Format(syncLogTime) + "#" + e.Target + "#" + id + "#" + e.MessageID},
+		syncLogAttrPK:      &types.AttributeValueMemberS{Value: pk},
+		syncLogAttrSK:      &types.AttributeValueMemberS{Value: sk},
+		syncLogAttrHour:    &types.AttributeValueMemberS{Value: syncLogHourKey(e.At, sk)},
 		syncLogAttrTarget:  &types.AttributeValueMemberS{Value: e.Target},
 		syncLogAttrEntry:   &types.AttributeValueMemberS{Value: string(b)},
 		syncLogAttrExpires: &types.AttributeValueMemberN{Value: expires},

@@ -32,11 +32,20 @@ func newSyncLogTable(t *testing.T) (*dynamodb.Client, string) {
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: awssdk.String("pk"), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: awssdk.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: awssdk.String("hour"), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: awssdk.String("pk"), KeyType: types.KeyTypeHash},
 			{AttributeName: awssdk.String("sk"), KeyType: types.KeyTypeRange},
 		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: awssdk.String(paws.SyncLogIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: awssdk.String("hour"), KeyType: types.KeyTypeHash},
+				{AttributeName: awssdk.String("sk"), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{"entry"}},
+		}},
 	})
 	if err != nil {
 		t.Fatalf("create table: %v", err)

@@ -38,7 +38,7 @@ func LoadJobs(fsys fs.FS) (*jobs.Set, error) {
 // the job's own `dir` destinations are). Cleanups expire state and the
 // abandoned log in SQLite, which has no TTL; the caller sets Queue.
 func JobPorts(fn wiring.Function, set *jobs.Set, db *local.DB, dataDir string) jobsfn.Ports {
-	return jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: local.NewJobCheckpoints(db), Housekeeping: local.NewState(db),
+	return jobsfn.Ports{Function: fn, Jobs: set, Checkpoints: local.NewJobCheckpoints(db), Housekeeping: local.NewState(db), SyncLog: local.NewSyncLog(db, 0),
 		Destinations: func(_ context.Context, j *jobs.Job) (export.Destination, error) {
 			root := JobDir(dataDir, j)
 			if err := os.MkdirAll(root, 0o755); err != nil {

@@ -36,6 +36,9 @@ const (
 	KindExport    = "export"
 	KindCleanup   = "cleanup"
 	KindReconcile = "reconcile"
+	// KindSyncLog exports the per-record sync log hour by hour
+	// (synclog.go): no source, an ndjson format and a destination.
+	KindSyncLog = "synclog"
 )
 
 // Defaults and limits.
@@ -299,9 +302,9 @@ func (d *diag) parse(filename string, data []byte) *Job {
 	}
 	j := &Job{Name: name, File: filename, PageSize: DefaultPageSize, SegmentRows: DefaultSegmentRows}
 	if v, ok := top["kind"]; !ok {
-		d.at(doc, "kind", "required: export, cleanup or reconcile")
-	} else if !contains([]string{KindExport, KindCleanup, KindReconcile}, v.Value) {
-		d.at(v, "kind", "unknown kind %q; want export, cleanup or reconcile", v.Value)
+		d.at(doc, "kind", "required: export, cleanup, reconcile or synclog")
+	} else if !contains([]string{KindExport, KindCleanup, KindReconcile, KindSyncLog}, v.Value) {
+		d.at(v, "kind", "unknown kind %q; want export, cleanup, reconcile or synclog", v.Value)
 	} else {
 		j.Kind = v.Value
 	}
@@ -336,10 +339,18 @@ func (d *diag) layer(j *Job, l map[string]*yaml.Node) {
 	} else {
 		d.schedule(j, n)
 	}
-	if n, ok := l["source"]; !ok {
+	if n, ok := l["source"]; !ok && j.Kind != KindSyncLog {
 		d.at(nil, "source", "required: the CIAM source to list")
-	} else {
+	} else if ok {
 		j.Source = n.Value
+	}
+	if j.Kind == KindSyncLog {
+		// It reads the sync log, whatever the source.
+		for _, k := range []string{"source", "filter", "incremental", "limits"} {
+			if n, ok := l[k]; ok {
+				d.at(n, k, "a synclog job exports the sync log; it has no %s", k)
+			}
+		}
 	}
 	if n, ok := l["filter"]; ok {
 		c, err := mapping.CompileCondition(n.Value)
@@ -364,7 +375,13 @@ func (d *diag) layer(j *Job, l map[string]*yaml.Node) {
 	}
 	switch j.Kind {
 	case KindExport:
+		d.fieldKeys(j, l)
 		d.exportKeys(j, l)
+	case KindSyncLog:
+		d.exportKeys(j, l)
+		if n, ok := l["format"]; ok && j.Format.Type != "ndjson" {
+			d.at(n, "format.type", "a synclog job writes ndjson (one sync log entry per line)")
+		}
 	case KindReconcile:
 		if n, ok := l["target"]; !ok {
 			d.at(nil, "target", "required: the target to reconcile")
@@ -380,7 +397,7 @@ func (d *diag) layer(j *Job, l map[string]*yaml.Node) {
 	}
 	d.cleanupKeys(j, l)
 	for _, k := range []string{"fields", "format", "destination"} {
-		if n, ok := l[k]; ok && j.Kind != KindExport && j.Kind != "" {
+		if n, ok := l[k]; ok && j.Kind != KindExport && j.Kind != "" && (k == "fields" || j.Kind != KindSyncLog) {
 			d.at(n, k, "only an export job has %s", k)
 		}
 	}
@@ -439,7 +456,7 @@ func (d *diag) schedule(j *Job, n *yaml.Node) {
 	}
 }
 
-func (d *diag) exportKeys(j *Job, l map[string]*yaml.Node) {
+func (d *diag) fieldKeys(j *Job, l map[string]*yaml.Node) {
 	if n, ok := l["fields"]; !ok {
 		d.at(nil, "fields", "required: the export's columns, in the mapping field syntax")
 	} else {
@@ -447,6 +464,10 @@ func (d *diag) exportKeys(j *Job, l map[string]*yaml.Node) {
 		d.list = append(d.list, problems...)
 		j.Fields = f
 	}
+}
+
+// exportKeys reads the format and the destination (export and synclog).
+func (d *diag) exportKeys(j *Job, l map[string]*yaml.Node) {
 	if n, ok := l["format"]; !ok {
 		d.at(nil, "format", "required: {type: csv | ndjson | parquet, …}")
 	} else {

@@ -135,6 +135,8 @@ create table if not exists sync_log (
 ) strict;
 create index if not exists sync_log_subject on sync_log (subject, target, at);
 create index if not exists sync_log_expiry on sync_log (expires_at);
+-- The export reads the log by time window (since version 9).
+create index if not exists sync_log_time on sync_log (at, seq);
 
 -- The erasure ledger: per (subject, target, delete event) pending, then
 -- confirmed, failed or skipped (delivery.Erasure), from the sync log's

@@ -17,7 +17,7 @@ import (
 const DBFile = "profilesync.db"
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration.
-const schemaVersion = 8 // 7: the sync log, state fields and the erasure ledger; 8: event_archive
+const schemaVersion = 9 // 7: the sync log, state fields and the erasure ledger; 8: event_archive; 9: sync_log_time
 
 //go:embed schema_goqite.sql
 var goqiteSchema string

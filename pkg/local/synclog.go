@@ -109,3 +109,33 @@ func (l *SyncLog) List(ctx context.Context, subject, target string, limit int) (
 	slices.Reverse(out)
 	return out, nil
 }
+
+// Window calls fn with every entry whose time is in [since, until), in
+// time order (then the order written), whatever its subject or target:
+// the sync-log export's read (sync_log_time). Expired entries not yet
+// pruned are included: an export shows what the log held.
+func (l *SyncLog) Window(ctx context.Context, since, until time.Time, fn func(delivery.Entry) error) error {
+	rows, err := l.db.sql.QueryContext(ctx, `select entry from sync_log where at >= ? and at < ? order by at, seq`,
+		since.UnixNano(), until.UnixNano())
+	if err != nil {
+		return fmt.Errorf("read sync log window: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("read sync log window: %w", err)
+		}
+		var e delivery.Entry
+		if err := json.Unmarshal([]byte(s), &e); err != nil {
+			return fmt.Errorf("read sync log window: %w", err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read sync log window: %w", err)
+	}
+	return nil
+}

@@ -66,6 +66,9 @@ type Job struct {
 	// Target is a reconcile job's target: the function reads it through
 	// its connector, with its secret.
 	Target string
+	// ReadsSyncLog is true for a synclog job: the function queries the
+	// sync-log table's time index.
+	ReadsSyncLog bool
 }
 
 // JobsOf summarises set for the template; nil when there are no jobs.
@@ -77,7 +80,8 @@ func JobsOf(set *jobs.Set) *Jobs {
 	for _, j := range set.All() {
 		g := Job{Name: j.Name, File: j.File, Expression: j.Schedule.Expression(), TimeZone: j.Schedule.TimeZone,
 			Window: int(j.Schedule.Window.Minutes()), Kind: j.Dest.Kind, Bucket: j.Dest.Bucket, Prefix: j.Dest.Prefix, KMSKey: j.Dest.KMSKey,
-			SendsToTargets: j.Kind == jobs.KindCleanup || j.Kind == jobs.KindReconcile, Target: j.Target}
+			SendsToTargets: j.Kind == jobs.KindCleanup || j.Kind == jobs.KindReconcile, Target: j.Target,
+			ReadsSyncLog: j.Kind == jobs.KindSyncLog}
 		if g.TimeZone == "" {
 			g.TimeZone = "UTC"
 		}
@@ -102,6 +106,7 @@ type jobsView struct {
 	// Queues are the targets' queues a cleanup job sends to (QUEUE_URLS
 	// and SendMessage), when there is one.
 	Queues          []target
+	SyncLog         bool          // a synclog job reads the sync-log table
 	Secrets         []secretParam // SECRET_ARNS: the sources', then the jobs'
 	Objects         []string      // the S3 object ARNs the function writes (Fn::Sub strings)
 	Buckets         []string      // the bucket ARNs it lists uploads of
@@ -141,8 +146,8 @@ func jobsViewOf(js *Jobs, targets []target, cv *claimsView, env environment) (*j
 	for _, j := range js.List {
 		if j.SendsToTargets {
 			v.Queues = targets
-			break
 		}
+		v.SyncLog = v.SyncLog || j.ReadsSyncLog
 	}
 	taken := map[string]string{} // parameter id → the secret it holds
 	byName := map[string]string{}

@@ -150,6 +150,10 @@ JobsFunction:
         # Cleanup jobs send their events through the targets' queues.
         QUEUE_URLS: !Sub '{ {{- range $i, $q := .Queues}}{{if $i}},{{end}}"{{$q.Name}}":"${ {{- $q.ID}}Queue}"{{end -}} }'
 {{- end}}
+{{- if .SyncLog}}
+        # A synclog job exports the sync log hour by hour.
+        SYNC_LOG_TABLE: !Ref SyncLogTable
+{{- end}}
     # A scheduled run that fails is retried (it continues from its
     # checkpoint), then recorded in the dead-letter queue.
     EventInvokeConfig:
@@ -177,6 +181,12 @@ JobsFunction:
           - Effect: Allow
             Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:DeleteItem]
             Resource: !GetAtt JobsTable.Arn
+{{- if .SyncLog}}
+          # A synclog job reads an hour through the time index only.
+          - Effect: Allow
+            Action: dynamodb:Query
+            Resource: !Sub "${SyncLogTable.Arn}/index/by-hour"
+{{- end}}
 {{- if .Objects}}
           # Multipart uploads of the export files; stale uploads of the
           # same key are listed and aborted.

@@ -56,11 +56,27 @@ SyncLogTable:
         AttributeType: S
       - AttributeName: sk
         AttributeType: S
+      - AttributeName: hour
+        AttributeType: S
     KeySchema:
       - AttributeName: pk # the subject
         KeyType: HASH
       - AttributeName: sk # time#target#event id
         KeyType: RANGE
+    # The export (a synclog job, profilesync log export) reads an hour
+    # with a Query per shard, not a Scan. hour is <hour>#<shard 0-7>: one
+    # partition per hour would take all of a busy hour's writes, and a
+    # throttled index throttles the table's (the deliveries') writes.
+    GlobalSecondaryIndexes:
+      - IndexName: by-hour
+        KeySchema:
+          - AttributeName: hour
+            KeyType: HASH
+          - AttributeName: sk
+            KeyType: RANGE
+        Projection:
+          ProjectionType: INCLUDE
+          NonKeyAttributes: [entry]
     TimeToLiveSpecification:
       AttributeName: expires_at
       Enabled: true

@@ -40,6 +40,7 @@ import (
 //	EXPORT_KMS_KEY  optional: the SSE-KMS key of S3 destinations that
 //	                name none (unset: the bucket's default encryption)
 //	ENVIRONMENT     optional: selects the job files' environments: overrides
+//	SYNC_LOG_TABLE  the sync-log table, when a synclog job exports it
 //
 // plus SOURCES and SECRET_ARNS as every function. The job files are the
 // embedded mappings/jobs/*.yaml. Their fields are parsed with the phone
@@ -82,6 +83,13 @@ func Jobs(log *slog.Logger) (jobsfn.Ports, error) {
 		ports.Reconcile.Queue = ports.Queue
 	}
 	for _, j := range set.All() {
+		if j.Kind == jobs.KindSyncLog && ports.SyncLog == nil {
+			t := os.Getenv("SYNC_LOG_TABLE")
+			if t == "" {
+				return jobsfn.Ports{}, fmt.Errorf("job %s: a synclog job needs SYNC_LOG_TABLE (regenerate template.yaml)", j.Name)
+			}
+			ports.SyncLog = awsadapter.NewSyncLog(awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg)), t, 0)
+		}
 		if (j.Kind == jobs.KindCleanup || j.Kind == jobs.KindReconcile) && ports.Queue == nil {
 			return jobsfn.Ports{}, fmt.Errorf("job %s: a %s job needs QUEUE_URLS (regenerate template.yaml)", j.Name, j.Kind)
 		}

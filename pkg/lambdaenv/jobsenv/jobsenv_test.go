@@ -27,12 +27,13 @@ func awsEnv(t *testing.T) {
 	t.Setenv("EXPORT_BUCKET", "profilesync-dev-exports")
 	t.Setenv("EXPORT_KMS_KEY", "")
 	t.Setenv("ENVIRONMENT", "")
+	t.Setenv("SYNC_LOG_TABLE", "profilesync-dev-SyncLogTable")
 	t.Setenv("QUEUE_URLS", `{"salesforce":"https://sqs.eu-central-1.amazonaws.com/123456789012/salesforce","webhook":"https://sqs.eu-central-1.amazonaws.com/123456789012/webhook"}`)
 }
 
 func TestJobs(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	for _, v := range []string{"JOBS_TABLE", "JOBS_QUEUE_URL", "EXPORT_BUCKET"} {
+	for _, v := range []string{"JOBS_TABLE", "JOBS_QUEUE_URL", "EXPORT_BUCKET", "SYNC_LOG_TABLE"} {
 		t.Run("requires "+v, func(t *testing.T) {
 			awsEnv(t)
 			t.Setenv(v, "")
@@ -47,7 +48,7 @@ func TestJobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Jobs.Get("newsletter") == nil || p.Checkpoints == nil || p.Destinations == nil || p.Continue == nil || p.Secrets == nil {
+		if p.Jobs.Get("newsletter") == nil || p.Checkpoints == nil || p.Destinations == nil || p.Continue == nil || p.Secrets == nil || p.SyncLog == nil {
 			t.Errorf("ports missing: %+v", p)
 		}
 		if s := p.Jobs.Get("newsletter").Schedule; s.Cron == "" {

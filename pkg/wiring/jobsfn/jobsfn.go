@@ -49,6 +49,8 @@ type Ports struct {
 	DryRun       bool
 	// Reconcile serves reconcile jobs (reconcile.go).
 	Reconcile ReconcilePorts
+	// SyncLog is the sync log synclog jobs export (synclog.go).
+	SyncLog jobs.SyncLogReader
 }
 
 // Runner runs the jobs of a deployment.
@@ -83,6 +85,9 @@ func New(ctx context.Context, p Ports) (*Runner, error) {
 		}
 	}
 	for _, j := range p.Jobs.All() {
+		if j.Kind == jobs.KindSyncLog {
+			continue // it reads the sync log (Ports.SyncLog), not a source
+		}
 		if _, ok := r.listers[j.Source]; !ok {
 			return nil, fmt.Errorf("job %s: source %q cannot list its profiles (sources that can: %s)", j.Name, j.Source, strings.Join(r.names(), ", "))
 		}
@@ -143,19 +148,12 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 	if c, ok := dest.(interface{ Close() error }); ok {
 		defer c.Close() // an SFTP connection
 	}
-	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip, KeepFormulas: j.Format.KeepFormulas}
-	if j.Format.EncryptTo != "" {
-		raw, err := r.p.Secrets.Secret(ctx, j.Format.EncryptTo)
-		if err != nil {
-			return jobs.Result{}, fmt.Errorf("job %s: read the recipient key %s: %w", j.Name, j.Format.EncryptTo, err)
-		}
-		var s struct {
-			PublicKey string `json:"public_key"`
-		}
-		if err := json.Unmarshal(raw, &s); err != nil || s.PublicKey == "" {
-			return jobs.Result{}, fmt.Errorf("job %s: secret %s: want {\"public_key\": \"<armored OpenPGP public key>\"}", j.Name, j.Format.EncryptTo)
-		}
-		f.Recipient = s.PublicKey
+	f, err := r.format(ctx, j)
+	if err != nil {
+		return jobs.Result{}, err
+	}
+	if j.Kind == jobs.KindSyncLog {
+		return r.syncLog(ctx, j, dest, f)
 	}
 	x := &jobs.Exporter{Lister: r.listers[j.Source], Output: output{dest: dest, format: f}, Checkpoints: r.p.Checkpoints,
 		Now: r.p.NowFunc(), Log: r.p.Logger()}
@@ -170,6 +168,29 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// format is j's export format, with the recipient's key read from its
+// secret.
+func (r *Runner) format(ctx context.Context, j *jobs.Job) (export.Format, error) {
+	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip, KeepFormulas: j.Format.KeepFormulas}
+	if j.Kind == jobs.KindSyncLog {
+		f = jobs.SyncLogFormat(j.Format.Gzip, "")
+	}
+	if j.Format.EncryptTo != "" {
+		raw, err := r.p.Secrets.Secret(ctx, j.Format.EncryptTo)
+		if err != nil {
+			return f, fmt.Errorf("job %s: read the recipient key %s: %w", j.Name, j.Format.EncryptTo, err)
+		}
+		var s struct {
+			PublicKey string `json:"public_key"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil || s.PublicKey == "" {
+			return f, fmt.Errorf("job %s: secret %s: want {\"public_key\": \"<armored OpenPGP public key>\"}", j.Name, j.Format.EncryptTo)
+		}
+		f.Recipient = s.PublicKey
+	}
+	return f, nil
 }
 
 // output is pkg/export as a run writes through it.

@@ -1,0 +1,30 @@
+package jobsfn
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/profilesync/profilesync/pkg/export"
+	"github.com/profilesync/profilesync/pkg/jobs"
+)
+
+// syncLog runs a synclog job: the whole hours not yet exported, one
+// NDJSON file each, into the job's destination (pkg/jobs, synclog.go);
+// near the deadline it asks for a continuation as an export does.
+func (r *Runner) syncLog(ctx context.Context, j *jobs.Job, dest export.Destination, f export.Format) (jobs.Result, error) {
+	if r.p.SyncLog == nil {
+		return jobs.Result{}, fmt.Errorf("job %s: no sync log to export here (SYNC_LOG_TABLE on AWS, the local stack's database)", j.Name)
+	}
+	x := &jobs.SyncLogExporter{Log: r.p.SyncLog, Dest: dest, Format: f, Checkpoints: r.p.Checkpoints,
+		Now: r.p.NowFunc(), Logger: r.p.Logger()}
+	res, err := x.Run(ctx, j)
+	if err != nil {
+		return res, err
+	}
+	if res.Continue && r.p.Continue != nil {
+		if err := r.p.Continue(ctx, j.Name); err != nil {
+			return res, fmt.Errorf("job %s: continue: %w", j.Name, err)
+		}
+	}
+	return res, nil
+}
