@@ -11,7 +11,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
-	// Standard gzip, written about twice as fast as compress/gzip; parquet-go links it anyway.
+	// Standard gzip, written about twice as fast as compress/gzip.
 	"github.com/klauspost/compress/gzip"
 )
 
