@@ -27,6 +27,16 @@ type pgpSig struct {
 	ciphers         []byte
 }
 
+// pgpKnownSubpackets are the subpacket types a signature may mark
+// critical and still count: those this package reads, and those that
+// say nothing about whether or how to encrypt to the key (issuer,
+// preferences, features, revocation details). Notation data is not
+// among them: a critical notation names a rule we cannot follow.
+var pgpKnownSubpackets = map[byte]bool{
+	2: true, 3: true, 4: true, 7: true, 9: true, 11: true, 12: true, 16: true, 21: true, 22: true, 23: true,
+	24: true, 25: true, 26: true, 27: true, 28: true, 29: true, 30: true, 31: true, 32: true, 33: true, 34: true, 35: true, 39: true,
+}
+
 func parsePGPSig(b []byte) (*pgpSig, bool) {
 	if len(b) < 6 || b[0] != 4 {
 		return nil, false // v3 and v6 signatures are not on v4 self-signed keys we use
@@ -62,6 +72,9 @@ func parsePGPSig(b []byte) (*pgpSig, bool) {
 			return nil, false
 		}
 		typ, d := sub[hl]&0x7f, sub[hl+1:hl+n]
+		if sub[hl]&0x80 != 0 && !pgpKnownSubpackets[typ] {
+			return nil, false // a critical subpacket we do not understand voids the signature (RFC 9580 5.2.3.7)
+		}
 		sub = sub[hl+n:]
 		secs := func() time.Duration {
 			if len(d) < 4 {
