@@ -96,7 +96,8 @@ func (f Format) header() bool { return f.Header == nil || *f.Header }
 // recipients parses the armored public key(s) and picks each one's
 // encryption key valid now. An expired or revoked key, one without an
 // encryption subkey, or one of an algorithm this package cannot encrypt
-// to would fail every run: Validate says so when the job is loaded.
+// to would fail every run: Validate, which NewSegment calls before it
+// creates a file, says so.
 func (f Format) recipients() ([]pgpRecipient, error) {
 	rs, err := pgpRecipients(f.Recipient, time.Now())
 	if err != nil {

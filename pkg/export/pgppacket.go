@@ -70,7 +70,7 @@ func pgpDearmor(s string) ([]byte, error) {
 			}
 		}
 	}
-	return nil, errors.New("armor: no " + pgpArmorType)
+	return nil, errors.New("not an armored OpenPGP public key (no \"-----BEGIN " + pgpArmorType + "-----\" line)")
 }
 
 func pgpCRC24(b []byte) uint32 {
