@@ -15,7 +15,7 @@ run:
 	@$(GO) build -o $(BUILD_DIR)/profilesync ./cmd/profilesync
 	@exec $(BUILD_DIR)/profilesync dev --data $(DATA)
 
-# Installs slapd, ldap-utils, awscli and openssh-server when it can (root, apt-get), then
+# Installs slapd, ldap-utils, awscli, openssh-server and gnupg when it can (root, apt-get), then
 # runs every test; a missing dependency fails its tests with the command
 # that installs it.
 test: test-deps vet

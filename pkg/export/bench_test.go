@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
 	"github.com/profilesync/profilesync/pkg/export"
 )
 
@@ -26,6 +28,13 @@ func BenchmarkSegmentNDJSON(b *testing.B)  { benchSegment(b, export.Format{Type:
 func BenchmarkSegmentParquet(b *testing.B) { benchSegment(b, export.Format{Type: export.Parquet}) }
 func BenchmarkSegmentParquetGzip(b *testing.B) {
 	benchSegment(b, export.Format{Type: export.Parquet, Gzip: true})
+}
+
+// The CSV encrypted to an RSA key (go-crypto makes it; GnuPG's are the
+// same to encrypt to): the OpenPGP layer's cost beside BenchmarkSegmentCSV.
+func BenchmarkSegmentCSVEncrypted(b *testing.B) {
+	_, pub := goCryptoKey(b, &packet.Config{Algorithm: packet.PubKeyAlgoRSA, RSABits: 2048})
+	benchSegment(b, export.Format{Type: export.CSV, Recipient: pub})
 }
 
 func benchSegment(b *testing.B, f export.Format) {

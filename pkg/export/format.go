@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/ProtonMail/go-crypto/openpgp"
 )
 
 // The file types an export writes.
@@ -96,23 +93,17 @@ func (f Format) delimiter() rune {
 
 func (f Format) header() bool { return f.Header == nil || *f.Header }
 
-// recipients parses the armored public key.
-func (f Format) recipients() (openpgp.EntityList, error) {
-	keys, err := openpgp.ReadArmoredKeyRing(strings.NewReader(f.Recipient))
+// recipients parses the armored public key(s) and picks each one's
+// encryption key valid now. An expired or revoked key, one without an
+// encryption subkey, or one of an algorithm this package cannot encrypt
+// to would fail every run: Validate, which NewSegment calls before it
+// creates a file, says so.
+func (f Format) recipients() ([]pgpRecipient, error) {
+	rs, err := pgpRecipients(f.Recipient, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("format recipient: not an armored OpenPGP public key: %w", err)
+		return nil, fmt.Errorf("format recipient: %w", err)
 	}
-	if len(keys) == 0 {
-		return nil, errors.New("format recipient: no key")
-	}
-	for _, k := range keys {
-		// An expired or revoked key, or one without an encryption
-		// subkey, would fail every run: say so when the job is loaded.
-		if _, ok := k.EncryptionKey(time.Now()); !ok {
-			return nil, fmt.Errorf("format recipient: key %s has no valid encryption key (expired, revoked or signing only)", k.PrimaryKey.KeyIdString())
-		}
-	}
-	return keys, nil
+	return rs, nil
 }
 
 // formatJSON is Format as a manifest shows it: the delimiter as a string
@@ -141,7 +132,7 @@ func (f Format) MarshalJSON() ([]byte, error) {
 			return nil, err
 		}
 		for _, k := range keys {
-			j.KeyIDs = append(j.KeyIDs, k.PrimaryKey.KeyIdString())
+			j.KeyIDs = append(j.KeyIDs, k.primary)
 		}
 	}
 	return json.Marshal(j)

@@ -1,23 +1,23 @@
 package export
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"reflect"
 
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/compress/gzip"
-	"github.com/parquet-go/parquet-go/compress/snappy"
-	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Parquet row groups are buffered whole in memory until flushed (a column
 // chunk must be contiguous in the file), so the encoder bounds them by
-// the bytes of their values as well as by rows.
+// the bytes of their values as well as by rows. Within a chunk a page is
+// cut at about parquetPageBytes of values, so a reader need not hold a
+// whole chunk to decode it.
 const (
 	parquetRowGroupBytes = 8 << 20
 	parquetRowGroupRows  = 128 << 10
+	parquetPageBytes     = 1 << 20
 )
 
 // parquetEncoder writes every column as an optional BYTE_ARRAY with the
@@ -25,31 +25,76 @@ const (
 // export's columns come from a mapping whose value types are known only
 // row by row, and a column whose type changed mid-file would be an
 // error; typed columns would need the job to declare them.
+//
+// It is our own writer of that one shape, not a Parquet library
+// (parquet-go added 6 MB to the jobs function; see
+// internal/lambdatest's maxBytes): version 1 data pages, PLAIN values,
+// definition levels in the RLE/bit-packed hybrid, pages compressed with
+// Snappy or gzip, and the footer in Thrift's compact protocol. Version 1
+// pages because some warehouse loaders still read version 2 badly, and
+// the consumers of an export are unknown tools.
 type parquetEncoder struct {
-	w       *parquet.Writer
+	out     *offsetWriter
+	gzip    bool
 	columns []string
-	row     parquet.Row
+	chunks  []parquetChunk
+	groups  []parquetGroup
+	rows    int // in the open row group
+	bytes   int
+	total   int64 // rows in the flushed row groups
 	arena   []byte
 	ends    []int // end of each column's value in arena; -1 for null
-	rows    int
-	bytes   int
+	body    []byte
+	zbuf    bytes.Buffer
+	zw      *gzip.Writer
 }
 
+// parquetChunk is one column's data in the open row group: its finished
+// pages and the page being filled.
+type parquetChunk struct {
+	pages        []byte // page headers and compressed bodies
+	values       int64
+	uncompressed int64  // headers and bodies before compression
+	defs         []byte // the open page's definition levels, 0 (null) or 1
+	data         []byte // its non-null values, PLAIN: length and bytes
+}
+
+// parquetGroup is a flushed row group as the footer describes it.
+type parquetGroup struct {
+	rows, offset, uncompressed, compressed int64
+	columns                                []parquetColumnMeta
+}
+
+type parquetColumnMeta struct {
+	offset, values, uncompressed, compressed int64
+}
+
+var parquetMagic = []byte("PAR1")
+
+// Parquet's enum values (parquet.thrift).
+const (
+	parquetByteArray = 6 // Type
+	parquetOptional  = 1 // FieldRepetitionType
+	parquetUTF8      = 0 // ConvertedType
+	parquetPlain     = 0 // Encoding
+	parquetRLE       = 3
+	parquetSnappy    = 1 // CompressionCodec
+	parquetGzip      = 2
+	parquetDataPage  = 0 // PageType
+)
+
 func newParquetEncoder(w io.Writer, f Format, columns []string) (*parquetEncoder, error) {
-	var codec compress.Codec = &snappy.Codec{}
-	if f.Gzip {
-		codec = &gzip.Codec{Level: gzip.DefaultCompression}
+	e := &parquetEncoder{out: &offsetWriter{w: w}, gzip: f.Gzip, columns: columns,
+		chunks: make([]parquetChunk, len(columns)), ends: make([]int, len(columns))}
+	if _, err := e.out.Write(parquetMagic); err != nil {
+		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	schema := parquet.NewSchema("export", stringColumns(columns))
-	// Version 1 data pages: parquet-go writes version 2 by default, which
-	// some warehouse loaders still read badly; consumers of an export
-	// are unknown tools.
-	pw := parquet.NewWriter(w, schema, parquet.Compression(codec), parquet.DataPageVersion(1))
-	return &parquetEncoder{w: pw, columns: columns, row: make(parquet.Row, len(columns)),
-		ends: make([]int, len(columns))}, nil
+	return e, nil
 }
 
 func (e *parquetEncoder) WriteRow(row []any) error {
+	// Encode the whole row first: a value that fails leaves the columns
+	// as they were.
 	e.arena = e.arena[:0]
 	for i, v := range row {
 		var ok bool
@@ -62,91 +107,212 @@ func (e *parquetEncoder) WriteRow(row []any) error {
 			e.ends[i] = -1
 		}
 	}
-	start := 0 // the arena is complete: slices of it stay valid until the next row
+	start := 0
 	for i, end := range e.ends {
+		c := &e.chunks[i]
 		if end < 0 {
-			e.row[i] = parquet.NullValue().Level(0, 0, i)
-			continue
+			c.defs = append(c.defs, 0)
+		} else {
+			c.defs = append(c.defs, 1)
+			c.data = binary.LittleEndian.AppendUint32(c.data, uint32(end-start))
+			c.data = append(c.data, e.arena[start:end]...)
+			start = end
 		}
-		e.row[i] = parquet.ByteArrayValue(e.arena[start:end]).Level(0, 1, i)
-		start = end
-	}
-	if _, err := e.w.WriteRows([]parquet.Row{e.row}); err != nil {
-		return fmt.Errorf("parquet: %w", err)
+		if len(c.data)+len(c.defs) >= parquetPageBytes {
+			if err := e.cutPage(c); err != nil {
+				return err
+			}
+		}
 	}
 	e.rows++
 	e.bytes += len(e.arena)
 	if e.rows >= parquetRowGroupRows || e.bytes >= parquetRowGroupBytes {
-		e.rows, e.bytes = 0, 0
-		if err := e.w.Flush(); err != nil {
-			return fmt.Errorf("parquet: %w", err)
-		}
+		return e.flush()
 	}
 	return nil
 }
 
+// cutPage compresses c's open page and appends it with its header to
+// c's pages.
+func (e *parquetEncoder) cutPage(c *parquetChunk) error {
+	n := len(c.defs)
+	if n == 0 {
+		return nil
+	}
+	// Version 1 page body: the definition levels' byte length, the
+	// levels, then the values. No repetition levels: a flat schema.
+	levels := appendBitPackedLevels(nil, c.defs)
+	e.body = binary.LittleEndian.AppendUint32(e.body[:0], uint32(len(levels)))
+	e.body = append(e.body, levels...)
+	e.body = append(e.body, c.data...)
+	compressed, err := e.compress(e.body)
+	if err != nil {
+		return err
+	}
+	var t thriftWriter
+	t.begin(0) // PageHeader
+	t.i32(1, parquetDataPage)
+	t.i32(2, int32(len(e.body)))
+	t.i32(3, int32(len(compressed)))
+	t.begin(5) // DataPageHeader
+	t.i32(1, int32(n))
+	t.i32(2, parquetPlain)
+	t.i32(3, parquetRLE)
+	t.i32(4, parquetRLE)
+	t.end()
+	t.end()
+	c.pages = append(c.pages, t.b...)
+	c.pages = append(c.pages, compressed...)
+	c.values += int64(n)
+	c.uncompressed += int64(len(t.b) + len(e.body))
+	c.defs, c.data = c.defs[:0], c.data[:0]
+	return nil
+}
+
+func (e *parquetEncoder) compress(body []byte) ([]byte, error) {
+	if !e.gzip {
+		return snappyEncode(nil, body), nil
+	}
+	e.zbuf.Reset()
+	if e.zw == nil {
+		e.zw = gzip.NewWriter(&e.zbuf)
+	} else {
+		e.zw.Reset(&e.zbuf)
+	}
+	if _, err := e.zw.Write(body); err != nil {
+		return nil, fmt.Errorf("parquet: gzip: %w", err)
+	}
+	if err := e.zw.Close(); err != nil {
+		return nil, fmt.Errorf("parquet: gzip: %w", err)
+	}
+	return e.zbuf.Bytes(), nil
+}
+
+// flush writes the open row group: each column's pages, contiguous, in
+// the export's column order.
+func (e *parquetEncoder) flush() error {
+	if e.rows == 0 {
+		return nil
+	}
+	g := parquetGroup{rows: int64(e.rows), offset: e.out.n, columns: make([]parquetColumnMeta, len(e.chunks))}
+	for i := range e.chunks {
+		c := &e.chunks[i]
+		if err := e.cutPage(c); err != nil {
+			return err
+		}
+		g.columns[i] = parquetColumnMeta{offset: e.out.n, values: c.values, uncompressed: c.uncompressed, compressed: int64(len(c.pages))}
+		if _, err := e.out.Write(c.pages); err != nil {
+			return fmt.Errorf("parquet: %w", err)
+		}
+		g.uncompressed += c.uncompressed
+		g.compressed += int64(len(c.pages))
+		*c = parquetChunk{pages: c.pages[:0], defs: c.defs, data: c.data}
+	}
+	e.groups = append(e.groups, g)
+	e.total += g.rows
+	e.rows, e.bytes = 0, 0
+	return nil
+}
+
 func (e *parquetEncoder) Close() error {
-	if err := e.w.Close(); err != nil {
+	if err := e.flush(); err != nil {
+		return err
+	}
+	footer := e.footer()
+	footer = binary.LittleEndian.AppendUint32(footer, uint32(len(footer)))
+	footer = append(footer, parquetMagic...)
+	if _, err := e.out.Write(footer); err != nil {
 		return fmt.Errorf("parquet: %w", err)
 	}
 	return nil
 }
 
-// stringColumns is a parquet group of optional strings in the export's
-// column order; parquet.Group would sort the columns by name.
-type stringColumns []string
-
-var stringColumn = parquet.Optional(parquet.String())
-
-func (g stringColumns) ID() int                     { return 0 }
-func (g stringColumns) String() string              { return fmt.Sprintf("group of %d string columns", len(g)) }
-func (g stringColumns) Type() parquet.Type          { return parquet.Group{}.Type() }
-func (g stringColumns) Optional() bool              { return false }
-func (g stringColumns) Repeated() bool              { return false }
-func (g stringColumns) Required() bool              { return true }
-func (g stringColumns) Leaf() bool                  { return false }
-func (g stringColumns) Encoding() encoding.Encoding { return nil }
-func (g stringColumns) Compression() compress.Codec { return nil }
-
-func (g stringColumns) Fields() []parquet.Field {
-	fields := make([]parquet.Field, len(g))
-	for i, name := range g {
-		fields[i] = stringField{Node: stringColumn, name: name, index: i}
+// footer is the FileMetaData: the schema (a root group of the columns in
+// the export's order) and where each row group's column chunks are.
+func (e *parquetEncoder) footer() []byte {
+	codec := int32(parquetSnappy)
+	if e.gzip {
+		codec = parquetGzip
 	}
-	return fields
-}
-
-// GoType is a struct of *string fields C0, C1, … (column names need not
-// be Go identifiers). The encoder writes parquet.Rows; readers may use it.
-func (g stringColumns) GoType() reflect.Type {
-	fields := make([]reflect.StructField, len(g))
-	for i := range g {
-		fields[i] = reflect.StructField{Name: fmt.Sprintf("C%d", i), Type: reflect.TypeFor[*string]()}
+	var t thriftWriter
+	t.begin(0) // FileMetaData
+	t.i32(1, 1)
+	t.list(2, thriftStruct, len(e.columns)+1)
+	t.begin(0) // the root SchemaElement
+	t.binary(4, "export")
+	t.i32(5, int32(len(e.columns)))
+	t.end()
+	for _, name := range e.columns {
+		t.begin(0)
+		t.i32(1, parquetByteArray)
+		t.i32(3, parquetOptional)
+		t.binary(4, name)
+		t.i32(6, parquetUTF8)
+		t.begin(10) // LogicalType, the union's STRING member
+		t.begin(1)
+		t.end()
+		t.end()
+		t.end()
 	}
-	return reflect.StructOf(fields)
-}
-
-type stringField struct {
-	parquet.Node
-	name  string
-	index int
-}
-
-func (f stringField) Name() string { return f.name }
-
-// Value is the field in a GoType struct, or the name's entry in a map.
-func (f stringField) Value(base reflect.Value) reflect.Value {
-	for base.Kind() == reflect.Pointer || base.Kind() == reflect.Interface {
-		if base.IsNil() {
-			return reflect.Value{}
+	t.i64(3, e.total)
+	t.list(4, thriftStruct, len(e.groups))
+	for gi, g := range e.groups {
+		t.begin(0) // RowGroup
+		t.list(1, thriftStruct, len(g.columns))
+		for i, c := range g.columns {
+			t.begin(0) // ColumnChunk
+			t.i64(2, c.offset)
+			t.begin(3) // ColumnMetaData
+			t.i32(1, parquetByteArray)
+			t.i32s(2, parquetPlain, parquetRLE)
+			t.strings(3, e.columns[i])
+			t.i32(4, codec)
+			t.i64(5, c.values)
+			t.i64(6, c.uncompressed)
+			t.i64(7, c.compressed)
+			t.i64(9, c.offset)
+			t.end()
+			t.end()
 		}
-		base = base.Elem()
+		t.i64(2, g.uncompressed)
+		t.i64(3, g.rows)
+		t.i64(5, g.offset)
+		t.i64(6, g.compressed)
+		t.i16(7, int16(gi))
+		t.end()
 	}
-	switch base.Kind() {
-	case reflect.Struct:
-		return base.Field(f.index)
-	case reflect.Map:
-		return base.MapIndex(reflect.ValueOf(f.name))
+	t.binary(6, "profilesync")
+	t.end()
+	return t.b
+}
+
+// appendBitPackedLevels encodes definition levels (bit width 1) as one
+// bit-packed run of the RLE/bit-packed hybrid: a header counting groups
+// of eight, then the levels eight to a byte, least significant bit
+// first. The last group is padded with zeros; the page's value count
+// says where the levels end.
+func appendBitPackedLevels(dst []byte, levels []byte) []byte {
+	groups := (len(levels) + 7) / 8
+	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	for g := range groups {
+		var b byte
+		for i, l := range levels[g*8 : min(g*8+8, len(levels))] {
+			b |= l << i
+		}
+		dst = append(dst, b)
 	}
-	return reflect.Value{}
+	return dst
+}
+
+// offsetWriter counts the bytes written: the footer gives each column
+// chunk's offset in the file.
+type offsetWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (o *offsetWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	o.n += int64(n)
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -108,4 +109,72 @@ func TestParquetRowGroupsBounded(t *testing.T) {
 	if n := len(f.RowGroups()); n < 3 {
 		t.Errorf("%d row groups for 300,000 rows, want the writer to flush at least every 128Ki rows", n)
 	}
+}
+
+// The shapes the sample does not reach: no rows at all, a column that is
+// null throughout, more columns than the footer's short list form holds
+// (15), and a column chunk of several pages (values over a page's 1 MiB
+// in one row group).
+func TestParquetShapes(t *testing.T) {
+	t.Run("empty", func(t *testing.T) {
+		b, info := encode(t, export.Format{Type: export.Parquet}, []string{"id"}, nil)
+		f, cols, rows := readParquet(t, b)
+		if info.Rows != 0 || len(rows) != 0 || f.NumRows() != 0 || fmt.Sprint(cols) != "[id]" {
+			t.Errorf("empty export: %d rows, columns %v", len(rows), cols)
+		}
+	})
+	t.Run("null column", func(t *testing.T) {
+		b, _ := encode(t, export.Format{Type: export.Parquet}, []string{"id", "gone"}, [][]any{{"a", nil}, {"b", nil}})
+		_, _, rows := readParquet(t, b)
+		if fmt.Sprint(rows) != "[[a <nil>] [b <nil>]]" {
+			t.Errorf("rows %v", rows)
+		}
+	})
+	t.Run("wide", func(t *testing.T) {
+		var cols []string
+		row := []any{}
+		for i := range 40 {
+			cols = append(cols, fmt.Sprintf("c%02d", i))
+			row = append(row, i)
+		}
+		b, _ := encode(t, export.Format{Type: export.Parquet, Gzip: true}, cols, [][]any{row, row})
+		_, got, rows := readParquet(t, b)
+		if fmt.Sprint(got) != fmt.Sprint(cols) || len(rows) != 2 || rows[1][39] != "39" {
+			t.Errorf("columns %v, rows %v", got, rows)
+		}
+	})
+	t.Run("pages", func(t *testing.T) {
+		long := strings.Repeat("0123456789", 30)
+		rows := make([][]any, 10_000) // 3 MB in one column, one row group
+		for i := range rows {
+			rows[i] = []any{fmt.Sprintf("%s-%05d", long, i), nil}
+			if i%3 == 0 {
+				rows[i][1] = i
+			}
+		}
+		b, _ := encode(t, export.Format{Type: export.Parquet}, []string{"s", "n"}, rows)
+		f, _, got := readParquet(t, b)
+		if len(f.RowGroups()) != 1 {
+			t.Fatalf("%d row groups", len(f.RowGroups()))
+		}
+		for i, r := range got {
+			want := fmt.Sprintf("[%s-%05d <nil>]", long, i)
+			if i%3 == 0 {
+				want = fmt.Sprintf("[%s-%05d %d]", long, i, i)
+			}
+			if fmt.Sprint(r) != want {
+				t.Fatalf("row %d: %v", i, r)
+			}
+		}
+		col := f.Metadata().RowGroups[0].Columns[0].MetaData
+		var h format.PageHeader
+		r := (&thrift.CompactProtocol{}).NewReaderFromBytes(b[col.DataPageOffset:])
+		if err := thrift.NewDecoder(r).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		dp, ok := h.DataPageHeader.Get()
+		if !ok || int64(dp.NumValues) >= col.NumValues {
+			t.Errorf("the first page holds %d of the chunk's %d values; want several pages", dp.NumValues, col.NumValues)
+		}
+	})
 }

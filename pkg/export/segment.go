@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,9 +10,7 @@ import (
 	"hash"
 	"io"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
-	// Standard gzip, written about twice as fast as compress/gzip; parquet-go links it anyway.
+	// Standard gzip, written about twice as fast as compress/gzip.
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -71,8 +70,7 @@ func NewSegment(ctx context.Context, dest Destination, name string, f Format, co
 		if err != nil {
 			return nil, s.abortWith(ctx, err)
 		}
-		cfg := &packet.Config{DefaultCipher: packet.CipherAES256}
-		pw, err := openpgp.Encrypt(w, keys, nil, &openpgp.FileHints{IsBinary: true}, cfg)
+		pw, err := pgpEncrypt(w, keys, rand.Reader)
 		if err != nil {
 			return nil, s.abortWith(ctx, fmt.Errorf("segment openpgp: %w", err))
 		}

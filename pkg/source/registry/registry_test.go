@@ -108,3 +108,45 @@ func TestEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// listing holds exactly the platforms whose fetchers list: a lister left
+// out could not be a job's source, and the jobs function would link a
+// platform that cannot be one.
+func TestListing(t *testing.T) {
+	for name, k := range kinds() {
+		if _, in := listing()[name]; in != k.lists {
+			t.Errorf("%s: fetcher lists %v, in listing %v", name, k.lists, in)
+		}
+	}
+	if len(listing()) == 0 || len(listing()) == len(kinds()) {
+		t.Errorf("listing has %d of %d kinds", len(listing()), len(kinds()))
+	}
+}
+
+// BuildListers builds the sources of listing kinds whose fetchers list,
+// and leaves the others unbuilt; a broken secret of a listing kind fails.
+func TestBuildListers(t *testing.T) {
+	secrets := mapSecrets{
+		"cidaas":  `{"kind":"cidaas","auth":"apikey","apikey":"k","base_url":"https://a.cidaas.de","client_id":"c","client_secret":"s"}`,
+		"clerk":   `{"kind":"standardwebhooks","secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}`, // no API: no lister
+		"okta":    `{"kind":"okta","secrets":["0123456789abcdef"],"org_url":"https://a.okta.com","api_token":"t"}`,
+		"broken":  `{"kind":"cidaas"}`,
+		"unknown": `{"kind":"nope"}`,
+	}
+	got, err := BuildListers(context.Background(), []string{"cidaas", "clerk", "okta", "unknown"}, secrets, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["cidaas"] == nil {
+		t.Errorf("listers %v, want cidaas only", got)
+	}
+	if _, err := BuildListers(context.Background(), []string{"broken"}, secrets, nil); err == nil || !strings.Contains(err.Error(), "source broken: ") {
+		t.Errorf("broken cidaas secret: %v", err)
+	}
+}
+
+type mapSecrets map[string]string
+
+func (m mapSecrets) Secret(_ context.Context, name string) ([]byte, error) {
+	return []byte(m[name]), nil
+}

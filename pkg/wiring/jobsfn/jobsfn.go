@@ -67,22 +67,19 @@ func New(ctx context.Context, p Ports) (*Runner, error) {
 	if p.Jobs == nil || p.Checkpoints == nil || p.Destinations == nil || p.Secrets == nil {
 		return nil, errors.New("jobs: jobs, checkpoints, destinations and secrets are required")
 	}
-	_, fetchers, err := sourcereg.BuildAll(ctx, p.Sources, p.Secrets, p.HTTPClient())
+	// Only the sources that can list are built: the others' adapters
+	// are not linked into the jobs function (sourcereg.BuildListers).
+	listers, err := sourcereg.BuildListers(ctx, p.Sources, p.Secrets, p.HTTPClient())
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{p: p, listers: map[string]source.Lister{}, envs: map[string]string{}}
+	r := &Runner{p: p, listers: listers, envs: map[string]string{}}
 	for _, name := range p.Sources {
 		raw, err := p.Secrets.Secret(ctx, name)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: read secret: %w", name, err)
 		}
 		r.envs[name] = sourcereg.Environment(raw)
-	}
-	for name, f := range fetchers {
-		if l, ok := f.(source.Lister); ok {
-			r.listers[name] = l
-		}
 	}
 	for _, j := range p.Jobs.All() {
 		if j.Kind == jobs.KindSyncLog {
