@@ -34,6 +34,9 @@ type scope struct {
 	fns    []func(*sql.Tx) error
 	after  []func()
 	states map[stateKey]delivery.State
+	// read is what the poll read of the states it has not written: a
+	// Put's staleness check starts from it instead of reading again.
+	read map[stateKey]readState
 	// lost is set when a deferred state write found a newer state (one
 	// written after its staleness check): the poll then deletes nothing,
 	// and redelivery sorts the messages out against the newer state.
@@ -42,11 +45,16 @@ type scope struct {
 
 type stateKey struct{ target, subject string }
 
+type readState struct {
+	st    delivery.State
+	found bool
+}
+
 type scopeKey struct{}
 
 // withScope returns ctx carrying a new write scope of db.
 func (db *DB) withScope(ctx context.Context) (context.Context, *scope) {
-	s := &scope{db: db, states: map[stateKey]delivery.State{}}
+	s := &scope{db: db, states: map[stateKey]delivery.State{}, read: map[stateKey]readState{}}
 	return context.WithValue(ctx, scopeKey{}, s), s
 }
 
@@ -128,6 +136,24 @@ func (s *scope) state(key stateKey) (delivery.State, bool) {
 	defer s.mu.Unlock()
 	st, ok := s.states[key]
 	return st, ok
+}
+
+// known is key's state as the scope knows it, written or read, if it does.
+func (s *scope) known(key stateKey) (st delivery.State, found, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.states[key]; ok {
+		return st, true, true
+	}
+	r, ok := s.read[key]
+	return r.st, r.found, ok
+}
+
+// noteRead remembers what was read of key.
+func (s *scope) noteRead(key stateKey, st delivery.State, found bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.read[key] = readState{st, found}
 }
 
 // APIFunc is an API Gateway (HTTP API) Lambda handler.

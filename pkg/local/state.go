@@ -51,7 +51,16 @@ func (s *State) Get(ctx context.Context, target, subject string) (rec delivery.S
 			return st, true, nil
 		}
 	}
-	rec, err = scanState(s.db.queryRow(ctx, stateGetSQL, target, subject))
+	rec, found, err = s.get(ctx, target, subject)
+	if sc := s.db.scopeOf(ctx); sc != nil && err == nil {
+		sc.noteRead(stateKey{target, subject}, rec, found)
+	}
+	return rec, found, err
+}
+
+// get reads the database.
+func (s *State) get(ctx context.Context, target, subject string) (delivery.State, bool, error) {
+	rec, err := scanState(s.db.queryRow(ctx, stateGetSQL, target, subject))
 	if errors.Is(err, sql.ErrNoRows) {
 		return delivery.State{}, false, nil
 	}
@@ -98,6 +107,12 @@ func (s *State) GetMany(ctx context.Context, target string, subjects []string) (
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("get states of %s: %w", target, err)
 	}
+	if sc != nil {
+		for _, sub := range rest {
+			st, found := out[sub]
+			sc.noteRead(stateKey{target, sub}, st, found)
+		}
+	}
 	return out, nil
 }
 
@@ -125,8 +140,9 @@ func scanState(r interface{ Scan(...any) error }, lead ...any) (rec delivery.Sta
 // wrapping delivery.ErrStaleState, as the DynamoDB store's condition does.
 //
 // In a poll's write scope the check is made now, against the scope's own
-// writes and the database, and the write joins the scope's commit; should
-// a newer state land in between, the scope is marked lost (scope.go).
+// writes and reads (or the database), and the write joins the scope's
+// commit; should a newer state land in between, the scope is marked lost
+// (scope.go).
 func (s *State) Put(ctx context.Context, target, subject string, rec delivery.State) error {
 	if target == "" || subject == "" {
 		return fmt.Errorf("put state: target and subject are required")
@@ -168,9 +184,14 @@ func (s *State) Put(ctx context.Context, target, subject string, rec delivery.St
 
 // putInScope is Put in a write scope.
 func (s *State) putInScope(ctx context.Context, sc *scope, target, subject string, rec delivery.State, args []any) error {
-	cur, found, err := s.Get(ctx, target, subject)
-	if err != nil {
-		return fmt.Errorf("put state %s/%s: %w", target, subject, err)
+	// What the poll knows is enough: a newer state landing since is
+	// caught at the commit (lost).
+	cur, found, known := sc.known(stateKey{target, subject})
+	if !known {
+		var err error
+		if cur, found, err = s.get(ctx, target, subject); err != nil {
+			return fmt.Errorf("put state %s/%s: %w", target, subject, err)
+		}
 	}
 	if found && newerState(cur, rec) {
 		return fmt.Errorf("put state %s/%s: %w", target, subject, delivery.ErrStaleState)
