@@ -181,7 +181,8 @@ func (s *Stack) startRuntime(ctx context.Context, o Options) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/", local.APIGatewayHandler("POST /webhooks/{source}", in.Handle))
+	// One commit per webhook: its archive rows and messages together.
+	mux.Handle("/webhooks/", local.APIGatewayHandler("POST /webhooks/{source}", local.OneCommit(s.DB, in.Handle)))
 	// The template's second route: URL verification (Okta's GET challenge).
 	mux.Handle("GET /webhooks/", local.APIGatewayHandler("GET /webhooks/{source}", in.Handle))
 	mux.Handle(sandbox.Prefix+"/", s.Sandbox)
@@ -250,5 +251,5 @@ func (s *Stack) Close() error {
 	err := s.srv.Shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()
-	return errors.Join(err, s.DB.Close())
+	return errors.Join(err, s.DB.Close(), s.Sandbox.Close())
 }

@@ -56,6 +56,11 @@ func NewTransport(p Policy) *Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // through a proxy, the dial check would see the proxy
 	t.DialContext = d.DialContext
+	// Keep a connection per concurrent call to a back-end (the local
+	// stack runs a target's batches side by side, max_concurrency of them):
+	// with the default 2, every call beyond it dials, and TLS-handshakes,
+	// again.
+	t.MaxIdleConnsPerHost = 16
 	return &Transport{policy: p, next: t}
 }
 

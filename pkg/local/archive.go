@@ -39,17 +39,19 @@ var _ ingress.Archive = (*Archive)(nil)
 // NewArchive returns the archive in db.
 func NewArchive(db *DB) *Archive { return &Archive{db: db} }
 
+const archiveInsertSQL = `insert into event_archive (received_at, event_id, source, subject, type, body)
+	values (?, ?, ?, ?, ?, ?)`
+
 // Archive stores evs, one row each, in one transaction.
 func (a *Archive) Archive(ctx context.Context, evs []ingress.ArchivedEvent) error {
-	err := a.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := a.db.deferWrite(ctx, func(tx *sql.Tx) error {
 		for _, ae := range evs {
 			body, err := json.Marshal(ae)
 			if err != nil {
 				return fmt.Errorf("encode archived event: %w", err)
 			}
 			e := ae.Event
-			if _, err := tx.ExecContext(ctx, `insert into event_archive (received_at, event_id, source, subject, type, body)
-				values (?, ?, ?, ?, ?, ?)`, e.ReceivedAt.UnixNano(), e.ID, e.Source, e.Subject, string(e.Type), string(body)); err != nil {
+			if _, err := a.db.execTx(ctx, tx, archiveInsertSQL, e.ReceivedAt.UnixNano(), e.ID, e.Source, e.Subject, string(e.Type), string(body)); err != nil {
 				return fmt.Errorf("archive event: %w", err)
 			}
 		}

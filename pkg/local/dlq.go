@@ -30,35 +30,22 @@ type DeadLetter struct {
 	MovedAt         time.Time
 }
 
-// moveExhaustedTx moves every visible message of t that has been received
-// MaxReceiveCount times to the DLQ: the next receive would exceed the count,
-// which is when the SQS RedrivePolicy moves a message.
-func (q *Queues) moveExhaustedTx(ctx context.Context, tx *sql.Tx, t *targetQueue, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `
-		update goqite set queue = ?
-		where queue = ? and timeout <= ? and received >= ?
-		returning id, received`,
-		t.dlqName, t.cfg.Target, goqiteTime(now), t.cfg.MaxReceiveCount)
+// moveExhaustedSQL moves messages (a JSON array of ids) to the DLQ.
+const moveExhaustedSQL = `update goqite set queue = ? where queue = ? and id in (select value from json_each(?))`
+
+// moveExhaustedTx moves the messages ms of t, received MaxReceiveCount
+// times and visible again, to the DLQ: the next receive would exceed the
+// count, which is when the SQS RedrivePolicy moves a message.
+func (q *Queues) moveExhaustedTx(ctx context.Context, tx *sql.Tx, t *targetQueue, ms []candidate, now time.Time) error {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.id
+	}
+	b, err := json.Marshal(ids)
 	if err != nil {
-		return fmt.Errorf("move to dlq: %w", err)
+		return err
 	}
-	type moved struct {
-		id       string
-		received int
-	}
-	var ms []moved
-	for rows.Next() {
-		var m moved
-		if err := rows.Scan(&m.id, &m.received); err != nil {
-			_ = rows.Close()
-			return fmt.Errorf("move to dlq: %w", err)
-		}
-		ms = append(ms, m)
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("move to dlq: %w", err)
-	}
-	if err := rows.Err(); err != nil {
+	if _, err := q.db.execTx(ctx, tx, moveExhaustedSQL, t.dlqName, t.cfg.Target, string(b)); err != nil {
 		return fmt.Errorf("move to dlq: %w", err)
 	}
 	for _, m := range ms {

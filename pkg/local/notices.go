@@ -20,12 +20,14 @@ var _ delivery.Notifier = Notices{}
 // NewNotices returns the notices table of db.
 func NewNotices(db *DB) Notices { return Notices{db: db} }
 
+const noticeInsertSQL = `insert into notice (type, target, subject, event_id, detail, at) values (?, ?, ?, ?, ?, ?)`
+
 // Notify implements delivery.Notifier: every notice in one transaction.
 func (n Notices) Notify(ctx context.Context, ns []delivery.Notice) error {
 	if len(ns) == 0 {
 		return nil
 	}
-	return n.db.inTx(ctx, func(tx *sql.Tx) error {
+	return n.db.deferWrite(ctx, func(tx *sql.Tx) error {
 		for _, x := range ns {
 			detail, err := json.Marshal(x)
 			if err != nil {
@@ -35,7 +37,7 @@ func (n Notices) Notify(ctx context.Context, ns []delivery.Notice) error {
 			if at.IsZero() {
 				at = time.Now()
 			}
-			if _, err := tx.ExecContext(ctx, `insert into notice (type, target, subject, event_id, detail, at) values (?, ?, ?, ?, ?, ?)`,
+			if _, err := n.db.execTx(ctx, tx, noticeInsertSQL,
 				x.Type, x.Target, x.Subject, x.EventID, string(detail), at.UnixMilli()); err != nil {
 				return fmt.Errorf("record notice: %w", err)
 			}

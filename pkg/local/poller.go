@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -135,12 +136,27 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	// the visibility timeout, as Lambda bounds an invocation by its timeout.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.VisibilityTimeout)
 	defer cancel()
-	done := p.handle(bctx, msgs)
-	if len(done) == 0 {
-		return len(msgs), nil
-	}
-	if err := p.Queues.deleteReceipts(bctx, done); err != nil {
+	// The batch's state writes, sync log entries and notices commit with
+	// its deletes, in one transaction (scope.go).
+	sctx, sc := p.Queues.db.withScope(bctx)
+	done := p.handle(sctx, msgs)
+	keys, err := p.Queues.receiptKeys(done)
+	if err != nil {
 		return len(msgs), err
+	}
+	var last func(*sql.Tx, bool) error
+	if len(keys) > 0 {
+		last = func(tx *sql.Tx, lost bool) error {
+			if lost {
+				p.logger().WarnContext(ctx, "a newer state landed while the batch ran; its messages are delivered again",
+					"target", p.Target, "batch_size", len(msgs))
+				return nil
+			}
+			return p.Queues.deleteTx(bctx, tx, keys)
+		}
+	}
+	if err := sc.commit(bctx, last); err != nil {
+		return len(msgs), fmt.Errorf("commit the batch: %w", err)
 	}
 	return len(msgs), nil
 }

@@ -10,12 +10,10 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"maragu.dev/goqite"
 
 	"github.com/profilesync/profilesync/pkg/ingress"
@@ -184,6 +182,13 @@ func (t *targetQueue) signal() {
 	t.changedC = make(chan struct{})
 }
 
+// sendSQL is goqite's SendAndGetIDTx (priority 0, no delay), prepared;
+// sendAttributesSQL keeps what goqite's table has no room for.
+const (
+	sendSQL           = `insert into goqite (queue, body, timeout, priority) values (?, ?, ?, 0) returning id`
+	sendAttributesSQL = `insert into queue_message (id, attributes, sent_at) values (?, ?, ?)`
+)
+
 // SendBatch enqueues msgs on target's queue in one transaction: every message
 // is stored or none is. Messages are checked against SQS's rules first (as
 // the SQS adapter applies them), so a batch SQS would refuse fails here too.
@@ -213,14 +218,14 @@ func (q *Queues) SendBatch(ctx context.Context, target string, msgs []ingress.Me
 		attrs[i] = string(a)
 	}
 	sentAt := time.Now().UnixMilli()
-	err = q.db.inTx(ctx, func(tx *sql.Tx) error {
+	err = q.db.deferWrite(ctx, func(tx *sql.Tx) error {
+		visible := goqiteTime(time.Now())
 		for i, m := range msgs {
-			id, err := t.main.SendAndGetIDTx(ctx, tx, goqite.Message{Body: m.Body})
-			if err != nil {
+			var id string
+			if err := txStmt(ctx, q.db, tx, sendSQL).QueryRowContext(inTxCtx(ctx), t.cfg.Target, m.Body, visible).Scan(&id); err != nil {
 				return fmt.Errorf("entry %q: %w", m.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `insert into queue_message (id, attributes, sent_at) values (?, ?, ?)`,
-				string(id), attrs[i], sentAt); err != nil {
+			if _, err := q.db.execTx(ctx, tx, sendAttributesSQL, id, attrs[i], sentAt); err != nil {
 				return fmt.Errorf("entry %q: attributes: %w", m.ID, err)
 			}
 		}
@@ -229,99 +234,12 @@ func (q *Queues) SendBatch(ctx context.Context, target string, msgs []ingress.Me
 	if err != nil {
 		return fmt.Errorf("send to %s: %w", target, err)
 	}
-	t.signal()
+	q.db.afterCommit(ctx, t.signal)
 	return nil
 }
 
-// Receive takes up to max visible messages off target's queue, shaped as a
-// Lambda SQS event record, and hides them for the visibility timeout. As the
-// SQS RedrivePolicy does, a message already received MaxReceiveCount times is
-// moved to the DLQ instead of being returned. An empty result means the
-// queue has nothing visible.
-func (q *Queues) Receive(ctx context.Context, target string, max int) ([]events.SQSMessage, error) {
-	t, err := q.target(target)
-	if err != nil {
-		return nil, err
-	}
-	if max < 1 {
-		return nil, fmt.Errorf("receive from %s: max %d must be at least 1", target, max)
-	}
-	var out []events.SQSMessage
-	err = q.db.inTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		if err := q.moveExhaustedTx(ctx, tx, t, time.Now()); err != nil {
-			return err
-		}
-		for len(out) < max {
-			m, err := t.main.ReceiveTx(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if m == nil {
-				return nil
-			}
-			rec, err := q.recordTx(ctx, tx, t, m)
-			if err != nil {
-				return err
-			}
-			out = append(out, rec)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("receive from %s: %w", target, err)
-	}
-	return out, nil
-}
-
-// recordTx builds the Lambda record of a message goqite just received and
-// stamps its first receive time.
-func (q *Queues) recordTx(ctx context.Context, tx *sql.Tx, t *targetQueue, m *goqite.Message) (events.SQSMessage, error) {
-	var (
-		received  int
-		attrJSON  string
-		sentAt    int64
-		firstRecv sql.NullInt64
-	)
-	err := tx.QueryRowContext(ctx, `
-		select g.received, coalesce(m.attributes, '{}'), coalesce(m.sent_at, 0), m.first_received_at
-		from goqite g left join queue_message m on m.id = g.id
-		where g.id = ?`, string(m.ID)).Scan(&received, &attrJSON, &sentAt, &firstRecv)
-	if err != nil {
-		return events.SQSMessage{}, fmt.Errorf("message %s: %w", m.ID, err)
-	}
-	now := time.Now().UnixMilli()
-	if !firstRecv.Valid {
-		firstRecv = sql.NullInt64{Int64: now, Valid: true}
-		if _, err := tx.ExecContext(ctx, `update queue_message set first_received_at = ? where id = ?`, now, string(m.ID)); err != nil {
-			return events.SQSMessage{}, fmt.Errorf("message %s: first receive: %w", m.ID, err)
-		}
-	}
-	if sentAt == 0 {
-		sentAt = now
-	}
-	var attrs map[string]string
-	if err := json.Unmarshal([]byte(attrJSON), &attrs); err != nil {
-		return events.SQSMessage{}, fmt.Errorf("message %s: decode attributes: %w", m.ID, err)
-	}
-	return events.SQSMessage{
-		MessageId:              messageID(m.ID),
-		ReceiptHandle:          encodeReceipt(t.cfg.Target, string(m.ID), received),
-		Body:                   string(m.Body),
-		Md5OfBody:              md5Hex(m.Body),
-		Md5OfMessageAttributes: md5OfAttributes(attrs),
-		Attributes: map[string]string{
-			"ApproximateReceiveCount":          strconv.Itoa(received),
-			"SentTimestamp":                    strconv.FormatInt(sentAt, 10),
-			"SenderId":                         AccountID,
-			"ApproximateFirstReceiveTimestamp": strconv.FormatInt(firstRecv.Int64, 10),
-		},
-		MessageAttributes: lambdaAttributes(attrs),
-		EventSourceARN:    t.arn,
-		EventSource:       "aws:sqs",
-		AWSRegion:         Region,
-	}, nil
-}
+// deleteReceiptSQL deletes a message if the receipt is its latest.
+const deleteReceiptSQL = `delete from goqite where queue = ? and id = ? and received = ?`
 
 // Delete removes a received message. As in SQS, a receipt from an earlier
 // receive of a message that has since been received again deletes nothing
@@ -332,32 +250,44 @@ func (q *Queues) Delete(ctx context.Context, receipt string) error {
 
 // deleteReceipts deletes several received messages in one transaction.
 func (q *Queues) deleteReceipts(ctx context.Context, receipts []string) error {
-	type key struct {
-		queue, id string
-		received  int
+	keys, err := q.receiptKeys(receipts)
+	if err != nil {
+		return err
 	}
-	keys := make([]key, 0, len(receipts))
+	if err := q.db.inTx(ctx, func(tx *sql.Tx) error { return q.deleteTx(ctx, tx, keys) }); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	return nil
+}
+
+// receiptKey is what a receipt handle names: a message as received once.
+type receiptKey struct {
+	queue, id string
+	received  int
+}
+
+// receiptKeys decodes receipts, each of a declared queue.
+func (q *Queues) receiptKeys(receipts []string) ([]receiptKey, error) {
+	keys := make([]receiptKey, 0, len(receipts))
 	for _, r := range receipts {
 		target, id, received, err := decodeReceipt(r)
 		if err != nil {
-			return fmt.Errorf("delete: %w", err)
+			return nil, fmt.Errorf("delete: %w", err)
 		}
 		if _, err := q.target(target); err != nil {
-			return fmt.Errorf("delete: %w", err)
+			return nil, fmt.Errorf("delete: %w", err)
 		}
-		keys = append(keys, key{target, id, received})
+		keys = append(keys, receiptKey{target, id, received})
 	}
-	err := q.db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, `delete from goqite where queue = ? and id = ? and received = ?`,
-				k.queue, k.id, k.received); err != nil {
-				return err
-			}
+	return keys, nil
+}
+
+// deleteTx deletes the messages of keys in tx.
+func (q *Queues) deleteTx(ctx context.Context, tx *sql.Tx, keys []receiptKey) error {
+	for _, k := range keys {
+		if _, err := q.db.execTx(ctx, tx, deleteReceiptSQL, k.queue, k.id, k.received); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delete: %w", err)
 	}
 	return nil
 }

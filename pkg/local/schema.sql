@@ -154,3 +154,8 @@ create table if not exists erasure (
   attempts integer not null default 0,
   primary key (subject, target, event_id)
 ) strict, without rowid;
+
+-- Version 9: the local stack receives with its own statements (receive.go)
+-- and nothing reads goqite's updated column: its trigger, one more update
+-- of every message received, goes.
+drop trigger if exists goqite_updated_timestamp;

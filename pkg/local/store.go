@@ -17,7 +17,7 @@ import (
 const DBFile = "profilesync.db"
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration.
-const schemaVersion = 9 // 7: the sync log, state fields and the erasure ledger; 8: event_archive; 9: sync_log_time
+const schemaVersion = 9 // 7: the sync log, state fields and the erasure ledger; 8: event_archive; 9: sync_log_time, no goqite updated trigger
 
 //go:embed schema_goqite.sql
 var goqiteSchema string
@@ -27,8 +27,10 @@ var localSchema string
 
 // DB is the local SQLite database shared by Queues and State.
 type DB struct {
-	sql  *sql.DB
-	path string
+	sql    *sql.DB
+	path   string
+	stmts  map[string]*sql.Stmt // hot statements, prepared at Open (stmt.go)
+	writer *groupWriter
 }
 
 // Open opens (creating if needed) dir/profilesync.db and brings its schema up
@@ -56,8 +58,11 @@ func Open(dir string) (*DB, error) {
 	// A handful of connections is plenty for one machine and keeps the page
 	// caches small; writers serialise in SQLite anyway.
 	sqlDB.SetMaxOpenConns(8)
-	db := &DB{sql: sqlDB, path: path}
+	db := &DB{sql: sqlDB, path: path, writer: &groupWriter{db: sqlDB}}
 	if err := db.migrate(context.Background()); err != nil {
+		return nil, errors.Join(fmt.Errorf("open local db %s: %w", path, err), sqlDB.Close())
+	}
+	if err := db.prepare(context.Background()); err != nil {
 		return nil, errors.Join(fmt.Errorf("open local db %s: %w", path, err), sqlDB.Close())
 	}
 	return db, nil
@@ -69,7 +74,7 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database. Messages in flight stay in flight and come back
 // after their visibility timeout when the database is opened again.
 func (db *DB) Close() error {
-	return db.sql.Close()
+	return errors.Join(db.closeStmts(), db.sql.Close())
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -109,30 +114,11 @@ func (db *DB) migrate(ctx context.Context) error {
 	})
 }
 
-// inTx runs fn in a write transaction and commits it if fn returns nil.
-func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-			}
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+// inTx runs fn in a write transaction and returns once it is committed
+// (nil) or fn's work is rolled back (fn's error). Concurrent calls share
+// transactions (groupcommit.go).
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.writer.do(ctx, fn)
 }
 
 // addColumns gives a database of an older version the columns its

@@ -36,6 +36,11 @@ func NewSyncLog(db *DB, retention time.Duration) *SyncLog {
 // runs a little with every write, as DynamoDB's runs in the background.
 const expireBatch = 500
 
+const (
+	syncLogInsertSQL = `insert into sync_log (subject, target, at, expires_at, entry) values (?, ?, ?, ?, ?)`
+	syncLogExpireSQL = `delete from sync_log where seq in (select seq from sync_log where expires_at < ? limit ?)`
+)
+
 // Record implements delivery.Journal: the batch's entries in one
 // transaction, each kept for the retention from now, with expired rows
 // pruned on the way.
@@ -44,7 +49,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 		return nil
 	}
 	now := l.now()
-	return l.db.inTx(ctx, func(tx *sql.Tx) error {
+	return l.db.deferWrite(ctx, func(tx *sql.Tx) error {
 		for _, e := range es {
 			b, err := json.Marshal(e)
 			if err != nil {
@@ -54,7 +59,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 			if at.IsZero() {
 				at = now
 			}
-			if _, err := tx.ExecContext(ctx, `insert into sync_log (subject, target, at, expires_at, entry) values (?, ?, ?, ?, ?)`,
+			if _, err := l.db.execTx(ctx, tx, syncLogInsertSQL,
 				e.Subject, e.Target, at.UnixNano(), now.Add(l.retention).UnixNano(), string(b)); err != nil {
 				return fmt.Errorf("record sync log: %w", err)
 			}
@@ -62,8 +67,7 @@ func (l *SyncLog) Record(ctx context.Context, es []delivery.Entry) error {
 		if err := settleErasures(ctx, tx, es); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `delete from sync_log where seq in (select seq from sync_log where expires_at < ? limit ?)`,
-			now.UnixNano(), expireBatch)
+		_, err := l.db.execTx(ctx, tx, syncLogExpireSQL, now.UnixNano(), expireBatch)
 		if err != nil {
 			return fmt.Errorf("expire sync log: %w", err)
 		}

@@ -55,6 +55,7 @@ type Fake struct {
 	failures fakekit.Injector[fakekit.Failure]
 	seq      int
 	calls    int
+	dirty    map[string]bool // keys changed since the last TakeChanges
 }
 
 // NewFake returns an empty API that checks auth.
@@ -99,6 +100,14 @@ func (f *Fake) Calls() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls
+}
+
+// Len is how many contacts the fake holds: a cheap count for callers that
+// poll for progress (Records copies every record).
+func (f *Fake) Len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.records)
 }
 
 // Records returns copies of the stored contacts sorted by key.
@@ -161,6 +170,7 @@ func (f *Fake) serveContacts(w http.ResponseWriter, r *http.Request, key string,
 			return
 		}
 		delete(f.records, key)
+		f.touch(key)
 		w.WriteHeader(http.StatusNoContent)
 	case byKey && r.Method == http.MethodGet:
 		rec, ok := f.records[key]
@@ -220,6 +230,7 @@ func (f *Fake) write(w http.ResponseWriter, body []byte, pathKey string, merge b
 		rec.Fields[k] = v
 	}
 	rec.LastEventID, rec.LastEventType = b.Event.ID, b.Event.Type
+	f.touch(key)
 	status := http.StatusOK
 	if !exists {
 		status = http.StatusCreated
