@@ -15,13 +15,13 @@ import (
 func appendEvent(b []byte, e *Event) ([]byte, error) {
 	var err error
 	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
+	b = AppendJSONString(b, e.ID)
 	b = append(b, `,"source":`...)
-	b = appendString(b, e.Source)
+	b = AppendJSONString(b, e.Source)
 	b = append(b, `,"type":`...)
-	b = appendString(b, string(e.Type))
+	b = AppendJSONString(b, string(e.Type))
 	b = append(b, `,"subject":`...)
-	b = appendString(b, e.Subject)
+	b = AppendJSONString(b, e.Subject)
 	b = append(b, `,"occurred_at":"`...)
 	if b, err = e.OccurredAt.AppendText(b); err != nil {
 		return nil, err
@@ -53,14 +53,15 @@ func appendOptional(b []byte, key, s string) []byte {
 	if s == "" {
 		return b
 	}
-	return appendString(append(b, key...), s)
+	return AppendJSONString(append(b, key...), s)
 }
 
-// appendString appends s as encoding/json writes a string. Plain ASCII,
+// AppendJSONString appends s as encoding/json writes a string (the
+// ingress writes its answers with it too). Plain ASCII,
 // which ids, names and dates nearly always are, is copied between quotes;
 // anything json.Marshal would escape (quotes, backslashes, control
 // characters, <, >, &, non-ASCII and invalid UTF-8) is left to it.
-func appendString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always encodes
@@ -79,6 +80,6 @@ func appendEnvelopeHead(b []byte, target string) []byte {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, EnvelopeVersion, 10)
 	b = append(b, `,"target":`...)
-	b = appendString(b, target)
+	b = AppendJSONString(b, target)
 	return append(b, `,"event":`...)
 }
