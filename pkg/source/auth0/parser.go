@@ -68,7 +68,7 @@ type record struct {
 		ClientID string     `json:"client_id"`
 		UserID   string     `json:"user_id"`
 		LogID    string     `json:"log_id"`
-		Details  *apiCall   `json:"details"`
+		Details  apiCall    `json:"details"`
 		Object   *auth0User `json:"object"`
 	} `json:"data"`
 }
@@ -162,7 +162,7 @@ func detailsTolerated(err error) error {
 // apiCall is what a Management API call's log record (sapi) says of
 // the call: decoded with the record, in the one pass over the body.
 type apiCall struct {
-	Request *struct {
+	Request struct { // a value: a missing request has no path, so no user either
 		Method string `json:"method"`
 		Path   string `json:"path"`
 	} `json:"request"`
@@ -203,7 +203,7 @@ func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 	typ, ok := logTypes[d.Type]
 	if d.Type == "sapi" {
 		var sub string
-		if typ, sub, ok = sapi(d.Details); !ok {
+		if typ, sub, ok = sapi(&d.Details); !ok {
 			return e, false, nil
 		}
 		if sub != "" {
@@ -226,9 +226,6 @@ func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 // sapi decides a Management API log: which user operation it was, and
 // on whom (from the path, or the created user in the response).
 func sapi(d *apiCall) (profile.EventType, string, bool) {
-	if d == nil || d.Request == nil {
-		return "", "", false
-	}
 	if d.Response != nil && d.Response.StatusCode >= 300 {
 		return "", "", false
 	}
