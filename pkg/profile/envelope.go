@@ -59,7 +59,7 @@ func MarshalFor(e Event, targets []string) ([][]byte, error) {
 	}
 	// The first target's envelope is written around the event in one
 	// buffer; the others copy the event from it.
-	first := appendEnvelopeHead(make([]byte, 0, 512), targets[0])
+	first := appendEnvelopeHead(make([]byte, 0, len(`{"v":,"target":"","event":}`)+8+len(targets[0])+eventSize(&e)), targets[0])
 	head := len(first)
 	first, err := appendEvent(first, &e)
 	if err != nil {

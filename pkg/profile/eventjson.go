@@ -3,6 +3,7 @@ package profile
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 )
 
 // appendEvent appends e's encoding, byte for byte what
@@ -46,6 +47,27 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 		b = append(append(b, `,"profile":`...), p...)
 	}
 	return append(b, '}'), nil
+}
+
+// eventSize is at least what appendEvent writes for e when no string
+// needs escaping, bar the profile (a guess): each queue message is
+// allocated once, at about its size, and a batch's stay alive together
+// until they are sent.
+func eventSize(e *Event) int {
+	n := len(`{"id":"","source":"","type":"","subject":"","occurred_at":"","received_at":""}`) + 2*len(time.RFC3339Nano) +
+		len(e.ID) + len(e.Source) + len(e.Type) + len(e.Subject)
+	for _, s := range [...]string{e.Environment, e.ClientID, e.Purpose, e.SourceType} {
+		if s != "" {
+			n += len(`,"source_type":""`) + len(s)
+		}
+	}
+	if e.Replay {
+		n += len(`,"replay":true`)
+	}
+	if e.Profile != nil {
+		n += 512
+	}
+	return n
 }
 
 // appendOptional is an omitempty string field: key and value, or nothing.

@@ -95,3 +95,16 @@ func FuzzMarshalFor(f *testing.F) {
 		}
 	})
 }
+
+// A thin event's envelope for one target is one allocation (and the
+// slice of bodies): eventSize leaves appendEvent nothing to grow, for
+// the longest times RFC 3339 allows.
+func TestMarshalForAllocatesOnce(t *testing.T) {
+	at := time.Date(2025, 1, 1, 10, 5, 0, 456789123, time.FixedZone("", -(9*3600+30*60)))
+	e := Event{ID: "90020250101100500123456789012345678901234567890123456790", Source: "auth0-acme", Type: Updated,
+		Subject: "auth0|677511aa22bb33cc44dd55ee", OccurredAt: at, ReceivedAt: at, Environment: "prod",
+		ClientID: "ZyXwVuTsRqPoNmLkJiHgFeDcBa987654", Purpose: "p", SourceType: "sapi", Replay: true}
+	if n := testing.AllocsPerRun(100, func() { _, _ = MarshalFor(e, []string{"crm-eu-west"}) }); n != 2 {
+		t.Errorf("%v allocations, want 2", n)
+	}
+}
