@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,7 +116,7 @@ func (h *Handler) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.Error("webhook not enqueued", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, "temporarily unavailable, retry"), unavailable(name, reason)
 	}
-	return jsonReply(acceptedStatus(parser), acc), Verdict{Source: name, Accepted: true, Events: len(evs), Enqueued: acc.Enqueued}
+	return acceptedReply(acceptedStatus(parser), acc), Verdict{Source: name, Accepted: true, Events: len(evs), Enqueued: acc.Enqueued}
 }
 
 // Accepted is the body of a 200: how many events the webhook carried, how
@@ -171,8 +172,12 @@ func (h *Handler) route(ctx context.Context, log *slog.Logger, evs []profile.Eve
 			}
 			a.Thinned = a.Thinned || bare
 			r.Targets = append(r.Targets, target)
-			m.ID = fmt.Sprintf("m%d", len(batches[target]))
-			batches[target] = append(batches[target], m)
+			batch, ok := batches[target]
+			if !ok { // most events of a batch go to the same targets: one allocation each
+				batch = make([]Message, 0, len(evs)-i)
+			}
+			m.ID = "m" + strconv.Itoa(len(batch))
+			batches[target] = append(batch, m)
 			n++
 		}
 		if a.Thinned {
@@ -235,6 +240,10 @@ func reply(status int, msg string) events.APIGatewayV2HTTPResponse {
 
 func jsonReply(status int, v any) events.APIGatewayV2HTTPResponse {
 	b, _ := json.Marshal(v)
+	return jsonBody(status, b)
+}
+
+func jsonBody(status int, b []byte) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers:    map[string]string{"Content-Type": "application/json"},

@@ -3,7 +3,6 @@ package profile
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -58,24 +57,25 @@ func MarshalFor(e Event, targets []string) ([][]byte, error) {
 	if len(targets) == 0 {
 		return nil, nil
 	}
-	ev, err := json.Marshal(wireOf(e))
+	// The first target's envelope is written around the event in one
+	// buffer; the others copy the event from it.
+	first := appendEnvelopeHead(make([]byte, 0, len(`{"v":,"target":"","event":}`)+8+len(targets[0])+eventSize(&e)), targets[0])
+	head := len(first)
+	first, err := appendEvent(first, &e)
 	if err != nil {
-		return nil, err
-	}
-	out := make([][]byte, len(targets))
-	for i, t := range targets {
-		name, err := json.Marshal(t)
+		// encoding/json refuses it too: its error says why in its words.
+		ev, err := json.Marshal(wireOf(e))
 		if err != nil {
 			return nil, err
 		}
-		b := make([]byte, 0, len(`{"v":,"target":,"event":}`)+2+len(name)+len(ev))
-		b = append(b, `{"v":`...)
-		b = strconv.AppendInt(b, EnvelopeVersion, 10)
-		b = append(b, `,"target":`...)
-		b = append(b, name...)
-		b = append(b, `,"event":`...)
-		b = append(b, ev...)
-		out[i] = append(b, '}')
+		first = append(appendEnvelopeHead(nil, targets[0]), ev...)
+	}
+	ev := first[head:]
+	out := make([][]byte, len(targets))
+	out[0] = append(first, '}')
+	for i, t := range targets[1:] {
+		b := appendEnvelopeHead(make([]byte, 0, len(`{"v":,"target":"","event":}`)+1+len(t)+len(ev)), t)
+		out[i+1] = append(append(b, ev...), '}')
 	}
 	return out, nil
 }

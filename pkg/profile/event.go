@@ -78,7 +78,11 @@ func (e Event) Validate() error {
 	}
 	// The id is the dedupe key and the subject the record key: both must
 	// be text (see CheckKey).
-	errs = append(errs, CheckKey("id", e.ID), CheckKey("subject", e.Subject), CheckKey("purpose", e.Purpose))
+	for _, err := range [...]error{CheckKey("id", e.ID), CheckKey("subject", e.Subject), CheckKey("purpose", e.Purpose)} {
+		if err != nil { // errs stays nil for a valid event: no allocation on the ingress's path
+			errs = append(errs, err)
+		}
+	}
 	if e.OccurredAt.IsZero() {
 		errs = append(errs, errors.New("occurred_at is zero"))
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -67,7 +68,7 @@ type record struct {
 		ClientID string     `json:"client_id"`
 		UserID   string     `json:"user_id"`
 		LogID    string     `json:"log_id"`
-		Details  *apiCall   `json:"details"`
+		Details  apiCall    `json:"details"`
 		Object   *auth0User `json:"object"`
 	} `json:"data"`
 }
@@ -77,11 +78,16 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 	if err := p.authenticate(req.Header); err != nil {
 		return nil, err
 	}
-	recs, err := decodeRecords(req.Body)
+	buf := recordBufs.Get().(*[]record)
+	defer putRecords(buf)
+	recs, err := decodeRecords((*buf)[:0], req.Body)
+	if cap(recs) > cap(*buf) {
+		*buf = recs[:0]
+	}
 	if err != nil {
 		return nil, p.malformed("decode body: %v", err)
 	}
-	var out []profile.Event
+	out := make([]profile.Event, 0, len(recs))
 	for i := range recs {
 		e, ok, err := p.event(&recs[i], req.Now)
 		if err != nil {
@@ -91,18 +97,38 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 			out = append(out, e)
 		}
 	}
+	if len(out) == 0 {
+		return nil, nil // a batch of logins and the like changes no profile
+	}
 	return out, nil
 }
 
+// recordBufs keeps the record slices of finished deliveries for the
+// next: decoded into a fresh slice, a log batch grew (and copied) it at
+// every power of two, a sixth of what the ingress allocated for it. The
+// events copy what they keep, so a record is dead once Parse returns.
+var recordBufs = sync.Pool{New: func() any { return new([]record) }}
+
+// maxPooled bounds the slices kept: one outsized delivery's is left to
+// the garbage collector rather than pinned.
+const maxPooled = 256
+
+func putRecords(buf *[]record) {
+	if cap(*buf) > maxPooled {
+		return
+	}
+	// encoding/json decodes into the elements it finds: they must be zero.
+	clear((*buf)[:cap(*buf)])
+	recordBufs.Put(buf)
+}
+
 // decodeRecords reads a JSON array (JSONARRAY), or one or more objects
-// (JSONOBJECT, JSONLINES).
-func decodeRecords(body []byte) ([]record, error) {
+// (JSONOBJECT, JSONLINES), into recs, an empty slice of zero records.
+func decodeRecords(recs []record, body []byte) ([]record, error) {
 	b := bytes.TrimLeft(body, " \t\r\n")
 	if len(b) > 0 && b[0] == '[' {
-		var recs []record
 		return recs, detailsTolerated(json.Unmarshal(b, &recs))
 	}
-	var recs []record
 	dec := json.NewDecoder(bytes.NewReader(b))
 	for {
 		var r record
@@ -111,18 +137,16 @@ func decodeRecords(body []byte) ([]record, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return recs, err
 		}
 		recs = append(recs, r)
 	}
 	if len(recs) == 0 {
-		return nil, errors.New("no records")
+		return recs, errors.New("no records")
 	}
 	return recs, nil
 }
 
-// event turns one record into an event; ok is false for a record that
-// changes no profile.
 // detailsTolerated drops a type error inside a record's details: only a
 // Management API call's details are read (apiCall), and another log
 // type's details may hold anything. encoding/json decodes everything else
@@ -138,7 +162,7 @@ func detailsTolerated(err error) error {
 // apiCall is what a Management API call's log record (sapi) says of
 // the call: decoded with the record, in the one pass over the body.
 type apiCall struct {
-	Request *struct {
+	Request struct { // a value: a missing request has no path, so no user either
 		Method string `json:"method"`
 		Path   string `json:"path"`
 	} `json:"request"`
@@ -150,6 +174,8 @@ type apiCall struct {
 	} `json:"response"`
 }
 
+// event turns one record into an event; ok is false for a record that
+// changes no profile.
 func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 	e := profile.Event{Source: p.name, ReceivedAt: now, Environment: p.cfg.Environment}
 	if r.SpecVersion != "" { // Event Streams
@@ -177,7 +203,7 @@ func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 	typ, ok := logTypes[d.Type]
 	if d.Type == "sapi" {
 		var sub string
-		if typ, sub, ok = sapi(d.Details); !ok {
+		if typ, sub, ok = sapi(&d.Details); !ok {
 			return e, false, nil
 		}
 		if sub != "" {
@@ -200,9 +226,6 @@ func (p *Parser) event(r *record, now time.Time) (profile.Event, bool, error) {
 // sapi decides a Management API log: which user operation it was, and
 // on whom (from the path, or the created user in the response).
 func sapi(d *apiCall) (profile.EventType, string, bool) {
-	if d == nil || d.Request == nil {
-		return "", "", false
-	}
 	if d.Response != nil && d.Response.StatusCode >= 300 {
 		return "", "", false
 	}

@@ -177,6 +177,9 @@ func TestParseBodies(t *testing.T) {
 			logRec("l3", "sapi", sapiDetails("patch", "/api/v2/users/auth0%7C1", 400, "{}")) + "," +
 			logRec("l4", "sapi", sapiDetails("get", "/api/v2/users/auth0%7C1", 200, "{}")) + "," +
 			logRec("l5", "sapi", `"not an object"`) + "]"},
+		{name: "sapi without details, request or response: nothing to attribute", body: "[" + logRec("l1", "sapi", "") + "," +
+			logRec("l2", "sapi", `{"response":{"statusCode":201,"body":{"user_id":"auth0|new"}}}`) + "," +
+			logRec("l3", "sapi", `{"request":"patch /api/v2/users/x"}`) + "," + logRec("l4", "sapi", `{"request":{"method":"post","path":"/api/v2/users"}}`) + "]"},
 		{name: "details of any shape beside a change", body: "[" + logRec("l1", "s", `"text details"`) + "," + logRec("l2", "fs", `[1,2]`) + "," +
 			logRec("l3", "ss", "") + "]", want: []want{{profile.Created, jane}}},
 		{name: "event stream user.updated carries the user", body: string(stream), want: []want{{profile.Updated, jane}}},
