@@ -18,6 +18,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/export/dirdest"
 	"github.com/profilesync/profilesync/pkg/export/s3dest"
 	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs/synclogjob"
 )
 
 const logExportHelp = `
@@ -77,7 +78,7 @@ func runLogExport(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer done()
-	w, ok := r.(jobs.SyncLogReader)
+	w, ok := r.(synclogjob.Reader)
 	if !ok {
 		return errors.New("this sync log cannot be read by time")
 	}
@@ -86,10 +87,10 @@ func runLogExport(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("--to %s: %w", *toFlag, err)
 	}
 	if to.hourly() {
-		return exportHours(ctx, c, w, dest, to, jobs.SyncLogFormat(*gz || !flagSet(f, "gzip"), ""), since, until)
+		return exportHours(ctx, c, w, dest, to, synclogjob.Format(*gz || !flagSet(f, "gzip"), ""), since, until)
 	}
-	format := jobs.SyncLogFormat(*gz || strings.HasSuffix(to.path, ".gz"), "")
-	file, err := jobs.WriteSyncLog(ctx, w, dest, to.name(), format, since, until, *target)
+	format := synclogjob.Format(*gz || strings.HasSuffix(to.path, ".gz"), "")
+	file, err := synclogjob.Write(ctx, w, dest, to.name(), format, since, until, *target)
 	if err != nil {
 		return err
 	}
@@ -100,9 +101,9 @@ func runLogExport(ctx context.Context, c *cli, args []string) error {
 
 // exportHours writes one file per hour, named as the synclog job names
 // them, and says what each held.
-func exportHours(ctx context.Context, c *cli, r jobs.SyncLogReader, dest export.Destination, to exportTo, f export.Format, since, until time.Time) error {
+func exportHours(ctx context.Context, c *cli, r synclogjob.Reader, dest export.Destination, to exportTo, f export.Format, since, until time.Time) error {
 	var total int64
-	err := jobs.WriteSyncLogHours(ctx, r, dest, f, since, until, func(_ time.Time, file jobs.File) error {
+	err := synclogjob.WriteHours(ctx, r, dest, f, since, until, func(_ time.Time, file jobs.File) error {
 		total += file.Rows
 		_, err := fmt.Fprintf(c.stderr, "%s  %d entries  %d bytes\n", to.file(file.Name), file.Rows, file.Bytes)
 		return err

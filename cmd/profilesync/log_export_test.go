@@ -19,6 +19,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/export/dirdest"
 	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs/synclogjob"
 	"github.com/profilesync/profilesync/pkg/local"
 )
 
@@ -181,7 +182,7 @@ func TestLogExportFromLocalStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &jobs.SyncLogExporter{Log: local.NewSyncLog(db, 0), Dest: dest, Format: jobs.SyncLogFormat(shipped.Format.Gzip, ""), Checkpoints: jobs.NewMemoryCheckpoints(),
+	x := &synclogjob.Exporter{Log: local.NewSyncLog(db, 0), Dest: dest, Format: synclogjob.Format(shipped.Format.Gzip, ""), Checkpoints: jobs.NewMemoryCheckpoints(),
 		Now: func() time.Time { return h.Add(time.Hour + 10*time.Minute) }}
 	if res, err := x.Run(t.Context(), shipped); err != nil || res.Segments != 1 {
 		t.Fatalf("job run: %+v, %v", res, err)

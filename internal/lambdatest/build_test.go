@@ -275,7 +275,9 @@ func TestForbiddenMatch(t *testing.T) {
 		{"sync", module + "/pkg/verifierfn", module + "/pkg/verifierfn"},
 		{"verifier", module + "/pkg/wiring/plugins", module + "/pkg/wiring/plugins"},
 		{"jobs", module + "/pkg/wiring/jobsfn", ""},
-		{"jobs", "google.golang.org/protobuf/proto", ""},
+		{"jobs", "google.golang.org/protobuf/proto", "google.golang.org/protobuf"},
+		{"jobs", module + "/pkg/export", ""},
+		{"ingress", module + "/pkg/export/s3dest", module + "/pkg/export"},
 		{"sync", "google.golang.org/protobuf/proto", "google.golang.org/protobuf"},
 		{"sync", module + "/pkg/wiring/plugins", ""},
 		{"sync", module + "/pkg/localx", ""}, // a prefix of a name is not the package

@@ -259,12 +259,19 @@ func (s *stack) createTable(t *testing.T, id string, props map[string]any) {
 			AttributeType: dbtypes.ScalarAttributeType(s.resolve(t, m["AttributeType"])),
 		})
 	}
-	for _, k := range listOf(props["KeySchema"]) {
-		m := mapOf(k)
-		in.KeySchema = append(in.KeySchema, dbtypes.KeySchemaElement{
-			AttributeName: awssdk.String(s.resolve(t, m["AttributeName"])),
-			KeyType:       dbtypes.KeyType(s.resolve(t, m["KeyType"])),
-		})
+	in.KeySchema = s.keySchema(t, props["KeySchema"])
+	for _, g := range listOf(props["GlobalSecondaryIndexes"]) {
+		m := mapOf(g)
+		proj := mapOf(m["Projection"])
+		gsi := dbtypes.GlobalSecondaryIndex{
+			IndexName:  awssdk.String(s.resolve(t, m["IndexName"])),
+			KeySchema:  s.keySchema(t, m["KeySchema"]),
+			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionType(s.resolve(t, proj["ProjectionType"]))},
+		}
+		for _, a := range listOf(proj["NonKeyAttributes"]) {
+			gsi.Projection.NonKeyAttributes = append(gsi.Projection.NonKeyAttributes, s.resolve(t, a))
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
 	}
 	if _, err := s.dynamo.CreateTable(t.Context(), in); err != nil {
 		t.Fatalf("create table %s: %v", id, err)
@@ -281,6 +288,19 @@ func (s *stack) createTable(t *testing.T, id string, props map[string]any) {
 		}
 	}
 	s.refs[id] = name
+}
+
+// keySchema is a template KeySchema (of a table or an index).
+func (s *stack) keySchema(t *testing.T, v any) []dbtypes.KeySchemaElement {
+	var out []dbtypes.KeySchemaElement
+	for _, k := range listOf(v) {
+		m := mapOf(k)
+		out = append(out, dbtypes.KeySchemaElement{
+			AttributeName: awssdk.String(s.resolve(t, m["AttributeName"])),
+			KeyType:       dbtypes.KeyType(s.resolve(t, m["KeyType"])),
+		})
+	}
+	return out
 }
 
 // functionEnv is the environment template.yaml gives the function id

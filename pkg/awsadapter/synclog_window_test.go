@@ -23,6 +23,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/export/s3dest"
 	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs/synclogjob"
 )
 
 // windowEntries are entries around the hour of 10:00 on a day: on both
@@ -160,7 +161,7 @@ func TestSyncLogExportToS3OnMoto(t *testing.T) {
 	}
 	cps := jobs.NewMemoryCheckpoints()
 	now := h.Add(time.Hour + 10*time.Minute) // 11:10: the hour of 10 is due
-	x := &jobs.SyncLogExporter{Log: l, Dest: dest, Format: jobs.SyncLogFormat(true, ""), Checkpoints: cps, Now: func() time.Time { return now }}
+	x := &synclogjob.Exporter{Log: l, Dest: dest, Format: synclogjob.Format(true, ""), Checkpoints: cps, Now: func() time.Time { return now }}
 	j := &jobs.Job{Name: "synclog", Kind: jobs.KindSyncLog}
 	res, err := x.Run(ctx, j)
 	if err != nil || !res.Done || res.Segments != 1 || res.Rows != 9 {
@@ -224,7 +225,7 @@ func TestSyncLogExportToS3OnMoto(t *testing.T) {
 		t.Errorf("hour of 12: %d lines, want an empty file", n)
 	}
 	// A backfill of the hour of 10 replaces its object: one key, same lines.
-	if err := jobs.WriteSyncLogHours(ctx, l, dest, jobs.SyncLogFormat(true, ""), h, h.Add(time.Hour), nil); err != nil {
+	if err := synclogjob.WriteHours(ctx, l, dest, synclogjob.Format(true, ""), h, h.Add(time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	list, err := sdk.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: awssdk.String("synclog/2026/12/02/10")})

@@ -88,7 +88,7 @@ func Jobs(log *slog.Logger) (jobsfn.Ports, error) {
 			if t == "" {
 				return jobsfn.Ports{}, fmt.Errorf("job %s: a synclog job needs SYNC_LOG_TABLE (regenerate template.yaml)", j.Name)
 			}
-			ports.SyncLog = awsadapter.NewSyncLog(awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg)), t, 0)
+			ports.SyncLog = awsadapter.NewSyncLogWindow(awsadapter.DynamoDBOf(dynamodb.NewFromConfig(cfg)), t)
 		}
 		if (j.Kind == jobs.KindCleanup || j.Kind == jobs.KindReconcile) && ports.Queue == nil {
 			return jobsfn.Ports{}, fmt.Errorf("job %s: a %s job needs QUEUE_URLS (regenerate template.yaml)", j.Name, j.Kind)

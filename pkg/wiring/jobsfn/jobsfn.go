@@ -18,6 +18,7 @@ import (
 	"github.com/profilesync/profilesync/pkg/export"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs/synclogjob"
 	"github.com/profilesync/profilesync/pkg/source"
 	sourcereg "github.com/profilesync/profilesync/pkg/source/registry"
 	"github.com/profilesync/profilesync/pkg/wiring"
@@ -50,7 +51,7 @@ type Ports struct {
 	// Reconcile serves reconcile jobs (reconcile.go).
 	Reconcile ReconcilePorts
 	// SyncLog is the sync log synclog jobs export (synclog.go).
-	SyncLog jobs.SyncLogReader
+	SyncLog synclogjob.Reader
 }
 
 // Runner runs the jobs of a deployment.
@@ -172,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 func (r *Runner) format(ctx context.Context, j *jobs.Job) (export.Format, error) {
 	f := export.Format{Type: j.Format.Type, Delimiter: j.Format.Delimiter, Header: export.WithHeader(j.Format.Header), Gzip: j.Format.Gzip, KeepFormulas: j.Format.KeepFormulas}
 	if j.Kind == jobs.KindSyncLog {
-		f = jobs.SyncLogFormat(j.Format.Gzip, "")
+		f = synclogjob.Format(j.Format.Gzip, "")
 	}
 	if j.Format.EncryptTo != "" {
 		raw, err := r.p.Secrets.Secret(ctx, j.Format.EncryptTo)

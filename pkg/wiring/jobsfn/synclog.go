@@ -6,6 +6,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/export"
 	"github.com/profilesync/profilesync/pkg/jobs"
+	"github.com/profilesync/profilesync/pkg/jobs/synclogjob"
 )
 
 // syncLog runs a synclog job: the whole hours not yet exported, one
@@ -15,7 +16,7 @@ func (r *Runner) syncLog(ctx context.Context, j *jobs.Job, dest export.Destinati
 	if r.p.SyncLog == nil {
 		return jobs.Result{}, fmt.Errorf("job %s: no sync log to export here (SYNC_LOG_TABLE on AWS, the local stack's database)", j.Name)
 	}
-	x := &jobs.SyncLogExporter{Log: r.p.SyncLog, Dest: dest, Format: f, Checkpoints: r.p.Checkpoints,
+	x := &synclogjob.Exporter{Log: r.p.SyncLog, Dest: dest, Format: f, Checkpoints: r.p.Checkpoints,
 		Now: r.p.NowFunc(), Logger: r.p.Logger()}
 	res, err := x.Run(ctx, j)
 	if err != nil {

@@ -1,4 +1,9 @@
-package jobs
+// Package synclogjob is the sync-log export (jobs kind synclog): the
+// per-record sync log written, hour by hour, as NDJSON files an operator
+// keeps in their own storage past the log's retention. It lives apart from
+// package jobs, which every function links (the run store), because it
+// writes through pkg/export, which only the jobs function and the CLI may.
+package synclogjob
 
 import (
 	"context"
@@ -10,46 +15,45 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/export"
+	"github.com/profilesync/profilesync/pkg/jobs"
 )
 
-// The sync-log export (kind synclog): the per-record sync log written,
-// hour by hour, as NDJSON files an operator keeps in their own storage
-// past the log's retention. Each line is one delivery.Entry in the JSON
+// Each line is one delivery.Entry in the JSON
 // shape `profilesync log --output json` prints: ids, outcomes and the
 // field diff hashed or masked as the mappings' log settings say, never
 // raw profile data. An hour's file has a fixed name
 // (2026/12/02/21.ndjson.gz under the destination's prefix), so a run again, or a backfill with
 // `profilesync log export`, replaces it instead of adding a copy.
 
-// SyncLogReader reads the sync log by time window (local.SyncLog,
+// Reader reads the sync log by time window (local.SyncLog,
 // awsadapter.SyncLog): every entry whose time is in [since, until), in
 // time order.
-type SyncLogReader interface {
+type Reader interface {
 	Window(ctx context.Context, since, until time.Time, fn func(delivery.Entry) error) error
 }
 
-// SyncLogFormat is the export's format: NDJSON, gzip-compressed unless
+// Format is the export's format: NDJSON, gzip-compressed unless
 // plain, OpenPGP-encrypted when recipient is set.
-func SyncLogFormat(gzip bool, recipient string) export.Format {
+func Format(gzip bool, recipient string) export.Format {
 	return export.Format{Type: export.NDJSON, Gzip: gzip, Recipient: recipient}
 }
 
-// SyncLogName is the file of the hour starting at hour (UTC), below the
+// Name is the file of the hour starting at hour (UTC), below the
 // destination's prefix: "2026/12/02/21.ndjson.gz".
-func SyncLogName(hour time.Time, f export.Format) string {
+func Name(hour time.Time, f export.Format) string {
 	return hour.UTC().Format("2006/01/02/15") + f.Extension()
 }
 
-// WriteSyncLog writes the entries of [since, until), of target (""
+// Write writes the entries of [since, until), of target (""
 // every target), as NDJSON file name at dest; the file is committed
 // whole or not at all, empty when the window is.
-func WriteSyncLog(ctx context.Context, r SyncLogReader, dest export.Destination, name string, f export.Format, since, until time.Time, target string) (File, error) {
+func Write(ctx context.Context, r Reader, dest export.Destination, name string, f export.Format, since, until time.Time, target string) (jobs.File, error) {
 	if !since.Before(until) {
-		return File{}, fmt.Errorf("sync log export: since %s is not before until %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
+		return jobs.File{}, fmt.Errorf("sync log export: since %s is not before until %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
 	s, err := export.NewObjectSegment(ctx, dest, name, f)
 	if err != nil {
-		return File{}, fmt.Errorf("sync log export %s: %w", name, err)
+		return jobs.File{}, fmt.Errorf("sync log export %s: %w", name, err)
 	}
 	err = r.Window(ctx, since, until, func(e delivery.Entry) error {
 		if target != "" && e.Target != target {
@@ -62,24 +66,24 @@ func WriteSyncLog(ctx context.Context, r SyncLogReader, dest export.Destination,
 		return s.WriteObject(b)
 	})
 	if err != nil {
-		return File{}, errors.Join(fmt.Errorf("sync log export %s: %w", name, err), s.Abort(ctx))
+		return jobs.File{}, errors.Join(fmt.Errorf("sync log export %s: %w", name, err), s.Abort(ctx))
 	}
 	info, err := s.Close(ctx)
 	if err != nil {
-		return File{}, fmt.Errorf("sync log export %s: %w", name, err)
+		return jobs.File{}, fmt.Errorf("sync log export %s: %w", name, err)
 	}
-	return File{Name: info.Name, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256}, nil
+	return jobs.File{Name: info.Name, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256}, nil
 }
 
-// WriteSyncLogHours writes each hour of [since, until) as its own file
-// (SyncLogName), calling done after each. Both ends must be whole hours:
+// WriteHours writes each hour of [since, until) as its own file
+// (Name), calling done after each. Both ends must be whole hours:
 // a part of an hour under the hour's name would replace the whole one.
-func WriteSyncLogHours(ctx context.Context, r SyncLogReader, dest export.Destination, f export.Format, since, until time.Time, done func(hour time.Time, file File) error) error {
+func WriteHours(ctx context.Context, r Reader, dest export.Destination, f export.Format, since, until time.Time, done func(hour time.Time, file jobs.File) error) error {
 	if !since.Equal(since.Truncate(time.Hour)) || !until.Equal(until.Truncate(time.Hour)) {
 		return errors.New("sync log export: hourly files need since and until on whole hours (UTC)")
 	}
 	for h := since.UTC(); h.Before(until); h = h.Add(time.Hour) {
-		file, err := WriteSyncLog(ctx, r, dest, SyncLogName(h, f), f, h, h.Add(time.Hour), "")
+		file, err := Write(ctx, r, dest, Name(h, f), f, h, h.Add(time.Hour), "")
 		if err != nil {
 			return err
 		}
@@ -92,25 +96,25 @@ func WriteSyncLogHours(ctx context.Context, r SyncLogReader, dest export.Destina
 	return nil
 }
 
-// DefaultSyncLogSettle is how long after an hour ends a scheduled run
+// DefaultSettle is how long after an hour ends a scheduled run
 // first exports it: entries are written a moment after their time (a
 // batch's end), and DynamoDB's index is eventually consistent.
-const DefaultSyncLogSettle = 5 * time.Minute
+const DefaultSettle = 5 * time.Minute
 
-// SyncLogExporter runs synclog jobs: every whole hour not yet exported,
+// Exporter runs synclog jobs: every whole hour not yet exported,
 // oldest first, one file each, recording each hour as the job's last
 // complete run. A run that failed or never came is caught up by the
 // next, while the log still holds the hours (its retention); the first
 // run exports the hour before it.
-type SyncLogExporter struct {
-	Log         SyncLogReader
+type Exporter struct {
+	Log         Reader
 	Dest        export.Destination
 	Format      export.Format
-	Checkpoints Checkpoints
+	Checkpoints jobs.Checkpoints
 	Now         func() time.Time
 	Logger      *slog.Logger
 	// Settle is how long after its end an hour is exported (default
-	// DefaultSyncLogSettle).
+	// DefaultSettle).
 	Settle time.Duration
 	// Margin is how long before ctx's deadline a run stops starting
 	// hours (default 90 s) and asks to continue.
@@ -118,10 +122,10 @@ type SyncLogExporter struct {
 }
 
 // Run exports the hours due.
-func (x *SyncLogExporter) Run(ctx context.Context, j *Job) (Result, error) {
+func (x *Exporter) Run(ctx context.Context, j *jobs.Job) (jobs.Result, error) {
 	settle, margin := x.Settle, x.Margin
 	if settle <= 0 {
-		settle = DefaultSyncLogSettle
+		settle = DefaultSettle
 	}
 	if margin <= 0 {
 		margin = 90 * time.Second
@@ -131,27 +135,27 @@ func (x *SyncLogExporter) Run(ctx context.Context, j *Job) (Result, error) {
 	next := end.Add(-time.Hour)
 	last, err := x.Checkpoints.Last(ctx, j.Name)
 	if err != nil {
-		return Result{}, fmt.Errorf("job %s: last run: %w", j.Name, err)
+		return jobs.Result{}, fmt.Errorf("job %s: last run: %w", j.Name, err)
 	}
 	if last != nil && last.Watermark != "" {
-		if next, err = time.Parse(WatermarkLayout, last.Watermark); err != nil {
-			return Result{}, fmt.Errorf("job %s: last run's watermark %q: %w", j.Name, last.Watermark, err)
+		if next, err = time.Parse(jobs.WatermarkLayout, last.Watermark); err != nil {
+			return jobs.Result{}, fmt.Errorf("job %s: last run's watermark %q: %w", j.Name, last.Watermark, err)
 		}
 	}
-	var res Result
+	var res jobs.Result
 	for h := next; h.Before(end); h = h.Add(time.Hour) {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < margin {
 			res.Continue = true
 			return res, nil
 		}
 		started := x.Now().UTC()
-		name := SyncLogName(h, x.Format)
-		file, err := WriteSyncLog(ctx, x.Log, x.Dest, name, x.Format, h, h.Add(time.Hour), "")
+		name := Name(h, x.Format)
+		file, err := Write(ctx, x.Log, x.Dest, name, x.Format, h, h.Add(time.Hour), "")
 		if err != nil {
 			return res, fmt.Errorf("job %s: %w", j.Name, err)
 		}
-		cp := Checkpoint{Job: j.Name, Run: h.Format("20060102T15Z"), Started: started, Files: []File{file}, Rows: file.Rows,
-			Since: h.Format(WatermarkLayout), Watermark: h.Add(time.Hour).Format(WatermarkLayout), Done: true, Finished: x.Now().UTC()}
+		cp := jobs.Checkpoint{Job: j.Name, Run: h.Format("20060102T15Z"), Started: started, Files: []jobs.File{file}, Rows: file.Rows,
+			Since: h.Format(jobs.WatermarkLayout), Watermark: h.Add(time.Hour).Format(jobs.WatermarkLayout), Done: true, Finished: x.Now().UTC()}
 		if err := x.Checkpoints.Save(ctx, cp); err != nil {
 			return res, fmt.Errorf("job %s: checkpoint %s: %w", j.Name, name, err)
 		}
@@ -162,7 +166,7 @@ func (x *SyncLogExporter) Run(ctx context.Context, j *Job) (Result, error) {
 	return res, nil
 }
 
-func (x *SyncLogExporter) logger() *slog.Logger {
+func (x *Exporter) logger() *slog.Logger {
 	if x.Logger != nil {
 		return x.Logger
 	}
