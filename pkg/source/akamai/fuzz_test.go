@@ -54,6 +54,8 @@ func FuzzParseClaims(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	f.Add([]byte(`{"iss":"` + testIssuer + `","aud":"` + v.ExpectedAud + `","toe":1e300,"iat":-1,"events":{"entityUpdated":{"sub":"s"}}}`))
+	// A key of invalid UTF-8 (U+FFFD once decoded): ErrMalformed, not an event the ingress refuses.
+	f.Add([]byte(`{"iss":"` + testIssuer + `","aud":"` + v.ExpectedAud + `","events":{"entityUpdated":{"sub":"s` + "\xff" + `"}}}`))
 	p, priv := fuzzParser(f, v), v.key(f)
 	hdr := b64([]byte(`{"typ":"secevent+jwt","alg":"RS256","kid":"` + testKID + `"}`))
 	f.Fuzz(func(t *testing.T, c []byte) {

@@ -130,6 +130,9 @@ func (p *Parser) Parse(ctx context.Context, req source.Request) ([]profile.Event
 			SourceType:  name,
 		})
 	}
+	if err := sourcekit.CheckEvents(out); err != nil {
+		return nil, fmt.Errorf("akamai %s: %w: %w", p.name, err, source.ErrMalformed)
+	}
 	return out, nil
 }
 

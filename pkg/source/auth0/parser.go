@@ -93,9 +93,17 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 		if err != nil {
 			return nil, p.malformed("record %d: %v", i, err)
 		}
-		if ok {
-			out = append(out, e)
+		if !ok {
+			continue
 		}
+		// An id or subject that is no key (a sapi path's %80, a user_id
+		// of invalid UTF-8) is the sender's fault, known here: say so as
+		// ErrMalformed rather than hand the ingress an event it refuses.
+		// Validate names the field, never its value.
+		if err := e.Validate(); err != nil {
+			return nil, p.malformed("record %d: %v", i, err)
+		}
+		out = append(out, e)
 	}
 	if len(out) == 0 {
 		return nil, nil // a batch of logins and the like changes no profile

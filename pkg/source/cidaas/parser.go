@@ -108,7 +108,11 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 	if typ == profile.ConsentGranted || typ == profile.ConsentRevoked {
 		e.Purpose = firstNonEmpty(pl.ConsentName, pl.ConsentNameCamel, data.ConsentName, data.ConsentNameCamel, DefaultPurpose)
 	}
-	return []profile.Event{e}, nil
+	out := []profile.Event{e}
+	if err := sourcekit.CheckEvents(out); err != nil {
+		return nil, fmt.Errorf("cidaas %s: %w: %w", p.name, err, source.ErrMalformed)
+	}
+	return out, nil
 }
 
 // occurredAt reads createdTime as RFC 3339 (cidaas writes millis) or epoch

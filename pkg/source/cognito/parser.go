@@ -107,7 +107,7 @@ func (p *Parser) Decode(raw []byte, now time.Time) ([]profile.Event, error) {
 	if prof.PreferredUsername == "" && ev.UserName != sub {
 		prof.PreferredUsername = ev.UserName
 	}
-	return []profile.Event{{
+	e := profile.Event{
 		ID:          dedupeKey(ev.UserPoolID, ev.UserName, ev.TriggerSource, attrs),
 		Source:      p.name,
 		Type:        typ,
@@ -118,7 +118,14 @@ func (p *Parser) Decode(raw []byte, now time.Time) ([]profile.Event, error) {
 		ClientID:    ev.CallerContext.ClientID,
 		SourceType:  ev.TriggerSource,
 		Profile:     prof,
-	}}, nil
+	}
+	// A sub that is no key (invalid UTF-8, which encoding/json turns into
+	// U+FFFD) is refused here, as not decoded, rather than as an event the
+	// queue refuses. Validate names the field, never its value.
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("cognito %s: event: %v: %w", p.name, err, source.ErrMalformed)
+	}
+	return []profile.Event{e}, nil
 }
 
 // dedupeKey hashes what names one trigger of one user: the pool, the user

@@ -22,6 +22,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(batch(strings.Replace(note("updated", "u-1", sampleState), "Users/u-1", "Users/", 2))))
 	f.Add([]byte(batch(strings.Replace(note("updated", "u-1", sampleState), "Users/u-1", "users/u-1/../u-2", 1))))
 	f.Add([]byte(`{"value":null}`))
+	// A user id of invalid UTF-8: refused as value[0] (user), never an event the ingress refuses.
+	f.Add([]byte(batch(note("created", "u-1\xff", sampleState))))
 	f.Add([]byte(`{"value":[{"clientState":"` + sampleState + `","resource":"Users/\u0000","changeType":"updated","subscriptionId":"s"}]}`))
 	p := mustParser(f, validConfig)
 	f.Fuzz(func(t *testing.T, body []byte) {

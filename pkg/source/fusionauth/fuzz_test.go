@@ -21,6 +21,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"event":{"type":"user.create","id":"x","createInstant":-99999999999999999,"user":{"id":"u","lastUpdateInstant":9223372036854775807}}}`))
 	f.Add([]byte(`{"event":{"type":"user.update","id":"\u0000","user":{"id":"u","data":null}}}`))
+	// A key of invalid UTF-8 (U+FFFD once decoded): ErrMalformed, not an event the ingress refuses.
+	f.Add([]byte(`{"event":{"type":"user.update","id":"x","user":{"id":"u` + "\xff" + `"}}}`))
 	p := mustParser(f, hmacConfig(testKey), nil)
 	now := time.Unix(1735725600, 0).UTC()
 	f.Fuzz(func(t *testing.T, body []byte) {

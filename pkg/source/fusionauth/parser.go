@@ -122,5 +122,9 @@ func (p *Parser) Parse(ctx context.Context, req source.Request) ([]profile.Event
 	if typ != profile.Deleted {
 		e.Profile = u.profile()
 	}
-	return []profile.Event{e}, nil
+	out := []profile.Event{e}
+	if err := sourcekit.CheckEvents(out); err != nil {
+		return nil, fmt.Errorf("fusionauth %s: %w: %w", p.name, err, source.ErrMalformed)
+	}
+	return out, nil
 }

@@ -21,6 +21,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"events":[{"type":"accountDeleted","id":"e","timestamp":99999999999999,"data":{"uid":"u"}}],"timestamp":-1}`))
 	f.Add([]byte(`{"events":[{"type":"accountUpdated","id":"\u0000","timestamp":1.5,"data":{"uid":"u\n"}}]}`))
 	f.Add([]byte(`{"events":null}`))
+	// A key of invalid UTF-8 (U+FFFD once decoded): ErrMalformed, not an event the ingress refuses.
+	f.Add([]byte(`{"events":[{"type":"accountUpdated","id":"e` + "\xff" + `","data":{"uid":"u"}}]}`))
 	p := mustParser(f, hmacConfig())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		evs, err := p.Parse(context.Background(), signedHMAC(testSecret, string(body), vectorTime))

@@ -121,6 +121,9 @@ func (p *Parser) Parse(ctx context.Context, req source.Request) ([]profile.Event
 			SourceType:  ev.Type,
 		})
 	}
+	if err := sourcekit.CheckEvents(out); err != nil {
+		return nil, p.malformed("%v", err)
+	}
 	return out, nil
 }
 

@@ -96,6 +96,12 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 		sum := sha256.Sum256(req.Body)
 		e.ID = hex.EncodeToString(sum[:])
 	}
+	// A user id that is no key (invalid UTF-8, which encoding/json turns
+	// into U+FFFD) is the sender's fault: ErrMalformed here rather than an
+	// event the ingress refuses. Validate names the field, never its value.
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("keycloak %s: event: %v: %w", p.name, err, source.ErrMalformed)
+	}
 	return []profile.Event{e}, nil
 }
 

@@ -19,6 +19,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"iss":"https://idp.example.com/","aud":"https://profilesync.example.com/ssf","jti":"j","iat":1e300,` +
 		`"sub_id":{"format":"iss_sub","sub":"\u0000"},"events":{"https://schemas.openid.net/secevent/risc/event-type/account-disabled":{"event_timestamp":-1}}}`))
+	// A key of invalid UTF-8 (U+FFFD once decoded): ErrMalformed, not an event the ingress refuses.
+	f.Add([]byte(`{"iss":"https://idp.example.com/","aud":"https://profilesync.example.com/ssf","jti":"j",` +
+		`"sub_id":{"format":"iss_sub","iss":"https://idp.example.com/","sub":"u` + "\xff" + `"},"events":{"https://schemas.openid.net/secevent/risc/event-type/account-disabled":{}}}`))
 	tr := newTransmitter(f)
 	cfg := testConfig(tr.url)
 	cfg.SubjectFormats = []string{"iss_sub", "opaque", "email", "phone_number"}

@@ -135,6 +135,9 @@ func (p *Parser) Parse(ctx context.Context, req source.Request) ([]profile.Event
 			out = append(out, e)
 		}
 	}
+	if err := sourcekit.CheckEvents(out); err != nil {
+		return nil, p.refuse(ErrCodeInvalidRequest, err.Error())
+	}
 	return out, nil
 }
 

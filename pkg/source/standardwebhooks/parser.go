@@ -7,6 +7,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/profile"
 	"github.com/profilesync/profilesync/pkg/source"
+	"github.com/profilesync/profilesync/pkg/source/internal/sourcekit"
 )
 
 // eventTypes maps Clerk event types to profile events; others (session.*,
@@ -78,5 +79,9 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 	if typ != profile.Deleted {
 		e.Profile = u.profile()
 	}
-	return []profile.Event{e}, nil
+	out := []profile.Event{e}
+	if err := sourcekit.CheckEvents(out); err != nil {
+		return nil, fmt.Errorf("standardwebhooks %s: %w: %w", p.name, err, source.ErrMalformed)
+	}
+	return out, nil
 }

@@ -97,5 +97,11 @@ func (p *Parser) Parse(_ context.Context, req source.Request) ([]profile.Event, 
 		sum := sha256.Sum256(req.Body)
 		e.ID = hex.EncodeToString(sum[:])
 	}
+	// An aggregateID that is no key (invalid UTF-8, which encoding/json
+	// turns into U+FFFD) is the sender's fault: ErrMalformed here rather
+	// than an event the ingress refuses. Validate never quotes a value.
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("zitadel %s: event: %v: %w", p.name, err, source.ErrMalformed)
+	}
 	return []profile.Event{e}, nil
 }

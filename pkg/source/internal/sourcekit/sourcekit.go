@@ -14,6 +14,7 @@ import (
 
 	"github.com/profilesync/profilesync/pkg/egress"
 	"github.com/profilesync/profilesync/pkg/fault"
+	"github.com/profilesync/profilesync/pkg/profile"
 )
 
 // MaxBody bounds every response body an adapter reads from a CIAM.
@@ -123,6 +124,20 @@ func JSONTime(t time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// CheckEvents returns an error naming, by its index, the first of evs that
+// profile.Event.Validate refuses: an id or subject of invalid UTF-8 (or
+// the U+FFFD encoding/json makes of it), a zero time. A Parser returns it
+// as ErrMalformed rather than hand the ingress an event it refuses: the
+// decoder's contract. Validate names the field, never its value.
+func CheckEvents(evs []profile.Event) error {
+	for i := range evs {
+		if err := evs[i].Validate(); err != nil {
+			return fmt.Errorf("event %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // Get sends a GET for JSON to u with the headers h (Authorization and the
