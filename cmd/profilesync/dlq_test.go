@@ -12,7 +12,6 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/delivery"
 	"github.com/profilesync/profilesync/pkg/ingress"
@@ -96,13 +95,7 @@ func TestDLQWithoutDatabase(t *testing.T) {
 // On SQS (moto): list shows the reason the sync function wrote, never the
 // body; a client-side redrive moves the message back to its queue.
 func TestDLQListAndRedriveOnSQS(t *testing.T) {
-	srv := moto.Start(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	srv := motoForCLI(t)
 	ctx := t.Context()
 	client := sqs.NewFromConfig(srv.AWSConfig(ctx))
 	urls := map[string]string{}

@@ -42,13 +42,7 @@ type deployed struct {
 
 func deployStack(t *testing.T, sandboxURL string, targets ...string) *deployed {
 	t.Helper()
-	srv := moto.Start(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	srv := motoForCLI(t)
 	ctx := t.Context()
 	cfg := srv.AWSConfig(ctx)
 	prefix := "erase-" + randomHex(4) + "-"

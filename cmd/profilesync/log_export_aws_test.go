@@ -12,7 +12,6 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 )
 
@@ -21,13 +20,7 @@ import (
 // credentials, and --to s3:// writes the synclog job's hourly objects;
 // a run again replaces them.
 func TestLogExportFromDynamoDBToS3(t *testing.T) {
-	srv := moto.Start(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	srv := motoForCLI(t)
 	ctx := t.Context()
 	cfg := srv.AWSConfig(ctx)
 	table := "cli-synclog-export"

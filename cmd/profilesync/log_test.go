@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/delivery"
 )
@@ -70,13 +69,7 @@ func TestLogTellsTheQuickstartStory(t *testing.T) {
 // With --table, log reads the deployed SyncLogTable (moto here) with the
 // operator's credentials: entries and the erasure ledger.
 func TestLogOnDynamoDB(t *testing.T) {
-	srv := moto.Start(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	srv := motoForCLI(t)
 	ctx := t.Context()
 	client := dynamodb.NewFromConfig(srv.AWSConfig(ctx))
 	table := "cli-synclog"

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/profilesync/profilesync/internal/moto"
 )
 
 func TestHelpAndUsageErrors(t *testing.T) {
@@ -83,4 +85,19 @@ func TestVersionAndHelpCommand(t *testing.T) {
 	if out := mustRun(t, "help", "help"); !strings.Contains(out, "Commands:") {
 		t.Errorf("help help: %q", out)
 	}
+}
+
+// motoForCLI starts moto_server and points the CLI's AWS configuration at
+// it, as an operator's environment would (no shared config or
+// credentials files).
+func motoForCLI(t *testing.T) *moto.Server {
+	t.Helper()
+	srv := moto.Start(t)
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	return srv
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/pkg/awsadapter"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/profile"
@@ -22,13 +21,7 @@ import (
 // in range are queued on the targets' SQS queues with their ids, marked
 // replayed.
 func TestReplayFromS3ToSQS(t *testing.T) {
-	srv := moto.Start(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	srv := motoForCLI(t)
 	t.Setenv("ARCHIVE_BUCKET", "")
 	t.Setenv("QUEUE_URLS", "")
 	ctx := t.Context()

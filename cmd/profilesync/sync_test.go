@@ -9,7 +9,6 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/profilesync/profilesync/internal/moto"
 	"github.com/profilesync/profilesync/pkg/ingress"
 	"github.com/profilesync/profilesync/pkg/profile"
 )
@@ -101,13 +100,7 @@ func TestSyncOnDemandDeployed(t *testing.T) {
 	s, _ := startStack(t)
 	const sub = "sync-demo-2"
 	s.Sandbox.Cidaas.Put(&profile.Profile{Sub: sub, GivenName: "Ada", FamilyName: "Lovelace", Email: "ada@example.com"})
-	srv := moto.Start(t)
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	srv := motoForCLI(t)
 	ctx := t.Context()
 	client := sqs.NewFromConfig(srv.AWSConfig(ctx))
 	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: awssdk.String("sync-sf")})

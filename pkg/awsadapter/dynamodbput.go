@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -44,31 +43,11 @@ const signedPutAttempts = 3
 // (AWS_ENDPOINT_URL through ConfigFromEnv), else AWS's regional one, with
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS honoured.
 func NewSignedPutItem(cfg awssdk.Config) (*SignedPutItem, error) {
-	if cfg.Region == "" {
-		return nil, ErrNoRegion
-	}
-	ignore, _, err := environment{}.GetIgnoreConfiguredEndpoints(context.Background())
+	u, err := serviceEndpoint(cfg, "DynamoDB", "dynamodb")
 	if err != nil {
 		return nil, err
 	}
-	var raw string
-	if !ignore {
-		raw, _, _ = environment{}.GetServiceBaseEndpoint(context.Background(), "DynamoDB")
-		if raw == "" && cfg.BaseEndpoint != nil {
-			raw = *cfg.BaseEndpoint
-		}
-	}
-	if raw == "" {
-		suffix := "amazonaws.com"
-		if strings.HasPrefix(cfg.Region, "cn-") {
-			suffix = "amazonaws.com.cn"
-		}
-		raw = "https://dynamodb." + cfg.Region + "." + suffix
-	}
-	if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("dynamodb endpoint %q: want an absolute http(s) URL", raw)
-	}
-	return &SignedPutItem{cfg: cfg, endpoint: strings.TrimRight(raw, "/") + "/", signer: v4.NewSigner(), now: time.Now,
+	return &SignedPutItem{cfg: cfg, endpoint: strings.TrimRight(u.String(), "/") + "/", signer: v4.NewSigner(), now: time.Now,
 		pause: func(ctx context.Context, attempt int) error { return backoffPause(ctx, attempt+1) }}, nil
 }
 

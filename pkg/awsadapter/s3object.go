@@ -42,24 +42,15 @@ var ErrNoSuchKey = errors.New("s3: no such key")
 // through ConfigFromEnv), else AWS's, with the SDK's precedence and
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS honoured.
 func NewObjectStore(cfg awssdk.Config) (*ObjectStore, error) {
-	ignore, _, err := environment{}.GetIgnoreConfiguredEndpoints(context.Background())
+	raw, err := configuredEndpoint(cfg, "S3")
 	if err != nil {
 		return nil, err
 	}
-	var raw string
-	if !ignore {
-		raw, _, _ = environment{}.GetServiceBaseEndpoint(context.Background(), "S3")
-		if raw == "" && cfg.BaseEndpoint != nil {
-			raw = *cfg.BaseEndpoint
-		}
-	}
 	o := &ObjectStore{cfg: cfg, signer: v4.NewSigner(), now: time.Now}
 	if raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("s3 endpoint %q: want an absolute http(s) URL", raw)
+		if o.endpoint, err = absoluteEndpoint("s3", raw); err != nil {
+			return nil, err
 		}
-		o.endpoint = u
 	}
 	if cfg.Region == "" {
 		return nil, ErrNoRegion

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -42,30 +41,9 @@ var ErrTopicNotFound = errors.New("sns: topic not found")
 // Its endpoint is AWS_ENDPOINT_URL_SNS, else cfg.BaseEndpoint, else AWS's
 // regional one, with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS honoured.
 func NewSNSPublisher(cfg awssdk.Config) (*SNSPublisher, error) {
-	if cfg.Region == "" {
-		return nil, ErrNoRegion
-	}
-	ignore, _, err := environment{}.GetIgnoreConfiguredEndpoints(context.Background())
+	u, err := serviceEndpoint(cfg, "SNS", "sns")
 	if err != nil {
 		return nil, err
-	}
-	var raw string
-	if !ignore {
-		raw, _, _ = environment{}.GetServiceBaseEndpoint(context.Background(), "SNS")
-		if raw == "" && cfg.BaseEndpoint != nil {
-			raw = *cfg.BaseEndpoint
-		}
-	}
-	if raw == "" {
-		suffix := "amazonaws.com"
-		if strings.HasPrefix(cfg.Region, "cn-") {
-			suffix = "amazonaws.com.cn"
-		}
-		raw = "https://sns." + cfg.Region + "." + suffix + "/"
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("sns endpoint %q: want an absolute http(s) URL", raw)
 	}
 	if u.Path == "" {
 		u.Path = "/"
