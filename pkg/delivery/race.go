@@ -106,9 +106,12 @@ func (h *Handler) reapply(ctx context.Context, pl plan) (Outcome, string, error)
 // instance), which rules out the race reapply repairs between them. Across
 // Lambda instances the conditional state write and reapply still apply.
 type subjectLocks struct {
-	seed    maphash.Seed
-	once    sync.Once
-	stripes [64]sync.Mutex
+	seed maphash.Seed
+	once sync.Once
+	// 1,024 stripes: the local runtime's five workers lock ten subjects a
+	// batch, and with 64 two batches shared a stripe (and waited for each
+	// other) more often than not.
+	stripes [1024]sync.Mutex
 }
 
 // lock locks the stripes of subjects in a fixed order (no deadlock between

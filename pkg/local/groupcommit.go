@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // groupWriter runs the local stack's write transactions as group
@@ -25,6 +26,8 @@ type groupWriter struct {
 	mu    sync.Mutex
 	queue []*write // waiting for the next group
 	busy  bool     // a leader is running a group
+
+	commits *atomic.Int64 // counted for the checkpointer, when set
 }
 
 // write is one inTx call.
@@ -121,6 +124,10 @@ func (w *groupWriter) run(group []*write) {
 		for _, r := range ok {
 			r.err = fmt.Errorf("commit: %w", err)
 		}
+		return
+	}
+	if w.commits != nil {
+		w.commits.Add(1)
 	}
 }
 

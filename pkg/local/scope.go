@@ -25,8 +25,13 @@ import (
 // delivery and its state write always has.
 //
 // Only writes that return nothing but an error are deferred
-// (deferWrite); State.Put checks staleness against the database and the
-// scope's own puts, and Get and GetMany read the scope's puts first.
+// (deferWrite); State.Put checks staleness against what the poll knows,
+// and Get and GetMany read the scope's puts first, then those of the
+// other polls not yet committed (pendingStates), then the database. The
+// delivery handler serialises a subject's deliveries only until its batch
+// returns, before the poll commits: without the second step, a batch could
+// read the older committed state beneath a newer one another batch has
+// just delivered, and send an older event after it.
 type scope struct {
 	db *DB
 
@@ -98,7 +103,14 @@ func (s *scope) commit(ctx context.Context, last func(tx *sql.Tx, lost bool) err
 	s.mu.Lock()
 	fns, after := s.fns, s.after
 	s.fns, s.after = nil, nil
+	keys := make([]stateKey, 0, len(s.states))
+	for k := range s.states {
+		keys = append(keys, k)
+	}
 	s.mu.Unlock()
+	// Committed or not, the writes are no longer pending: the database
+	// has them, or the batch comes back.
+	defer s.db.pending.release(s, keys)
 	if len(fns) == 0 && last == nil {
 		runAll(after)
 		return nil
@@ -138,11 +150,16 @@ func (s *scope) state(key stateKey) (delivery.State, bool) {
 	return st, ok
 }
 
-// known is key's state as the scope knows it, written or read, if it does.
+// known is key's state as the scope knows it, written or read, if it
+// does: its own write, else another poll's uncommitted one, else what it
+// read.
 func (s *scope) known(key stateKey) (st delivery.State, found, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.states[key]; ok {
+		return st, true, true
+	}
+	if st, ok := s.db.pending.get(key); ok {
 		return st, true, true
 	}
 	r, ok := s.read[key]
@@ -175,5 +192,46 @@ func OneCommit(db *DB, h APIFunc) APIFunc {
 				Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}, nil
 		}
 		return resp, err
+	}
+}
+
+// pendingStates are the state writes of the polls of one database not yet
+// committed, the newest per key with the scope that wrote it.
+type pendingStates struct {
+	mu sync.Mutex
+	m  map[stateKey]pendingState
+}
+
+type pendingState struct {
+	st    delivery.State
+	owner *scope
+}
+
+// get is key's uncommitted state, if a poll has one.
+func (p *pendingStates) get(key stateKey) (delivery.State, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps, ok := p.m[key]
+	return ps.st, ok
+}
+
+// put records s's write of key.
+func (p *pendingStates) put(key stateKey, st delivery.State, s *scope) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[stateKey]pendingState{}
+	}
+	p.m[key] = pendingState{st: st, owner: s}
+}
+
+// release forgets s's writes (committed, or rolled back) of keys.
+func (p *pendingStates) release(s *scope, keys []stateKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, k := range keys {
+		if p.m[k].owner == s {
+			delete(p.m, k)
+		}
 	}
 }

@@ -156,3 +156,53 @@ func TestReceiveWalksTheQueueIndex(t *testing.T) {
 		t.Errorf("candidate plan:\n%s", plan)
 	}
 }
+
+// TestPollsSeeEachOthersPendingStates: a batch reads another batch's
+// state write that is not committed yet, so it cannot send an older event
+// after the newer one that batch delivered; once that batch commits, or
+// fails to, its write is no longer pending.
+func TestPollsSeeEachOthersPendingStates(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	st := NewState(db)
+	t0 := time.Unix(1_800_000_000, 0).UTC()
+	ctxA, a := db.withScope(context.Background())
+	ctxB, _ := db.withScope(context.Background())
+	if err := st.Put(ctxA, "t", "s", delivery.State{LastEventAt: t0.Add(time.Minute), Hash: "newer"}); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := st.Get(ctxB, "t", "s")
+	if err != nil || !found || got.Hash != "newer" {
+		t.Fatalf("the other batch reads %+v %v %v, want the pending newer state", got, found, err)
+	}
+	many, err := st.GetMany(ctxB, "t", []string{"s"})
+	if err != nil || many["s"].Hash != "newer" {
+		t.Errorf("GetMany: %+v %v, want the pending newer state", many, err)
+	}
+	if err := st.Put(ctxB, "t", "s", delivery.State{LastEventAt: t0}); !errors.Is(err, delivery.ErrStaleState) {
+		t.Errorf("an older Put beside a pending newer one: %v, want ErrStaleState", err)
+	}
+	if err := a.commit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := db.pending.get(stateKey{"t", "s"}); ok {
+		t.Error("a committed write is still pending")
+	}
+	if got, _, _ := st.Get(context.Background(), "t", "s"); got.Hash != "newer" {
+		t.Errorf("committed state %+v", got)
+	}
+	// A failed commit leaves nothing pending either.
+	ctxC, c := db.withScope(context.Background())
+	if err := st.Put(ctxC, "t", "x", delivery.State{LastEventAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.deferWrite(ctxC, func(*sql.Tx) error { return errors.New("disk full") })
+	if err := c.commit(context.Background(), nil); err == nil {
+		t.Fatal("commit with a failing write succeeded")
+	}
+	if _, ok := db.pending.get(stateKey{"t", "x"}); ok {
+		t.Error("a rolled-back write is still pending")
+	}
+	if _, found, _ := st.Get(context.Background(), "t", "x"); found {
+		t.Error("a rolled-back state was kept")
+	}
+}

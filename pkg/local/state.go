@@ -50,6 +50,9 @@ func (s *State) Get(ctx context.Context, target, subject string) (rec delivery.S
 		if st, ok := sc.state(stateKey{target, subject}); ok {
 			return st, true, nil
 		}
+		if st, ok := s.db.pending.get(stateKey{target, subject}); ok {
+			return st, true, nil
+		}
 	}
 	rec, found, err = s.get(ctx, target, subject)
 	if sc := s.db.scopeOf(ctx); sc != nil && err == nil {
@@ -78,6 +81,10 @@ func (s *State) GetMany(ctx context.Context, target string, subjects []string) (
 	for _, sub := range subjects {
 		if sc != nil {
 			if st, ok := sc.state(stateKey{target, sub}); ok {
+				out[sub] = st
+				continue
+			}
+			if st, ok := s.db.pending.get(stateKey{target, sub}); ok {
 				out[sub] = st
 				continue
 			}
@@ -196,6 +203,7 @@ func (s *State) putInScope(ctx context.Context, sc *scope, target, subject strin
 	if found && newerState(cur, rec) {
 		return fmt.Errorf("put state %s/%s: %w", target, subject, delivery.ErrStaleState)
 	}
+	s.db.pending.put(stateKey{target, subject}, rec, sc)
 	sc.mu.Lock()
 	sc.states[stateKey{target, subject}] = rec
 	sc.fns = append(sc.fns, func(tx *sql.Tx) error {

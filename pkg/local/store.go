@@ -27,10 +27,12 @@ var localSchema string
 
 // DB is the local SQLite database shared by Queues and State.
 type DB struct {
-	sql    *sql.DB
-	path   string
-	stmts  map[string]*sql.Stmt // hot statements, prepared at Open (stmt.go)
-	writer *groupWriter
+	sql         *sql.DB
+	path        string
+	stmts       map[string]*sql.Stmt // hot statements, prepared at Open (stmt.go)
+	writer      *groupWriter
+	checkpoints *checkpointer // checkpoint.go
+	pending     pendingStates // polls' state writes not yet committed (scope.go)
 }
 
 // Open opens (creating if needed) dir/profilesync.db and brings its schema up
@@ -50,7 +52,7 @@ func Open(dir string) (*DB, error) {
 		return nil, fmt.Errorf("open local db: path %q must not contain '?' or '#'", path)
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 	sqlDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open local db %s: %w", path, err)
@@ -65,6 +67,7 @@ func Open(dir string) (*DB, error) {
 	if err := db.prepare(context.Background()); err != nil {
 		return nil, errors.Join(fmt.Errorf("open local db %s: %w", path, err), sqlDB.Close())
 	}
+	db.startCheckpoints()
 	return db, nil
 }
 
@@ -74,6 +77,7 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database. Messages in flight stay in flight and come back
 // after their visibility timeout when the database is opened again.
 func (db *DB) Close() error {
+	db.stopCheckpoints()
 	return errors.Join(db.closeStmts(), db.sql.Close())
 }
 
