@@ -34,7 +34,7 @@ const (
 // pages because some warehouse loaders still read version 2 badly, and
 // the consumers of an export are unknown tools.
 type parquetEncoder struct {
-	out     *offsetWriter
+	out     *countingWriter // its count is each column chunk's offset in the footer
 	gzip    bool
 	columns []string
 	chunks  []parquetChunk
@@ -84,7 +84,7 @@ const (
 )
 
 func newParquetEncoder(w io.Writer, f Format, columns []string) (*parquetEncoder, error) {
-	e := &parquetEncoder{out: &offsetWriter{w: w}, gzip: f.Gzip, columns: columns,
+	e := &parquetEncoder{out: &countingWriter{w: w}, gzip: f.Gzip, columns: columns,
 		chunks: make([]parquetChunk, len(columns)), ends: make([]int, len(columns))}
 	if _, err := e.out.Write(parquetMagic); err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
@@ -302,17 +302,4 @@ func appendBitPackedLevels(dst []byte, levels []byte) []byte {
 		dst = append(dst, b)
 	}
 	return dst
-}
-
-// offsetWriter counts the bytes written: the footer gives each column
-// chunk's offset in the file.
-type offsetWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (o *offsetWriter) Write(p []byte) (int, error) {
-	n, err := o.w.Write(p)
-	o.n += int64(n)
-	return n, err
 }

@@ -221,8 +221,12 @@ func (q *Queues) SendBatch(ctx context.Context, target string, msgs []ingress.Me
 	err = q.db.deferWrite(ctx, func(tx *sql.Tx) error {
 		visible := goqiteTime(time.Now())
 		for i, m := range msgs {
+			st, err := q.db.preparedTx(ctx, tx, sendSQL)
+			if err != nil {
+				return err
+			}
 			var id string
-			if err := txStmt(ctx, q.db, tx, sendSQL).QueryRowContext(inTxCtx(ctx), t.cfg.Target, m.Body, visible).Scan(&id); err != nil {
+			if err := st.QueryRowContext(inTxCtx(ctx), t.cfg.Target, m.Body, visible).Scan(&id); err != nil {
 				return fmt.Errorf("entry %q: %w", m.ID, err)
 			}
 			if _, err := q.db.execTx(ctx, tx, sendAttributesSQL, id, attrs[i], sentAt); err != nil {

@@ -54,11 +54,6 @@ func (db *DB) preparedTx(ctx context.Context, tx *sql.Tx, query string) (*sql.St
 // Done channel the driver runs the statement without a watcher goroutine.
 func inTxCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-// txStmt is the hot statement query bound to tx (query must be one).
-func txStmt(ctx context.Context, db *DB, tx *sql.Tx, query string) *sql.Stmt {
-	return tx.StmtContext(inTxCtx(ctx), db.stmts[query])
-}
-
 // execTx runs query in tx, prepared if it is hot.
 func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	ctx = inTxCtx(ctx)

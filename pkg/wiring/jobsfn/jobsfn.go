@@ -156,16 +156,21 @@ func (r *Runner) Run(ctx context.Context, name string) (jobs.Result, error) {
 	x := &jobs.Exporter{Lister: r.listers[j.Source], Output: output{dest: dest, format: f}, Checkpoints: r.p.Checkpoints,
 		Now: r.p.NowFunc(), Log: r.p.Logger()}
 	x.Progress, x.Since = r.p.Progress, r.p.Since
-	res, err := x.Run(ctx, j)
-	if err != nil {
-		return res, err
-	}
-	if res.Continue && r.p.Continue != nil {
+	return r.continued(ctx, j)(x.Run(ctx, j))
+}
+
+// continued asks for j's continuation when a run stopped short of its
+// deadline (res.Continue), for exports and sync-log exports alike.
+func (r *Runner) continued(ctx context.Context, j *jobs.Job) func(jobs.Result, error) (jobs.Result, error) {
+	return func(res jobs.Result, err error) (jobs.Result, error) {
+		if err != nil || !res.Continue || r.p.Continue == nil {
+			return res, err
+		}
 		if err := r.p.Continue(ctx, j.Name); err != nil {
 			return res, fmt.Errorf("job %s: continue: %w", j.Name, err)
 		}
+		return res, nil
 	}
-	return res, nil
 }
 
 // format is j's export format, with the recipient's key read from its

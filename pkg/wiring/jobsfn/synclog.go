@@ -10,7 +10,7 @@ import (
 )
 
 // syncLog runs a synclog job: the whole hours not yet exported, one
-// NDJSON file each, into the job's destination (pkg/jobs, synclog.go);
+// NDJSON file each, into the job's destination (pkg/jobs/synclogjob);
 // near the deadline it asks for a continuation as an export does.
 func (r *Runner) syncLog(ctx context.Context, j *jobs.Job, dest export.Destination, f export.Format) (jobs.Result, error) {
 	if r.p.SyncLog == nil {
@@ -18,14 +18,5 @@ func (r *Runner) syncLog(ctx context.Context, j *jobs.Job, dest export.Destinati
 	}
 	x := &synclogjob.Exporter{Log: r.p.SyncLog, Dest: dest, Format: f, Checkpoints: r.p.Checkpoints,
 		Now: r.p.NowFunc(), Logger: r.p.Logger()}
-	res, err := x.Run(ctx, j)
-	if err != nil {
-		return res, err
-	}
-	if res.Continue && r.p.Continue != nil {
-		if err := r.p.Continue(ctx, j.Name); err != nil {
-			return res, fmt.Errorf("job %s: continue: %w", j.Name, err)
-		}
-	}
-	return res, nil
+	return r.continued(ctx, j)(x.Run(ctx, j))
 }
